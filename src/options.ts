@@ -1,0 +1,180 @@
+import { systemClock, type Clock } from './clock.js'
+import { ALGORITHMS, isAlgorithm, type Algorithm } from './keys/algorithms.js'
+import type { KeyInput } from './keys/import.js'
+import type { Store } from './stores/store.js'
+
+/** `denylist`: a token is good unless revoked. `allowlist`: good only while its session is active. */
+export type Mode = 'denylist' | 'allowlist'
+
+export interface RevocableOptions {
+  /** `iss` of issued tokens; verified tokens must carry exactly this value. Required. */
+  issuer: string
+  /** `aud` of issued tokens (all of them when an array); a verified token must name one. Required. */
+  audience: string | readonly string[]
+  /** Where revocation state, keys and sessions live. Default: a new `MemoryStore`. */
+  store?: Store
+  /** Default `denylist`. */
+  mode?: Mode
+  /** Keys to use (JWK, PEM or HMAC secret). Default: none; the ring generates and stores one. */
+  keys?: readonly KeyInput[]
+  /** Algorithm of generated keys. Default: the first configured key's, else `ES256`. */
+  algorithm?: Algorithm
+  /** Default lifetime of access tokens, in seconds. Default 300. */
+  accessTokenTtl?: number
+  /**
+   * Longest lifetime any access token may have, in seconds (`issue`'s `ttl` cannot exceed it, and
+   * `verify` refuses tokens older than it). It bounds how long session and user revocation
+   * entries must be kept. Default 86 400.
+   */
+  maxAccessTokenTtl?: number
+  /** Clock skew tolerated on exp, nbf and iat, in seconds. Default 5. */
+  clockTolerance?: number
+  /** Longest token accepted, in characters, checked before any parsing. Default 8192. */
+  maxTokenSize?: number
+  /** Least seconds between key reloads triggered by an unknown `kid`. Default 10. */
+  keyReloadInterval?: number
+  /** Longest life of a session, in seconds (allowlist records expire then). Default 7 776 000 (90 days). */
+  sessionMaxAge?: number
+  /** Time source in milliseconds. Default `Date.now`. Tests inject their own. */
+  clock?: Clock
+}
+
+/** Every default, in one place. */
+export const DEFAULTS = Object.freeze({
+  mode: 'denylist' as Mode,
+  algorithm: 'ES256' as Algorithm,
+  accessTokenTtl: 300,
+  maxAccessTokenTtl: 86_400,
+  clockTolerance: 5,
+  maxTokenSize: 8192,
+  keyReloadInterval: 10,
+  sessionMaxAge: 90 * 86_400,
+})
+
+export interface ResolvedOptions {
+  readonly issuer: string
+  readonly audience: readonly string[]
+  readonly store: Store | undefined
+  readonly mode: Mode
+  readonly keys: readonly KeyInput[]
+  readonly algorithm: Algorithm
+  readonly accessTokenTtl: number
+  readonly maxAccessTokenTtl: number
+  readonly clockTolerance: number
+  readonly maxTokenSize: number
+  readonly keyReloadInterval: number
+  readonly sessionMaxAge: number
+  readonly clock: Clock
+}
+
+function positiveSeconds(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`"${name}" must be a positive number of seconds`)
+  }
+  return value
+}
+
+function nonNegativeSeconds(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`"${name}" must be a non-negative number of seconds`)
+  }
+  return value
+}
+
+function nonEmptyString(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(`"${name}" must be a non-empty string`)
+  }
+  return value
+}
+
+/** Validates options once, at construction; nothing is re-checked per request. */
+export function resolveOptions(options: RevocableOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('options must be an object with at least "issuer" and "audience"')
+  }
+  const issuer = nonEmptyString('issuer', options.issuer)
+  const audience =
+    typeof options.audience === 'string'
+      ? [options.audience]
+      : Array.isArray(options.audience)
+        ? options.audience
+        : undefined
+  if (
+    audience === undefined ||
+    audience.length === 0 ||
+    !audience.every((a) => typeof a === 'string' && a !== '')
+  ) {
+    throw new TypeError('"audience" must be a non-empty string or array of non-empty strings')
+  }
+
+  const mode = options.mode ?? DEFAULTS.mode
+  if (mode !== 'denylist' && mode !== 'allowlist') {
+    throw new TypeError('"mode" must be "denylist" or "allowlist"')
+  }
+  const keys = options.keys ?? []
+  if (!Array.isArray(keys)) throw new TypeError('"keys" must be an array')
+  const algorithm = options.algorithm ?? firstConfiguredAlgorithm(keys) ?? DEFAULTS.algorithm
+  if (!isAlgorithm(algorithm))
+    throw new TypeError(`"algorithm" must be one of ${ALGORITHMS.join(', ')}`)
+
+  const store = options.store
+  if (store !== undefined && (store === null || typeof store.checkRevocation !== 'function')) {
+    throw new TypeError('"store" must implement the Store interface')
+  }
+  const clock = options.clock ?? systemClock
+  if (typeof clock !== 'function')
+    throw new TypeError('"clock" must be a function returning milliseconds')
+
+  const maxAccessTokenTtl = positiveSeconds(
+    'maxAccessTokenTtl',
+    options.maxAccessTokenTtl,
+    DEFAULTS.maxAccessTokenTtl,
+  )
+  const accessTokenTtl = positiveSeconds(
+    'accessTokenTtl',
+    options.accessTokenTtl,
+    DEFAULTS.accessTokenTtl,
+  )
+  if (accessTokenTtl > maxAccessTokenTtl) {
+    throw new TypeError('"accessTokenTtl" must not exceed "maxAccessTokenTtl"')
+  }
+  const maxTokenSize = options.maxTokenSize ?? DEFAULTS.maxTokenSize
+  if (!Number.isInteger(maxTokenSize) || maxTokenSize < 256) {
+    throw new TypeError('"maxTokenSize" must be an integer of at least 256 characters')
+  }
+
+  return Object.freeze({
+    issuer,
+    audience: Object.freeze([...audience]),
+    store,
+    mode,
+    keys,
+    algorithm,
+    accessTokenTtl,
+    maxAccessTokenTtl,
+    clockTolerance: nonNegativeSeconds(
+      'clockTolerance',
+      options.clockTolerance,
+      DEFAULTS.clockTolerance,
+    ),
+    maxTokenSize,
+    keyReloadInterval: nonNegativeSeconds(
+      'keyReloadInterval',
+      options.keyReloadInterval,
+      DEFAULTS.keyReloadInterval,
+    ),
+    sessionMaxAge: positiveSeconds('sessionMaxAge', options.sessionMaxAge, DEFAULTS.sessionMaxAge),
+    clock,
+  })
+}
+
+function firstConfiguredAlgorithm(keys: readonly KeyInput[]): Algorithm | undefined {
+  const first = keys[0] as
+    Partial<{ alg: unknown; jwk: { alg?: unknown }; secret: unknown }> | undefined
+  if (first === undefined) return undefined
+  const alg = first.alg ?? first.jwk?.alg ?? (first.secret !== undefined ? 'HS256' : undefined)
+  return isAlgorithm(alg) ? alg : undefined
+}

@@ -1,0 +1,128 @@
+import { ClaimInvalid, TokenExpired, TokenNotYetValid } from '../errors.js'
+import { toSeconds } from '../clock.js'
+
+/** The claims of an access token (RFC 9068 shape) as `verify` returns them. */
+export interface AccessTokenClaims {
+  iss: string
+  sub: string
+  aud: string | string[]
+  exp: number
+  iat: number
+  /**
+   * Issue instant in milliseconds. `iat` is whole seconds, too coarse to order a login against a
+   * revocation made in the same second; see `issuedAtMs`.
+   */
+  iat_ms?: number
+  nbf?: number
+  jti: string
+  sid: string
+  client_id?: string
+  scope?: string
+  [claim: string]: unknown
+}
+
+/** Claims `issue` sets itself; callers' extra claims may not override them. */
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'iat',
+  'iat_ms',
+  'nbf',
+  'jti',
+  'sid',
+  'client_id',
+  'scope',
+])
+
+export interface ClaimRules {
+  readonly issuer: string
+  /** Accepted audiences: the token's `aud` must contain at least one. */
+  readonly audience: readonly string[]
+  /** Seconds of clock skew tolerated on exp, nbf and iat. */
+  readonly clockTolerance: number
+  /** Seconds a token may live after its `iat`: longer-lived tokens are refused. */
+  readonly maxTokenAge: number
+}
+
+function requireString(payload: Record<string, unknown>, claim: string): string {
+  const value = payload[claim]
+  if (typeof value !== 'string' || value === '') {
+    throw new ClaimInvalid(claim, `"${claim}" claim must be a non-empty string`)
+  }
+  return value
+}
+
+function requireNumber(payload: Record<string, unknown>, claim: string): number {
+  const value = payload[claim]
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ClaimInvalid(claim, `"${claim}" claim must be a number`)
+  }
+  return value
+}
+
+function optionalString(payload: Record<string, unknown>, claim: string): void {
+  if (payload[claim] !== undefined && typeof payload[claim] !== 'string') {
+    throw new ClaimInvalid(claim, `"${claim}" claim must be a string`)
+  }
+}
+
+function audienceMatches(aud: unknown, accepted: readonly string[]): boolean {
+  if (typeof aud === 'string') return accepted.includes(aud)
+  if (!Array.isArray(aud) || aud.length === 0) return false
+  if (!aud.every((value) => typeof value === 'string')) return false
+  return aud.some((value: string) => accepted.includes(value))
+}
+
+/**
+ * Checks every claim of a payload whose signature has already been verified. Pure: the time is
+ * passed in. Comparisons follow RFC 7519 and jose: a token is expired once `exp <= now - skew`.
+ */
+export function checkClaims(
+  payload: Record<string, unknown>,
+  rules: ClaimRules,
+  nowMs: number,
+): AccessTokenClaims {
+  const now = toSeconds(nowMs)
+  const skew = rules.clockTolerance
+
+  if (payload.iss !== rules.issuer) throw new ClaimInvalid('iss', 'unexpected "iss" claim value')
+  if (!audienceMatches(payload.aud, rules.audience)) {
+    throw new ClaimInvalid('aud', 'unexpected "aud" claim value')
+  }
+  requireString(payload, 'sub')
+  requireString(payload, 'jti')
+  requireString(payload, 'sid')
+  optionalString(payload, 'client_id')
+  optionalString(payload, 'scope')
+
+  const exp = requireNumber(payload, 'exp')
+  const iat = requireNumber(payload, 'iat')
+  if (payload.iat_ms !== undefined) {
+    const iatMs = payload.iat_ms
+    if (!Number.isSafeInteger(iatMs) || toSeconds(iatMs as number) !== iat) {
+      throw new ClaimInvalid('iat_ms', '"iat_ms" claim must be an integer within the "iat" second')
+    }
+  }
+  if (payload.nbf !== undefined) {
+    const nbf = requireNumber(payload, 'nbf')
+    if (nbf > now + skew) throw new TokenNotYetValid('nbf', 'token is not valid yet ("nbf")')
+  }
+  if (exp <= now - skew) throw new TokenExpired()
+  if (iat > now + skew) throw new TokenNotYetValid('iat', '"iat" claim lies in the future')
+  if (now - iat - skew > rules.maxTokenAge) {
+    throw new TokenExpired(`token is older than ${rules.maxTokenAge} seconds ("iat")`)
+  }
+  return payload as AccessTokenClaims
+}
+
+/**
+ * The instant a token was issued, in milliseconds: `iat_ms` when the token carries it (every token
+ * this library issues does), else the start of the `iat` second. Revocation cutoffs compare
+ * against this value: a token issued at or before a cutoff is revoked. Taking the start of the
+ * second for a token without `iat_ms` errs towards rejecting.
+ */
+export function issuedAtMs(claims: AccessTokenClaims): number {
+  return claims.iat_ms ?? claims.iat * 1000
+}
