@@ -13,6 +13,7 @@ export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
   | 'insufficient_scope'
+  | 'access_denied'
   | 'temporarily_unavailable'
   | 'server_error'
 
@@ -43,6 +44,11 @@ export const ERROR_TABLE = Object.freeze({
   ERR_TOKEN_REVOKED: invalidToken,
   ERR_SESSION_REVOKED: invalidGrant,
   ERR_SESSION_NOT_FOUND: invalidGrant,
+  ERR_SESSION_EXPIRED: invalidGrant,
+  ERR_SESSION_LIMIT: { status: 403, oauthError: 'access_denied' },
+  ERR_REFRESH_TOKEN_INVALID: invalidGrant,
+  ERR_REFRESH_TOKEN_REUSED: invalidGrant,
+  ERR_CLIENT_MISMATCH: invalidGrant,
   ERR_NO_SIGNING_KEY: { status: 500, oauthError: 'server_error' },
   ERR_STORE_UNAVAILABLE: { status: 503, oauthError: 'temporarily_unavailable' },
 } satisfies Record<string, HttpMapping>)
@@ -192,6 +198,46 @@ export class SessionNotFound extends RevocableError {
   static override readonly code = 'ERR_SESSION_NOT_FOUND'
   constructor(message = 'session not found or no longer active') {
     super('ERR_SESSION_NOT_FOUND', message)
+  }
+}
+
+/** The session is past its idle timeout or absolute lifetime. */
+export class SessionExpired extends RevocableError {
+  static override readonly code = 'ERR_SESSION_EXPIRED'
+  constructor(message = 'session has expired') {
+    super('ERR_SESSION_EXPIRED', message)
+  }
+}
+
+/** The user has `maxSessionsPerUser` active sessions and the cap is set to refuse new ones. */
+export class SessionLimitReached extends RevocableError {
+  static override readonly code = 'ERR_SESSION_LIMIT'
+  constructor(message = 'too many active sessions') {
+    super('ERR_SESSION_LIMIT', message)
+  }
+}
+
+/** Not a refresh token this service issued, or one of a session that has ended. */
+export class RefreshTokenInvalid extends RevocableError {
+  static override readonly code = 'ERR_REFRESH_TOKEN_INVALID'
+  constructor(message = 'refresh token is invalid') {
+    super('ERR_REFRESH_TOKEN_INVALID', message)
+  }
+}
+
+/** A spent refresh token was presented again: the whole session has been revoked. */
+export class RefreshTokenReused extends RevocableError {
+  static override readonly code = 'ERR_REFRESH_TOKEN_REUSED'
+  constructor(message = 'refresh token was already used; the session has been revoked') {
+    super('ERR_REFRESH_TOKEN_REUSED', message)
+  }
+}
+
+/** A refresh token was presented by a client other than the one its session belongs to. */
+export class ClientMismatch extends RevocableError {
+  static override readonly code = 'ERR_CLIENT_MISMATCH'
+  constructor(message = 'refresh token was issued to another client') {
+    super('ERR_CLIENT_MISMATCH', message)
   }
 }
 

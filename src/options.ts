@@ -33,8 +33,19 @@ export interface RevocableOptions {
   maxTokenSize?: number
   /** Least seconds between key reloads triggered by an unknown `kid`. Default 10. */
   keyReloadInterval?: number
-  /** Longest life of a session, in seconds (allowlist records expire then). Default 7 776 000 (90 days). */
+  /** Absolute lifetime of a session, in seconds. Default 7 776 000 (90 days). */
   sessionMaxAge?: number
+  /** A session unused for this many seconds expires (sliding). Default 1 209 600 (14 days). */
+  sessionIdleTtl?: number
+  /**
+   * Seconds after a rotation during which the immediately previous refresh token may be presented
+   * again without counting as reuse (a client that lost the response). Default 0.
+   */
+  reuseGrace?: number
+  /** Most active sessions per user. Default Infinity (no cap). */
+  maxSessionsPerUser?: number
+  /** At the cap: end the least recently used session (`evict`) or refuse the new one. Default `evict`. */
+  sessionLimitAction?: 'evict' | 'refuse'
   /** Time source in milliseconds. Default `Date.now`. Tests inject their own. */
   clock?: Clock
 }
@@ -49,6 +60,10 @@ export const DEFAULTS = Object.freeze({
   maxTokenSize: 8192,
   keyReloadInterval: 10,
   sessionMaxAge: 90 * 86_400,
+  sessionIdleTtl: 14 * 86_400,
+  reuseGrace: 0,
+  maxSessionsPerUser: Infinity,
+  sessionLimitAction: 'evict' as 'evict' | 'refuse',
 })
 
 export interface ResolvedOptions {
@@ -64,6 +79,10 @@ export interface ResolvedOptions {
   readonly maxTokenSize: number
   readonly keyReloadInterval: number
   readonly sessionMaxAge: number
+  readonly sessionIdleTtl: number
+  readonly reuseGrace: number
+  readonly maxSessionsPerUser: number
+  readonly sessionLimitAction: 'evict' | 'refuse'
   readonly clock: Clock
 }
 
@@ -146,6 +165,18 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
     throw new TypeError('"maxTokenSize" must be an integer of at least 256 characters')
   }
 
+  const maxSessionsPerUser = options.maxSessionsPerUser ?? DEFAULTS.maxSessionsPerUser
+  if (
+    maxSessionsPerUser !== Infinity &&
+    (!Number.isInteger(maxSessionsPerUser) || maxSessionsPerUser < 1)
+  ) {
+    throw new TypeError('"maxSessionsPerUser" must be a positive integer or Infinity')
+  }
+  const sessionLimitAction = options.sessionLimitAction ?? DEFAULTS.sessionLimitAction
+  if (sessionLimitAction !== 'evict' && sessionLimitAction !== 'refuse') {
+    throw new TypeError('"sessionLimitAction" must be "evict" or "refuse"')
+  }
+
   return Object.freeze({
     issuer,
     audience: Object.freeze([...audience]),
@@ -167,6 +198,14 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
       DEFAULTS.keyReloadInterval,
     ),
     sessionMaxAge: positiveSeconds('sessionMaxAge', options.sessionMaxAge, DEFAULTS.sessionMaxAge),
+    sessionIdleTtl: positiveSeconds(
+      'sessionIdleTtl',
+      options.sessionIdleTtl,
+      DEFAULTS.sessionIdleTtl,
+    ),
+    reuseGrace: nonNegativeSeconds('reuseGrace', options.reuseGrace, DEFAULTS.reuseGrace),
+    maxSessionsPerUser,
+    sessionLimitAction,
     clock,
   })
 }

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import {
   KeyRetired,
   KidUnknown,
@@ -6,53 +7,82 @@ import {
   TokenExpired,
   TokenRevoked,
 } from './errors.js'
+import type { AuditContext, RevocableEvents } from './events.js'
 import { importConfiguredKey } from './keys/import.js'
 import type { JSONWebKeySet } from './keys/jwks.js'
 import { KeyRing, type KeyInfo } from './keys/key-ring.js'
 import { resolveOptions, type ResolvedOptions, type RevocableOptions } from './options.js'
-import { Revoker } from './revocation/revoker.js'
+import { Revoker, callStore } from './revocation/revoker.js'
 import { revocationReason } from './revocation/rules.js'
+import { sessionExpiry } from './sessions/rotation.js'
+import {
+  Sessions,
+  type RefreshOptions,
+  type SessionInfo,
+  type StartSessionInput,
+  type TokenSet,
+} from './sessions/sessions.js'
 import { MemoryStore } from './stores/memory.js'
-import type { Store } from './stores/store.js'
-import { RESERVED_CLAIMS, type AccessTokenClaims, type ClaimRules } from './tokens/claims.js'
+import type { SessionRecord, Store } from './stores/store.js'
+import type { AccessTokenClaims, ClaimRules } from './tokens/claims.js'
 import { randomId } from './tokens/ids.js'
 import { signAccessToken } from './tokens/issue.js'
+import { checkTokenInput, checkTtl, type TokenInput } from './tokens/token-input.js'
 import { verifyAccessToken, type VerifiedAccessToken } from './tokens/verify.js'
 
-export interface IssueInput {
-  /** The subject (user id). */
-  sub: string
-  /** The session the token belongs to. Default: a new session id. */
+export interface IssueInput extends TokenInput {
+  /**
+   * The session the token belongs to. Default: a new session id (in allowlist mode, a new
+   * session record without a refresh token). A given sid must not be revoked, and in allowlist
+   * mode must be an active session of `sub`.
+   */
   sid?: string
-  /** `client_id` claim: the OAuth client the token was issued to. */
-  clientId?: string
-  /** `scope` claim: a space-separated string or a list of scopes. */
-  scope?: string | readonly string[]
-  /** Extra claims. They may not replace a registered claim (iss, sub, aud, exp, iat, jti, …). */
-  claims?: Record<string, unknown>
   /** Lifetime in seconds (a positive integer, at most `maxAccessTokenTtl`). Default `accessTokenTtl`. */
   ttl?: number
 }
 
-export interface RevokeUserOptions {
+export interface RevokeUserOptions extends AuditContext {
   /** Revoke tokens issued at or before this instant (a Date or ms). Default: now. */
   before?: Date | number
 }
 
+export interface ListSessionsOptions {
+  /** Marks this session `current: true` in the list. */
+  currentSid?: string
+}
+
+function checkId(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '')
+    throw new TypeError(`"${name}" must be a non-empty string`)
+  return value
+}
+
+function checkAudit(audit: AuditContext | undefined): AuditContext {
+  if (audit === undefined) return {}
+  if (audit === null || typeof audit !== 'object') throw new TypeError('options must be an object')
+  const result: AuditContext = {}
+  if (audit.actor !== undefined) result.actor = checkId('actor', audit.actor)
+  if (audit.reason !== undefined) result.reason = checkId('reason', audit.reason)
+  return result
+}
+
 /**
- * Issues, verifies and revokes access tokens. Make one with `createRevocable`.
+ * Issues, verifies and revokes access tokens, and runs sessions with rotating refresh tokens.
+ * Make one with `createRevocable`. Emits the events of `RevocableEvents`.
  */
-export class Revocable {
+export class Revocable extends EventEmitter<RevocableEvents> {
   readonly options: ResolvedOptions
   readonly store: Store
   readonly #ownsStore: boolean
   readonly #ring: KeyRing
   readonly #revoker: Revoker
+  readonly #sessions: Sessions
   readonly #rules: ClaimRules
   #lastKeyReload: number
 
   /** @internal use `createRevocable` */
   constructor(options: ResolvedOptions, store: Store, ownsStore: boolean, ring: KeyRing) {
+    super()
     this.options = options
     this.store = store
     this.#ownsStore = ownsStore
@@ -64,52 +94,47 @@ export class Revocable {
       clockTolerance: options.clockTolerance,
       maxTokenAge: options.maxAccessTokenTtl,
     })
+    this.#sessions = new Sessions({
+      store,
+      options,
+      revoker: this.#revoker,
+      mint: (session, issuedAt) => this.#mint(session, issuedAt, options.accessTokenTtl),
+      // EventEmitter's generic emit cannot be narrowed through a forwarding call; Emit keeps
+      // the callers exact.
+      emit: (name, ...args) =>
+        void (this.emit as (event: string, ...rest: unknown[]) => boolean)(name, ...args),
+    })
     this.#lastKeyReload = options.clock()
   }
 
   /**
-   * Issues an access token (a compact JWS, `typ: at+jwt`) signed with the ring's signing key.
+   * Issues a single access token (a compact JWS, `typ: at+jwt`). For logins that need refresh
+   * tokens, use `startSession`.
    *
    * @example
    * const token = await auth.issue({ sub: 'user-42', scope: 'read write' })
    */
   async issue(input: IssueInput): Promise<string> {
-    const { sub, sid, clientId, scope, claims, ttl } = checkIssueInput(input, this.options)
-    const key = this.#ring.signingKey()
+    const checked = checkTokenInput(input, 'issue')
+    const ttl = checkTtl(input.ttl, this.options)
+    const sid = input.sid === undefined ? undefined : checkId('sid', input.sid)
     const issuedAt = this.#revoker.issueInstant()
-    const jti = randomId()
-    const sessionId = sid ?? randomId()
+    const session = { ...checked, sid: sid ?? randomId() }
 
     if (sid !== undefined) {
-      const status = await this.#revoker.status({ jti, sid, sub, kid: key.kid })
+      const status = await this.#revoker.status({
+        now: issuedAt,
+        jti: '',
+        sid,
+        sub: checked.sub,
+        kid: '',
+      })
       if (status.sessionRevoked) throw new SessionRevoked()
       if (this.options.mode === 'allowlist' && !status.sessionActive) throw new SessionNotFound()
     } else if (this.options.mode === 'allowlist') {
-      await this.store.putSession({
-        sid: sessionId,
-        sub,
-        clientId,
-        createdAt: issuedAt,
-        expiresAt: issuedAt + this.options.sessionMaxAge * 1000,
-      })
+      await this.#recordBareSession(session, issuedAt)
     }
-
-    const iat = Math.floor(issuedAt / 1000)
-    const audience = this.options.audience
-    const tokenClaims: AccessTokenClaims = {
-      iss: this.options.issuer,
-      sub,
-      aud: audience.length === 1 ? (audience[0] as string) : [...audience],
-      exp: iat + ttl,
-      iat,
-      iat_ms: issuedAt,
-      jti,
-      sid: sessionId,
-      ...(clientId !== undefined && { client_id: clientId }),
-      ...(scope !== undefined && { scope }),
-      ...claims,
-    }
-    return signAccessToken(key, tokenClaims)
+    return this.#mint(session, issuedAt, ttl)
   }
 
   /**
@@ -126,6 +151,7 @@ export class Revocable {
   async verify(token: string): Promise<AccessTokenClaims> {
     const { claims, key } = await this.#verifyIgnoringRevocation(token)
     const status = await this.#revoker.status({
+      now: this.options.clock(),
       jti: claims.jti,
       sid: claims.sid,
       sub: claims.sub,
@@ -140,6 +166,7 @@ export class Revocable {
   /** Whether verified claims have been revoked, by any of the four ways (one store round trip). */
   async isRevoked(claims: AccessTokenClaims): Promise<boolean> {
     const status = await this.#revoker.status({
+      now: this.options.clock(),
       jti: claims.jti,
       sid: claims.sid,
       sub: claims.sub,
@@ -156,44 +183,58 @@ export class Revocable {
    * @example
    * await auth.revokeToken(token)
    */
-  async revokeToken(tokenOrJti: string): Promise<void> {
-    if (typeof tokenOrJti !== 'string' || tokenOrJti === '') {
-      throw new TypeError('revokeToken() takes a token or a jti (a non-empty string)')
+  async revokeToken(tokenOrJti: string, audit?: AuditContext): Promise<void> {
+    checkId('tokenOrJti', tokenOrJti)
+    const context = checkAudit(audit)
+    let jti = tokenOrJti
+    let exp: number | undefined
+    let sub: string | undefined
+    if (tokenOrJti.includes('.')) {
+      try {
+        ;({ jti, exp, sub } = (await this.#verifyIgnoringRevocation(tokenOrJti)).claims)
+      } catch (error) {
+        if (error instanceof TokenExpired) return
+        throw error
+      }
     }
-    if (!tokenOrJti.includes('.')) return this.#revoker.revokeJti(tokenOrJti)
-    let claims: AccessTokenClaims
-    try {
-      claims = (await this.#verifyIgnoringRevocation(tokenOrJti)).claims
-    } catch (error) {
-      if (error instanceof TokenExpired) return
-      throw error
-    }
-    await this.#revoker.revokeJti(claims.jti, claims.exp)
+    await this.#revoker.revokeJti(jti, exp)
+    this.emit('token.revoked', { kind: 'token', jti, sub, at: this.options.clock(), ...context })
   }
 
   /**
-   * Revokes every access token carrying this session id; in allowlist mode the session stops
-   * being active.
+   * Revokes every access token carrying this session id and ends the session (its refresh token
+   * stops working). Use it for "log out this device".
    *
    * @example
    * await auth.revokeSession(claims.sid)
    */
-  async revokeSession(sid: string): Promise<void> {
-    if (typeof sid !== 'string' || sid === '')
-      throw new TypeError('"sid" must be a non-empty string')
-    await this.#revoker.revokeSession(sid)
+  async revokeSession(sid: string, audit?: AuditContext): Promise<void> {
+    checkId('sid', sid)
+    const context = checkAudit(audit)
+    const ended = await this.#revoker.revokeSession(sid)
+    const at = this.options.clock()
+    this.emit('token.revoked', { kind: 'session', sid, sub: ended?.sub, at, ...context })
+    if (ended !== undefined) {
+      this.emit('session.ended', { sid, sub: ended.sub, cause: 'revoked', at, ...context })
+    }
+  }
+
+  /** The same as `revokeSession`: ends one session (logout). */
+  endSession(sid: string, audit?: AuditContext): Promise<void> {
+    return this.revokeSession(sid, audit)
   }
 
   /**
-   * Revokes every token of a user issued at or before `before` (default now): password change,
-   * ban, "log out everywhere". Tokens issued afterwards work.
+   * Revokes every token of a user issued at or before `before` (default now) and ends the
+   * sessions started by then: password change, ban, "log out everywhere". Tokens and sessions
+   * issued afterwards work.
    *
    * @example
-   * await auth.revokeUser('user-42')
+   * await auth.revokeUser('user-42', { reason: 'password changed' })
    */
   async revokeUser(sub: string, options: RevokeUserOptions = {}): Promise<void> {
-    if (typeof sub !== 'string' || sub === '')
-      throw new TypeError('"sub" must be a non-empty string')
+    checkId('sub', sub)
+    const context = checkAudit(options)
     const now = this.options.clock()
     const before =
       options.before instanceof Date ? options.before.getTime() : (options.before ?? now)
@@ -201,17 +242,80 @@ export class Revocable {
       throw new TypeError('"before" must be a Date or a number of milliseconds')
     }
     if (before > now) throw new TypeError('"before" must not lie in the future')
-    await this.#revoker.revokeUser(sub, before)
+    const ended = await this.#revoker.revokeUser(sub, before)
+    this.emit('token.revoked', { kind: 'user', sub, cutoff: before, at: now, ...context })
+    for (const session of ended) {
+      this.emit('session.ended', {
+        sid: session.sid,
+        sub,
+        cause: 'user-revoked',
+        at: now,
+        ...context,
+      })
+    }
   }
 
   /**
-   * Revokes every token issued until now (a global epoch), without retiring keys.
+   * Revokes every token issued until now (a global epoch) and ends every session started until
+   * now, without retiring keys.
    *
    * @example
-   * await auth.revokeAll()
+   * await auth.revokeAll({ reason: 'incident 42' })
    */
-  async revokeAll(): Promise<void> {
-    await this.#revoker.revokeAll()
+  async revokeAll(audit?: AuditContext): Promise<void> {
+    const context = checkAudit(audit)
+    const cutoff = await this.#revoker.revokeAll()
+    this.emit('token.revoked', { kind: 'global', cutoff, at: cutoff, ...context })
+  }
+
+  /**
+   * Starts a session (one login on one device): an access token, a refresh token and the
+   * session's description. Enforces `maxSessionsPerUser`.
+   *
+   * @example
+   * const { accessToken, refreshToken } = await auth.startSession({
+   *   sub: 'user-42',
+   *   device: { userAgent: req.headers['user-agent'], ip: req.ip },
+   * })
+   */
+  startSession(input: StartSessionInput): Promise<TokenSet> {
+    return this.#sessions.start(input)
+  }
+
+  /**
+   * Exchanges a refresh token for a new access token and a new refresh token (rotation). A
+   * refresh token presented a second time revokes its whole session (ERR_REFRESH_TOKEN_REUSED).
+   *
+   * @example
+   * const next = await auth.refresh(refreshToken)
+   */
+  refresh(refreshToken: string, options?: RefreshOptions): Promise<TokenSet> {
+    return this.#sessions.refresh(refreshToken, options)
+  }
+
+  /**
+   * A user's active sessions, most recently used first.
+   *
+   * @example
+   * const sessions = await auth.listSessions(claims.sub, { currentSid: claims.sid })
+   */
+  listSessions(sub: string, options: ListSessionsOptions = {}): Promise<SessionInfo[]> {
+    checkId('sub', sub)
+    const currentSid =
+      options.currentSid === undefined ? undefined : checkId('currentSid', options.currentSid)
+    return this.#sessions.list(sub, currentSid)
+  }
+
+  /**
+   * Ends every session of a user except one ("log out my other devices"). Resolves to how many
+   * sessions were ended.
+   */
+  endOtherSessions(sub: string, keepSid: string, audit?: AuditContext): Promise<number> {
+    return this.#sessions.endOthers(
+      checkId('sub', sub),
+      checkId('keepSid', keepSid),
+      checkAudit(audit),
+    )
   }
 
   /** The public keys that verify this issuer's tokens (never private or secret members). */
@@ -226,23 +330,76 @@ export class Revocable {
 
   /** Generates a new signing key (stored for every instance); old keys still verify. Returns its kid. */
   rotateKeys(): Promise<string> {
-    return this.#ring.rotate()
+    return callStore('rotate keys', () => this.#ring.rotate())
   }
 
   /** Retires a key: every token signed with it is rejected from now on, on every instance. */
   retireKey(kid: string): Promise<void> {
+    checkId('kid', kid)
     return this.#ring.retire(kid)
   }
 
   /** Re-reads keys and retirements from the store (done by itself when an unknown kid shows up). */
   async reloadKeys(): Promise<void> {
     this.#lastKeyReload = this.options.clock()
-    await this.#ring.reload()
+    await callStore('load keys', () => this.#ring.reload())
   }
 
   /** Closes the store if `createRevocable` made it. */
   async close(): Promise<void> {
     if (this.#ownsStore) await this.store.close()
+  }
+
+  #mint(
+    session: Pick<SessionRecord, 'sub' | 'sid' | 'clientId' | 'scope' | 'claims'>,
+    issuedAt: number,
+    ttl: number,
+  ): string {
+    const key = this.#ring.signingKey()
+    const iat = Math.floor(issuedAt / 1000)
+    const audience = this.options.audience
+    return signAccessToken(key, {
+      iss: this.options.issuer,
+      sub: session.sub,
+      aud: audience.length === 1 ? (audience[0] as string) : [...audience],
+      exp: iat + ttl,
+      iat,
+      iat_ms: issuedAt,
+      jti: randomId(),
+      sid: session.sid,
+      ...(session.clientId !== undefined && { client_id: session.clientId }),
+      ...(session.scope !== undefined && { scope: session.scope }),
+      ...session.claims,
+    })
+  }
+
+  /** Allowlist mode: a token issued outside `startSession` still needs an active session. */
+  async #recordBareSession(
+    session: Pick<SessionRecord, 'sub' | 'sid' | 'clientId' | 'scope' | 'claims'>,
+    now: number,
+  ): Promise<void> {
+    const absoluteExpiresAt = now + this.options.sessionMaxAge * 1000
+    const record: SessionRecord = {
+      ...session,
+      device: undefined,
+      createdAt: now,
+      lastUsedAt: now,
+      absoluteExpiresAt,
+      // Nothing refreshes a bare session, so it lives as long as the access tokens it allows.
+      ...sessionExpiry(now, absoluteExpiresAt, this.options.maxAccessTokenTtl * 1000, 0),
+      refreshHash: undefined,
+      rotatedAt: now,
+      spentHashes: [],
+    }
+    const result = await callStore('record a session', () =>
+      this.store.createSession(record, {
+        max: this.options.maxSessionsPerUser,
+        onLimit: this.options.sessionLimitAction,
+        now,
+        revocationExpiresAt: this.#revoker.sessionRevocationExpiry(),
+      }),
+    )
+    if (!result.created) throw new SessionNotFound('too many active sessions')
   }
 
   #verifyLocally(token: string): VerifiedAccessToken {
@@ -268,39 +425,6 @@ export class Revocable {
   }
 }
 
-function checkIssueInput(input: IssueInput, options: ResolvedOptions) {
-  if (input === null || typeof input !== 'object') throw new TypeError('issue() takes an object')
-  const { sub, sid, clientId, scope, claims } = input
-  if (typeof sub !== 'string' || sub === '') throw new TypeError('"sub" must be a non-empty string')
-  if (sid !== undefined && (typeof sid !== 'string' || sid === '')) {
-    throw new TypeError('"sid" must be a non-empty string')
-  }
-  if (clientId !== undefined && (typeof clientId !== 'string' || clientId === '')) {
-    throw new TypeError('"clientId" must be a non-empty string')
-  }
-  let scopeString: string | undefined
-  if (typeof scope === 'string') scopeString = scope
-  else if (Array.isArray(scope) && scope.every((s) => typeof s === 'string' && !s.includes(' '))) {
-    scopeString = scope.join(' ')
-  } else if (scope !== undefined) {
-    throw new TypeError('"scope" must be a string or an array of scope tokens')
-  }
-  if (claims !== undefined) {
-    if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) {
-      throw new TypeError('"claims" must be a plain object')
-    }
-    for (const name of Object.keys(claims)) {
-      if (RESERVED_CLAIMS.has(name))
-        throw new TypeError(`"claims" may not set the registered claim "${name}"`)
-    }
-  }
-  const ttl = input.ttl ?? options.accessTokenTtl
-  if (!Number.isInteger(ttl) || ttl <= 0 || ttl > options.maxAccessTokenTtl) {
-    throw new TypeError('"ttl" must be a positive integer of seconds, at most "maxAccessTokenTtl"')
-  }
-  return { sub, sid, clientId, scope: scopeString, claims, ttl }
-}
-
 /**
  * Creates a Revocable: validates the options, opens the key ring (generating and storing a key
  * when none is configured or stored) and returns the object with every verb.
@@ -321,11 +445,8 @@ export async function createRevocable(options: RevocableOptions): Promise<Revoca
   )
   const ownsStore = resolved.store === undefined
   const store = resolved.store ?? new MemoryStore({ clock: resolved.clock })
-  const ring = await KeyRing.open({
-    store,
-    configured,
-    algorithm: resolved.algorithm,
-    clock: resolved.clock,
-  })
+  const ring = await callStore('open the key ring', () =>
+    KeyRing.open({ store, configured, algorithm: resolved.algorithm, clock: resolved.clock }),
+  )
   return new Revocable(resolved, store, ownsStore, ring)
 }

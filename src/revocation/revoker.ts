@@ -1,6 +1,6 @@
 import { RevocableError, StoreUnavailable } from '../errors.js'
 import type { ResolvedOptions } from '../options.js'
-import type { RevocationQuery, RevocationStatus, Store } from '../stores/store.js'
+import type { RevocationQuery, RevocationStatus, SessionRecord, Store } from '../stores/store.js'
 
 /** Runs a store call, turning any failure that is not already ours into ERR_STORE_UNAVAILABLE. */
 export async function callStore<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -33,6 +33,11 @@ export class Revoker {
     return (this.#options.maxAccessTokenTtl + this.#options.clockTolerance) * 1000
   }
 
+  /** Until when a session revocation made now must be kept: every token of it is gone by then. */
+  sessionRevocationExpiry(): number {
+    return this.#options.clock() + this.#tokenLifetimeMs
+  }
+
   /**
    * The issue instant for a new token: now, but strictly after every cutoff this process has set,
    * so a login that follows `revokeUser` or `revokeAll` within the same millisecond still works.
@@ -50,17 +55,19 @@ export class Revoker {
     await callStore('revoke a token', () => this.#store.revokeJti(jti, expiresAt))
   }
 
-  async revokeSession(sid: string): Promise<void> {
-    const expiresAt = this.#options.clock() + this.#tokenLifetimeMs
-    await callStore('revoke a session', () => this.#store.revokeSession(sid, expiresAt))
+  /** Denies a session's tokens and ends it; resolves to the ended record, if it existed. */
+  revokeSession(sid: string): Promise<SessionRecord | undefined> {
+    const expiresAt = this.sessionRevocationExpiry()
+    return callStore('revoke a session', () => this.#store.revokeSession(sid, expiresAt))
   }
 
-  async revokeUser(sub: string, cutoff: number): Promise<void> {
+  /** Denies a user's tokens issued at or before `cutoff` and ends the sessions started by then. */
+  revokeUser(sub: string, cutoff: number): Promise<SessionRecord[]> {
     this.#latestCutoff = Math.max(this.#latestCutoff, cutoff)
-    // Tokens issued at or before the cutoff are all gone one token lifetime after it.
-    const expiresAt = cutoff + this.#tokenLifetimeMs
-    if (expiresAt <= this.#options.clock()) return
-    await callStore('revoke a user', () => this.#store.setUserCutoff(sub, cutoff, expiresAt))
+    // Tokens issued at or before the cutoff are all gone one token lifetime after it; the entry
+    // is still written when that has passed, since the sessions must end all the same.
+    const expiresAt = Math.max(cutoff + this.#tokenLifetimeMs, this.#options.clock() + 1000)
+    return callStore('revoke a user', () => this.#store.revokeUser(sub, cutoff, expiresAt))
   }
 
   async revokeAll(): Promise<number> {

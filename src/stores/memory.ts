@@ -1,10 +1,24 @@
 import { systemClock, type Clock } from '../clock.js'
-import type { RevocationQuery, RevocationStatus, SessionRecord, Store, StoredKey } from './store.js'
+import {
+  decideRotation,
+  isSessionActive,
+  type RotationRequest,
+  type RotationResult,
+} from '../sessions/rotation.js'
+import type {
+  CreateSessionResult,
+  RevocationQuery,
+  RevocationStatus,
+  SessionLimit,
+  SessionRecord,
+  Store,
+  StoredKey,
+} from './store.js'
 
 export interface MemoryStoreOptions {
-  /** The clock that decides expiry; pass the same one as `createRevocable`'s. */
+  /** The clock that decides when entries are forgotten; pass the same one as `createRevocable`'s. */
   clock?: Clock
-  /** Milliseconds between sweeps of expired entries (default 60 000). */
+  /** Milliseconds between sweeps of expired entries. Default 60 000. */
   sweepInterval?: number
 }
 
@@ -14,9 +28,9 @@ interface Expiring<T> {
 }
 
 /**
- * A store in this process's memory: for tests and single-process apps. Nothing survives a
- * restart, and nothing is shared between processes. Expired entries are ignored when read and
- * swept periodically.
+ * A store in this process's memory, for tests and single-process apps: nothing survives a
+ * restart and nothing is shared between processes. Every operation runs without awaiting in
+ * between, so each is atomic. Expired entries are ignored when read and swept periodically.
  */
 export class MemoryStore implements Store {
   readonly #clock: Clock
@@ -24,6 +38,7 @@ export class MemoryStore implements Store {
   readonly #revokedSessions = new Map<string, Expiring<true>>()
   readonly #userCutoffs = new Map<string, Expiring<number>>()
   readonly #sessions = new Map<string, Expiring<SessionRecord>>()
+  readonly #sessionsByUser = new Map<string, Set<string>>()
   readonly #keys = new Map<string, StoredKey>()
   readonly #retiredKids = new Set<string>()
   #epoch: number | undefined
@@ -49,33 +64,75 @@ export class MemoryStore implements Store {
     return entry
   }
 
-  #live<T>(map: Map<string, Expiring<T>>, key: string): T | undefined {
-    return this.#entry(map, key)?.value
+  #session(sid: string): SessionRecord | undefined {
+    const entry = this.#sessions.get(sid)
+    if (entry === undefined) return undefined
+    if (entry.expiresAt <= this.#clock()) {
+      this.#forgetSession(sid)
+      return undefined
+    }
+    return entry.value
   }
 
-  /** Drops every expired entry now. Runs on a timer; exposed for tests. */
+  #saveSession(session: SessionRecord): void {
+    this.#sessions.set(session.sid, { value: session, expiresAt: session.purgeAt })
+    let sids = this.#sessionsByUser.get(session.sub)
+    if (sids === undefined) this.#sessionsByUser.set(session.sub, (sids = new Set()))
+    sids.add(session.sid)
+  }
+
+  #forgetSession(sid: string): SessionRecord | undefined {
+    const session = this.#sessions.get(sid)?.value
+    if (session === undefined) return undefined
+    this.#sessions.delete(sid)
+    const sids = this.#sessionsByUser.get(session.sub)
+    sids?.delete(sid)
+    if (sids?.size === 0) this.#sessionsByUser.delete(session.sub)
+    return session
+  }
+
+  #endSession(sid: string, expiresAt: number): SessionRecord | undefined {
+    const previous = this.#entry(this.#revokedSessions, sid)
+    this.#revokedSessions.set(sid, {
+      value: true,
+      expiresAt: Math.max(expiresAt, previous?.expiresAt ?? 0),
+    })
+    const live = this.#session(sid)
+    this.#forgetSession(sid)
+    return live
+  }
+
+  #activeSessions(sub: string, now: number): SessionRecord[] {
+    const sessions: SessionRecord[] = []
+    for (const sid of this.#sessionsByUser.get(sub) ?? []) {
+      const session = this.#session(sid)
+      if (session !== undefined && isSessionActive(session, now, this.#epoch))
+        sessions.push(session)
+    }
+    return sessions.sort((a, b) => b.lastUsedAt - a.lastUsedAt)
+  }
+
+  /** Drops every expired entry now. Runs on a timer; public for tests. */
   sweep(): void {
     const now = this.#clock()
-    for (const map of [
-      this.#revokedJtis,
-      this.#revokedSessions,
-      this.#userCutoffs,
-      this.#sessions,
-    ]) {
+    for (const map of [this.#revokedJtis, this.#revokedSessions, this.#userCutoffs]) {
       for (const [key, entry] of map as Map<string, Expiring<unknown>>) {
         if (entry.expiresAt <= now) map.delete(key)
       }
     }
+    for (const [sid, entry] of this.#sessions) {
+      if (entry.expiresAt <= now) this.#forgetSession(sid)
+    }
   }
 
-  /** Number of live entries of each kind (for tests and metrics). */
-  size(): { jtis: number; sessions: number; users: number; activeSessions: number } {
+  /** Number of entries of each kind still held (after a sweep). */
+  size(): { jtis: number; revokedSessions: number; users: number; sessions: number } {
     this.sweep()
     return {
       jtis: this.#revokedJtis.size,
-      sessions: this.#revokedSessions.size,
+      revokedSessions: this.#revokedSessions.size,
       users: this.#userCutoffs.size,
-      activeSessions: this.#sessions.size,
+      sessions: this.#sessions.size,
     }
   }
 
@@ -87,21 +144,25 @@ export class MemoryStore implements Store {
     })
   }
 
-  async revokeSession(sid: string, expiresAt: number): Promise<void> {
-    const previous = this.#entry(this.#revokedSessions, sid)
-    this.#revokedSessions.set(sid, {
-      value: true,
-      expiresAt: Math.max(expiresAt, previous?.expiresAt ?? 0),
-    })
-    this.#sessions.delete(sid)
+  async revokeSession(sid: string, expiresAt: number): Promise<SessionRecord | undefined> {
+    return copy(this.#endSession(sid, expiresAt))
   }
 
-  async setUserCutoff(sub: string, cutoff: number, expiresAt: number): Promise<void> {
+  async revokeUser(sub: string, cutoff: number, expiresAt: number): Promise<SessionRecord[]> {
     const previous = this.#entry(this.#userCutoffs, sub)
     this.#userCutoffs.set(sub, {
       value: Math.max(cutoff, previous?.value ?? cutoff),
       expiresAt: Math.max(expiresAt, previous?.expiresAt ?? expiresAt),
     })
+    const ended: SessionRecord[] = []
+    for (const sid of [...(this.#sessionsByUser.get(sub) ?? [])]) {
+      const session = this.#session(sid)
+      if (session !== undefined && session.createdAt <= cutoff) {
+        ended.push(session)
+        this.#endSession(sid, expiresAt)
+      }
+    }
+    return ended.map((session) => ({ ...session }))
   }
 
   async setEpoch(cutoff: number): Promise<void> {
@@ -109,18 +170,22 @@ export class MemoryStore implements Store {
   }
 
   async checkRevocation(query: RevocationQuery): Promise<RevocationStatus> {
+    const session = this.#session(query.sid)
     return {
-      jtiRevoked: this.#live(this.#revokedJtis, query.jti) === true,
-      sessionRevoked: this.#live(this.#revokedSessions, query.sid) === true,
-      userCutoff: this.#live(this.#userCutoffs, query.sub),
+      jtiRevoked: this.#entry(this.#revokedJtis, query.jti) !== undefined,
+      sessionRevoked: this.#entry(this.#revokedSessions, query.sid) !== undefined,
+      userCutoff: this.#entry(this.#userCutoffs, query.sub)?.value,
       epoch: this.#epoch,
       kidRetired: this.#retiredKids.has(query.kid),
-      sessionActive: this.#live(this.#sessions, query.sid)?.sub === query.sub,
+      sessionActive:
+        session !== undefined &&
+        session.sub === query.sub &&
+        isSessionActive(session, query.now, this.#epoch),
     }
   }
 
   async listKeys(): Promise<StoredKey[]> {
-    return [...this.#keys.values()]
+    return [...this.#keys.values()].map((key) => structuredClone(key))
   }
 
   async addKey(key: StoredKey): Promise<void> {
@@ -135,16 +200,41 @@ export class MemoryStore implements Store {
     return [...this.#retiredKids]
   }
 
-  async putSession(session: SessionRecord): Promise<void> {
-    this.#sessions.set(session.sid, { value: { ...session }, expiresAt: session.expiresAt })
+  async createSession(session: SessionRecord, limit: SessionLimit): Promise<CreateSessionResult> {
+    const active = this.#activeSessions(session.sub, limit.now)
+    const excess = active.length + 1 - limit.max
+    if (excess > 0 && limit.onLimit === 'refuse') return { created: false, evicted: [] }
+    const evicted = excess > 0 ? active.slice(-excess).reverse() : []
+    for (const old of evicted) this.#endSession(old.sid, limit.revocationExpiresAt)
+    this.#saveSession(structuredClone(session))
+    return { created: true, evicted: evicted.map((old) => ({ ...old })) }
   }
 
   async getSession(sid: string): Promise<SessionRecord | undefined> {
-    const session = this.#live(this.#sessions, sid)
-    return session === undefined ? undefined : { ...session }
+    return copy(this.#session(sid))
+  }
+
+  async listSessions(sub: string, now: number): Promise<SessionRecord[]> {
+    return this.#activeSessions(sub, now).map((session) => ({ ...session }))
+  }
+
+  async rotateRefreshToken(request: RotationRequest): Promise<RotationResult> {
+    const session = this.#session(request.sid)
+    const decision = decideRotation(session, request, this.#epoch)
+    if (decision.next !== undefined) {
+      this.#saveSession(decision.next)
+      return { outcome: decision.outcome, session: { ...decision.next } }
+    }
+    if (decision.outcome === 'reused') this.#endSession(request.sid, request.revocationExpiresAt)
+    const keepsRecord = decision.outcome === 'reused' || decision.outcome === 'expired'
+    return { outcome: decision.outcome, session: keepsRecord ? copy(session) : undefined }
   }
 
   async close(): Promise<void> {
     clearInterval(this.#sweeper)
   }
+}
+
+function copy(session: SessionRecord | undefined): SessionRecord | undefined {
+  return session === undefined ? undefined : { ...session }
 }

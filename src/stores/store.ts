@@ -1,4 +1,5 @@
 import type { JWK } from 'jose'
+import type { RotationRequest, RotationResult } from '../sessions/rotation.js'
 
 /**
  * The store contract: everything revocation state needs to survive a request, a restart and a
@@ -11,13 +12,17 @@ import type { JWK } from 'jose'
 export interface Store {
   /** Denies one token by jti until `expiresAt`. */
   revokeJti(jti: string, expiresAt: number): Promise<void>
-  /** Denies every token of a session until `expiresAt`, and forgets the session's record. */
-  revokeSession(sid: string, expiresAt: number): Promise<void>
   /**
-   * Denies a user's tokens issued at or before `cutoff`. Keeps the later of an existing and the
-   * new cutoff, and the later expiry.
+   * Denies every token of a session until `expiresAt` and ends the session (its record and
+   * refresh token are gone). Resolves to the record that was ended, if there was one.
    */
-  setUserCutoff(sub: string, cutoff: number, expiresAt: number): Promise<void>
+  revokeSession(sid: string, expiresAt: number): Promise<SessionRecord | undefined>
+  /**
+   * Denies a user's tokens issued at or before `cutoff` (keeping the later of an existing and the
+   * new cutoff, and the later expiry) and ends every session of the user created at or before
+   * the cutoff. Resolves to the sessions ended.
+   */
+  revokeUser(sub: string, cutoff: number, expiresAt: number): Promise<SessionRecord[]>
   /** Denies every token issued at or before `cutoff`. Keeps the later of the two cutoffs. */
   setEpoch(cutoff: number): Promise<void>
   /** Everything `verify` needs to decide on one token, in one round trip. */
@@ -31,15 +36,45 @@ export interface Store {
   retireKey(kid: string): Promise<void>
   listRetiredKids(): Promise<string[]>
 
-  /** Records a session as active (allowlist mode), replacing a record with the same sid. */
-  putSession(session: SessionRecord): Promise<void>
+  /**
+   * Records a new session, enforcing the per-user cap atomically: when the user already has
+   * `limit.max` active sessions (`isSessionActive`), either the least recently used are ended (`evict`) or nothing
+   * is created (`refuse`).
+   */
+  createSession(session: SessionRecord, limit: SessionLimit): Promise<CreateSessionResult>
+  /** The record of a session, active or recently expired; undefined once ended or forgotten. */
   getSession(sid: string): Promise<SessionRecord | undefined>
+  /** A user's active sessions (`isSessionActive`), most recently used first. */
+  listSessions(sub: string, now: number): Promise<SessionRecord[]>
+  /**
+   * Rotates a refresh token in one atomic compare-and-swap, applying `decideRotation` (from
+   * sessions/rotation.ts) to the stored record: under any number of concurrent calls with the same
+   * token exactly one rotates. On `reused`, ends the session as `revokeSession` does.
+   */
+  rotateRefreshToken(request: RotationRequest): Promise<RotationResult>
 
   /** Releases connections and timers. */
   close(): Promise<void>
 }
 
+export interface SessionLimit {
+  /** Most active sessions a user may have (Infinity: no cap). */
+  readonly max: number
+  readonly onLimit: 'evict' | 'refuse'
+  readonly now: number
+  /** Expiry of the revocation entries of evicted sessions. */
+  readonly revocationExpiresAt: number
+}
+
+export interface CreateSessionResult {
+  readonly created: boolean
+  /** Sessions ended to make room, least recently used first. */
+  readonly evicted: SessionRecord[]
+}
+
 export interface RevocationQuery {
+  /** The verifier's now (ms), for whether the session is still active. */
+  readonly now: number
   readonly jti: string
   readonly sid: string
   readonly sub: string
@@ -54,7 +89,7 @@ export interface RevocationStatus {
   /** Every token issued at or before this instant (ms) is revoked. */
   readonly epoch: number | undefined
   readonly kidRetired: boolean
-  /** Whether the store holds a live record of the session (what allowlist mode requires). */
+  /** Whether the session exists for this sub and is active (what allowlist mode requires). */
   readonly sessionActive: boolean
 }
 
@@ -67,12 +102,34 @@ export interface StoredKey {
   readonly createdAt: number
 }
 
-/** A session (one login on one device). */
+/** Where a session was started from, as the application describes it. */
+export interface DeviceInfo {
+  readonly userAgent?: string
+  readonly ip?: string
+  /** A human label ("Firefox on laptop"). */
+  readonly label?: string
+}
+
+/** A session: one login on one device, with its refresh-token family. */
 export interface SessionRecord {
   readonly sid: string
   readonly sub: string
   readonly clientId: string | undefined
+  readonly scope: string | undefined
+  /** Extra claims every access token of the session carries. */
+  readonly claims: Readonly<Record<string, unknown>> | undefined
+  readonly device: DeviceInfo | undefined
   readonly createdAt: number
-  /** When the record stops counting as active; the store may forget it from then on. */
+  readonly lastUsedAt: number
+  /** Active while `now < expiresAt`: the earlier of the absolute and the idle expiry. */
   readonly expiresAt: number
+  readonly absoluteExpiresAt: number
+  /** The store may forget the record from then on. */
+  readonly purgeAt: number
+  /** SHA-256 of the current refresh token; undefined for a session that has none. */
+  readonly refreshHash: string | undefined
+  /** When the current refresh token was issued. */
+  readonly rotatedAt: number
+  /** Hashes of spent refresh tokens, newest first, at most `SPENT_HISTORY`. */
+  readonly spentHashes: readonly string[]
 }

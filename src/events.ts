@@ -1,0 +1,67 @@
+import type { DeviceInfo } from './stores/store.js'
+
+/**
+ * Who did what, when and why. `actor` and `reason` come from the caller (an admin's id, "password
+ * changed"); the library fills in the rest. Enough to write an audit log without patching.
+ */
+export interface AuditContext {
+  /** Who asked for the change (a user id, an admin, a job). */
+  actor?: string
+  /** Why, in the caller's words. */
+  reason?: string
+}
+
+interface EventBase {
+  /** When it happened (ms since the epoch). */
+  at: number
+  actor?: string
+  reason?: string
+}
+
+export interface SessionStartedEvent extends EventBase {
+  sid: string
+  sub: string
+  clientId: string | undefined
+  device: DeviceInfo | undefined
+}
+
+export type SessionEndCause =
+  'revoked' | 'user-revoked' | 'evicted' | 'reuse-detected' | 'other-sessions-ended'
+
+export interface SessionEndedEvent extends EventBase {
+  sid: string
+  sub: string
+  cause: SessionEndCause
+}
+
+export interface SessionRefreshedEvent extends EventBase {
+  sid: string
+  sub: string
+  clientId: string | undefined
+  /** True when the previous token was accepted within `reuseGrace`. */
+  grace: boolean
+}
+
+export interface ReuseDetectedEvent extends EventBase {
+  sid: string
+  sub: string
+  clientId: string | undefined
+}
+
+export interface TokenRevokedEvent extends EventBase {
+  kind: 'token' | 'session' | 'user' | 'global'
+  jti?: string
+  sid?: string
+  sub?: string
+  /** For `user` and `global`: tokens issued at or before this instant (ms) are revoked. */
+  cutoff?: number
+}
+
+/** Every event `Revocable` emits, by name. */
+export interface RevocableEvents {
+  'session.started': [SessionStartedEvent]
+  'session.ended': [SessionEndedEvent]
+  'session.refreshed': [SessionRefreshedEvent]
+  'refresh.reuse_detected': [ReuseDetectedEvent]
+  'token.revoked': [TokenRevokedEvent]
+}

@@ -1,0 +1,121 @@
+import type { SessionRecord } from '../stores/store.js'
+import { hashesEqual } from './refresh-token.js'
+
+/** How many spent refresh-token hashes a session remembers for reuse detection. */
+export const SPENT_HISTORY = 16
+
+/** What a store must know to rotate a refresh token in one atomic step. */
+export interface RotationRequest {
+  readonly sid: string
+  readonly presentedHash: string
+  /** Hash of the refresh token that replaces the presented one. */
+  readonly newHash: string
+  /** The client presenting the token; must equal the session's. */
+  readonly clientId: string | undefined
+  readonly now: number
+  readonly reuseGraceMs: number
+  readonly idleTtlMs: number
+  readonly retentionMs: number
+  /** Expiry of the session revocation entry written when reuse is detected. */
+  readonly revocationExpiresAt: number
+}
+
+export type RotationOutcome =
+  'rotated' | 'revoked' | 'grace' | 'reused' | 'unknown' | 'expired' | 'client-mismatch'
+
+export interface RotationDecision {
+  readonly outcome: RotationOutcome
+  /** The record to write back, for `rotated` and `grace`. */
+  readonly next?: SessionRecord
+}
+
+export interface RotationResult {
+  readonly outcome: RotationOutcome
+  /** The record after rotation; for `reused` and `expired`, the record as it was. */
+  readonly session?: SessionRecord
+}
+
+/**
+ * Until when a session is active (the earlier of its absolute and idle expiry) and until when the
+ * store keeps its record (a while longer, so a late refresh hears "expired", not "unknown").
+ */
+export function sessionExpiry(
+  lastUsedAt: number,
+  absoluteExpiresAt: number,
+  idleTtlMs: number,
+  retentionMs: number,
+): { expiresAt: number; purgeAt: number } {
+  const expiresAt = Math.min(absoluteExpiresAt, lastUsedAt + idleTtlMs)
+  return { expiresAt, purgeAt: expiresAt + retentionMs }
+}
+
+/**
+ * Whether a session may still be used: not past its expiry, and not started at or before the
+ * global epoch (`revokeAll` ends every session that existed then).
+ */
+export function isSessionActive(
+  session: SessionRecord,
+  now: number,
+  epoch: number | undefined,
+): boolean {
+  return now < session.expiresAt && (epoch === undefined || session.createdAt > epoch)
+}
+
+/**
+ * The refresh rules (RFC 9700 §4.14.2), pure so that every store applies exactly these inside its
+ * own atomic step. In order:
+ * - a token the session never issued is `unknown`: nothing is touched (a guess must not be able
+ *   to kill someone's session);
+ * - a token presented by another client is `client-mismatch`: nothing is touched;
+ * - a session started at or before the global epoch is `revoked`;
+ * - a session past its idle or absolute expiry is `expired`;
+ * - the current token `rotated`: it becomes spent, a new one is current;
+ * - the immediately previous token within `reuseGraceMs` of its rotation is `grace` (the client
+ *   lost the response): it rotates again, and the token it never received becomes spent;
+ * - any other spent token is `reused`: the caller's store ends the session.
+ */
+export function decideRotation(
+  session: SessionRecord | undefined,
+  request: RotationRequest,
+  epoch: number | undefined,
+): RotationDecision {
+  if (session === undefined || session.refreshHash === undefined) return { outcome: 'unknown' }
+  const current = hashesEqual(request.presentedHash, session.refreshHash)
+  const spentIndex = current
+    ? -1
+    : session.spentHashes.findIndex((hash) => hashesEqual(request.presentedHash, hash))
+  if (!current && spentIndex < 0) return { outcome: 'unknown' }
+  if (request.clientId !== session.clientId) return { outcome: 'client-mismatch' }
+  if (epoch !== undefined && session.createdAt <= epoch) return { outcome: 'revoked' }
+  if (request.now >= session.expiresAt) return { outcome: 'expired' }
+
+  const withinGrace =
+    spentIndex === 0 &&
+    request.reuseGraceMs > 0 &&
+    request.now - session.rotatedAt <= request.reuseGraceMs
+  if (!current && !withinGrace) return { outcome: 'reused' }
+
+  const { expiresAt, purgeAt } = sessionExpiry(
+    request.now,
+    session.absoluteExpiresAt,
+    request.idleTtlMs,
+    request.retentionMs,
+  )
+  const next: SessionRecord = {
+    ...session,
+    lastUsedAt: request.now,
+    expiresAt,
+    purgeAt,
+    refreshHash: request.newHash,
+    // A grace retry keeps the window anchored at the first rotation, so retries cannot extend it.
+    rotatedAt: current ? request.now : session.rotatedAt,
+    spentHashes: current
+      ? [session.refreshHash, ...session.spentHashes].slice(0, SPENT_HISTORY)
+      : [
+          session.spentHashes[0] as string,
+          session.refreshHash,
+          ...session.spentHashes.slice(1),
+        ].slice(0, SPENT_HISTORY),
+  }
+  return { outcome: current ? 'rotated' : 'grace', next }
+}

@@ -1,0 +1,253 @@
+import {
+  ClientMismatch,
+  RefreshTokenInvalid,
+  RefreshTokenReused,
+  SessionExpired,
+  SessionLimitReached,
+  SessionRevoked,
+} from '../errors.js'
+import type { AuditContext, RevocableEvents } from '../events.js'
+import type { ResolvedOptions } from '../options.js'
+import { callStore, type Revoker } from '../revocation/revoker.js'
+import type { DeviceInfo, SessionRecord, Store } from '../stores/store.js'
+import { randomId } from '../tokens/ids.js'
+import { checkTokenInput, type TokenInput } from '../tokens/token-input.js'
+import { createRefreshToken, parseRefreshToken } from './refresh-token.js'
+import { sessionExpiry, type RotationRequest } from './rotation.js'
+
+export interface StartSessionInput extends TokenInput {
+  /** Where the login came from; shown in session lists. */
+  device?: DeviceInfo
+}
+
+/** A session as `listSessions` and the token verbs show it (no token material). */
+export interface SessionInfo {
+  id: string
+  sub: string
+  clientId: string | undefined
+  scope: string | undefined
+  device: DeviceInfo | undefined
+  createdAt: Date
+  lastUsedAt: Date
+  /** When the session expires if not used again (the earlier of idle and absolute expiry). */
+  expiresAt: Date
+  /** True for the session the caller asked about (`listSessions(sub, { currentSid })`). */
+  current: boolean
+}
+
+/** What `startSession` and `refresh` return (RFC 6749 §5.1 in camelCase). */
+export interface TokenSet {
+  accessToken: string
+  refreshToken: string
+  tokenType: 'Bearer'
+  /** Seconds until the access token expires. */
+  expiresIn: number
+  session: SessionInfo
+}
+
+export interface RefreshOptions {
+  /** The client presenting the token; must equal the session's `clientId`. */
+  clientId?: string
+}
+
+type Emit = <K extends keyof RevocableEvents>(name: K, ...args: RevocableEvents[K]) => void
+
+export interface SessionsDeps {
+  readonly store: Store
+  readonly options: ResolvedOptions
+  readonly revoker: Revoker
+  /** Signs an access token for a session at an issue instant. */
+  readonly mint: (session: SessionRecord, issuedAt: number) => string
+  readonly emit: Emit
+}
+
+// A session that expired is remembered this long, so a late refresh hears ERR_SESSION_EXPIRED.
+const EXPIRED_SESSION_RETENTION_MS = 86_400_000
+
+function checkDevice(device: unknown): DeviceInfo | undefined {
+  if (device === undefined) return undefined
+  if (device === null || typeof device !== 'object')
+    throw new TypeError('"device" must be an object')
+  const { userAgent, ip, label } = device as Record<string, unknown>
+  for (const [name, value] of Object.entries({ userAgent, ip, label })) {
+    if (value !== undefined && typeof value !== 'string') {
+      throw new TypeError(`"device.${name}" must be a string`)
+    }
+  }
+  return {
+    ...(userAgent !== undefined && { userAgent: userAgent as string }),
+    ...(ip !== undefined && { ip: ip as string }),
+    ...(label !== undefined && { label: label as string }),
+  }
+}
+
+export function toSessionInfo(session: SessionRecord, currentSid?: string): SessionInfo {
+  return {
+    id: session.sid,
+    sub: session.sub,
+    clientId: session.clientId,
+    scope: session.scope,
+    device: session.device,
+    createdAt: new Date(session.createdAt),
+    lastUsedAt: new Date(session.lastUsedAt),
+    expiresAt: new Date(session.expiresAt),
+    current: session.sid === currentSid,
+  }
+}
+
+/**
+ * Sessions and their refresh-token families: start, rotate with reuse detection, list, end.
+ * The rules live in rotation.ts (pure); this file sequences them with the store and events.
+ */
+export class Sessions {
+  readonly #deps: SessionsDeps
+
+  constructor(deps: SessionsDeps) {
+    this.#deps = deps
+  }
+
+  #tokenSet(session: SessionRecord, refreshToken: string, issuedAt: number): TokenSet {
+    return {
+      accessToken: this.#deps.mint(session, issuedAt),
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: this.#deps.options.accessTokenTtl,
+      session: toSessionInfo(session, session.sid),
+    }
+  }
+
+  async start(input: StartSessionInput): Promise<TokenSet> {
+    const { sub, clientId, scope, claims } = checkTokenInput(input, 'startSession')
+    const device = checkDevice(input.device)
+    const { store, options, revoker, emit } = this.#deps
+    const now = revoker.issueInstant()
+    const sid = randomId()
+    const refresh = createRefreshToken(sid)
+    const absoluteExpiresAt = now + options.sessionMaxAge * 1000
+    const session: SessionRecord = {
+      sid,
+      sub,
+      clientId,
+      scope,
+      claims,
+      device,
+      createdAt: now,
+      lastUsedAt: now,
+      absoluteExpiresAt,
+      ...sessionExpiry(
+        now,
+        absoluteExpiresAt,
+        options.sessionIdleTtl * 1000,
+        EXPIRED_SESSION_RETENTION_MS,
+      ),
+      refreshHash: refresh.hash,
+      rotatedAt: now,
+      spentHashes: [],
+    }
+    const result = await callStore('start a session', () =>
+      store.createSession(session, {
+        max: options.maxSessionsPerUser,
+        onLimit: options.sessionLimitAction,
+        now,
+        revocationExpiresAt: revoker.sessionRevocationExpiry(),
+      }),
+    )
+    if (!result.created) throw new SessionLimitReached()
+    for (const old of result.evicted) {
+      emit('session.ended', { sid: old.sid, sub: old.sub, cause: 'evicted', at: now })
+    }
+    emit('session.started', { sid, sub, clientId, device, at: now })
+    return this.#tokenSet(session, refresh.token, now)
+  }
+
+  /**
+   * Rotates a refresh token. A store failure surfaces as ERR_STORE_UNAVAILABLE and never counts
+   * as reuse: the decision is the store's atomic step, and a failed step decided nothing.
+   */
+  async refresh(refreshToken: string, refreshOptions: RefreshOptions = {}): Promise<TokenSet> {
+    if (refreshOptions === null || typeof refreshOptions !== 'object') {
+      throw new TypeError('refresh() options must be an object')
+    }
+    const { clientId } = refreshOptions
+    if (clientId !== undefined && (typeof clientId !== 'string' || clientId === '')) {
+      throw new TypeError('"clientId" must be a non-empty string')
+    }
+    const parsed = parseRefreshToken(refreshToken)
+    if (parsed === undefined) throw new RefreshTokenInvalid()
+    const { store, options, revoker, emit } = this.#deps
+    const now = revoker.issueInstant()
+    const next = createRefreshToken(parsed.sid)
+    const request: RotationRequest = {
+      sid: parsed.sid,
+      presentedHash: parsed.hash,
+      newHash: next.hash,
+      clientId,
+      now,
+      reuseGraceMs: options.reuseGrace * 1000,
+      idleTtlMs: options.sessionIdleTtl * 1000,
+      retentionMs: EXPIRED_SESSION_RETENTION_MS,
+      revocationExpiresAt: revoker.sessionRevocationExpiry(),
+    }
+    const result = await callStore('rotate a refresh token', () =>
+      store.rotateRefreshToken(request),
+    )
+    const session = result.session
+    switch (result.outcome) {
+      case 'rotated':
+      case 'grace': {
+        const rotated = session as SessionRecord
+        emit('session.refreshed', {
+          sid: rotated.sid,
+          sub: rotated.sub,
+          clientId,
+          grace: result.outcome === 'grace',
+          at: now,
+        })
+        return this.#tokenSet(rotated, next.token, now)
+      }
+      case 'reused': {
+        const { sid, sub } = session as SessionRecord
+        emit('refresh.reuse_detected', { sid, sub, clientId, at: now })
+        emit('session.ended', { sid, sub, cause: 'reuse-detected', at: now })
+        emit('token.revoked', { kind: 'session', sid, sub, at: now, reason: 'refresh token reuse' })
+        throw new RefreshTokenReused()
+      }
+      case 'expired':
+        throw new SessionExpired()
+      case 'revoked':
+        throw new SessionRevoked()
+      case 'client-mismatch':
+        throw new ClientMismatch()
+      case 'unknown':
+        throw new RefreshTokenInvalid()
+    }
+  }
+
+  async list(sub: string, currentSid?: string): Promise<SessionInfo[]> {
+    const now = this.#deps.options.clock()
+    const sessions = await callStore('list sessions', () => this.#deps.store.listSessions(sub, now))
+    return sessions.map((session) => toSessionInfo(session, currentSid))
+  }
+
+  /** Ends every session of `sub` except `keepSid`; resolves to how many were ended. */
+  async endOthers(sub: string, keepSid: string, audit: AuditContext): Promise<number> {
+    const { store, options, revoker, emit } = this.#deps
+    const now = options.clock()
+    const sessions = await callStore('list sessions', () => store.listSessions(sub, now))
+    let ended = 0
+    for (const session of sessions) {
+      if (session.sid === keepSid) continue
+      if ((await revoker.revokeSession(session.sid)) === undefined) continue
+      ended += 1
+      emit('token.revoked', { kind: 'session', sid: session.sid, sub, at: now, ...audit })
+      emit('session.ended', {
+        sid: session.sid,
+        sub,
+        cause: 'other-sessions-ended',
+        at: now,
+        ...audit,
+      })
+    }
+    return ended
+  }
+}
