@@ -1,17 +1,50 @@
 export { createRevocable, Revocable } from './revocable.js'
-export type { IssueInput, RevokeUserOptions } from './revocable.js'
+export type { IssueInput, ListSessionsOptions, RevokeUserOptions } from './revocable.js'
 export { DEFAULTS } from './options.js'
 export type { Mode, RevocableOptions, ResolvedOptions } from './options.js'
+export type {
+  AuditContext,
+  ReuseDetectedEvent,
+  RevocableEvents,
+  SessionEndCause,
+  SessionEndedEvent,
+  SessionRefreshedEvent,
+  SessionStartedEvent,
+  TokenRevokedEvent,
+} from './events.js'
+export type {
+  RefreshOptions,
+  SessionInfo,
+  StartSessionInput,
+  TokenSet,
+} from './sessions/sessions.js'
+export { REFRESH_TOKEN_PREFIX } from './sessions/refresh-token.js'
+export {
+  decideRotation,
+  isSessionActive,
+  sessionExpiry,
+  SPENT_HISTORY,
+} from './sessions/rotation.js'
+export type {
+  RotationDecision,
+  RotationOutcome,
+  RotationRequest,
+  RotationResult,
+} from './sessions/rotation.js'
 export { MemoryStore } from './stores/memory.js'
 export type { MemoryStoreOptions } from './stores/memory.js'
 export type {
+  CreateSessionResult,
+  DeviceInfo,
   RevocationQuery,
   RevocationStatus,
+  SessionLimit,
   SessionRecord,
   Store,
   StoredKey,
 } from './stores/store.js'
 export type { AccessTokenClaims } from './tokens/claims.js'
+export type { TokenInput } from './tokens/token-input.js'
 export { ALGORITHMS } from './keys/algorithms.js'
 export type { Algorithm } from './keys/algorithms.js'
 export type { KeyInput } from './keys/import.js'
