@@ -1,0 +1,283 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import { systemClock, type Clock } from '../clock.js'
+import {
+  decideRotation,
+  isSessionActive,
+  type RotationRequest,
+  type RotationResult,
+} from '../sessions/rotation.js'
+import type {
+  CreateSessionResult,
+  RevocationQuery,
+  RevocationStatus,
+  SessionLimit,
+  SessionRecord,
+  Store,
+  StoredKey,
+} from './store.js'
+
+export interface SqliteStoreOptions {
+  /** Database file (its folder is created), or `':memory:'`. Ignored when `database` is given. */
+  path?: string
+  /** An open better-sqlite3 database to use instead of opening `path`. */
+  database?: Database.Database
+  /** The clock that decides expiry; pass the same one as `createRevocable`'s. */
+  clock?: Clock
+  /** Milliseconds between sweeps of expired rows. Default 60 000. */
+  sweepInterval?: number
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS revoked_jtis (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS revoked_sessions (sid TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS user_cutoffs (
+  sub TEXT PRIMARY KEY, cutoff INTEGER NOT NULL, expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS globals (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS signing_keys (
+  kid TEXT PRIMARY KEY, alg TEXT NOT NULL, jwk TEXT NOT NULL, created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS retired_kids (kid TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sessions (
+  sid TEXT PRIMARY KEY,
+  sub TEXT NOT NULL,
+  purge_at INTEGER NOT NULL,
+  record TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sessions_by_sub ON sessions (sub);
+`
+
+function prepareStatements(db: Database.Database) {
+  const prepare = (sql: string) => db.prepare(sql)
+  return {
+    getJti: prepare('SELECT expires_at FROM revoked_jtis WHERE jti = ? AND expires_at > ?'),
+    putJti: prepare(`INSERT INTO revoked_jtis (jti, expires_at) VALUES (?, ?)
+      ON CONFLICT (jti) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)`),
+    getRevokedSession: prepare(
+      'SELECT expires_at FROM revoked_sessions WHERE sid = ? AND expires_at > ?',
+    ),
+    putRevokedSession: prepare(`INSERT INTO revoked_sessions (sid, expires_at) VALUES (?, ?)
+      ON CONFLICT (sid) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)`),
+    getCutoff: prepare('SELECT cutoff FROM user_cutoffs WHERE sub = ? AND expires_at > ?'),
+    putCutoff: prepare(`INSERT INTO user_cutoffs (sub, cutoff, expires_at) VALUES (?, ?, ?)
+      ON CONFLICT (sub) DO UPDATE SET
+        cutoff = CASE WHEN expires_at > ? THEN max(cutoff, excluded.cutoff) ELSE excluded.cutoff END,
+        expires_at = max(expires_at, excluded.expires_at)`),
+    getEpoch: prepare("SELECT value FROM globals WHERE name = 'epoch'"),
+    putEpoch: prepare(`INSERT INTO globals (name, value) VALUES ('epoch', ?)
+      ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)`),
+    isRetired: prepare('SELECT 1 FROM retired_kids WHERE kid = ?'),
+    retire: prepare('INSERT OR IGNORE INTO retired_kids (kid) VALUES (?)'),
+    listRetired: prepare('SELECT kid FROM retired_kids'),
+    listKeys: prepare('SELECT kid, alg, jwk, created_at FROM signing_keys'),
+    addKey: prepare(
+      'INSERT OR IGNORE INTO signing_keys (kid, alg, jwk, created_at) VALUES (?, ?, ?, ?)',
+    ),
+    getSession: prepare('SELECT record FROM sessions WHERE sid = ? AND purge_at > ?'),
+    userSessions: prepare('SELECT record FROM sessions WHERE sub = ? AND purge_at > ?'),
+    putSession: prepare(`INSERT INTO sessions (sid, sub, purge_at, record) VALUES (?, ?, ?, ?)
+      ON CONFLICT (sid) DO UPDATE SET sub = excluded.sub, purge_at = excluded.purge_at,
+        record = excluded.record`),
+    deleteSession: prepare('DELETE FROM sessions WHERE sid = ?'),
+  }
+}
+
+/**
+ * A store in one SQLite file (better-sqlite3, WAL mode): the embedded default for a single
+ * process, surviving restarts. Every method is one transaction, so rotation is atomic even
+ * across processes sharing the file. Expired rows are ignored when read and swept periodically.
+ */
+export class SqliteStore implements Store {
+  readonly #db: Database.Database
+  readonly #ownsDatabase: boolean
+  readonly #clock: Clock
+  readonly #sweeper: NodeJS.Timeout
+  readonly #sql: ReturnType<typeof prepareStatements>
+
+  constructor(options: SqliteStoreOptions = {}) {
+    this.#clock = options.clock ?? systemClock
+    const interval = options.sweepInterval ?? 60_000
+    if (!Number.isFinite(interval) || interval <= 0) {
+      throw new TypeError('"sweepInterval" must be a positive number of milliseconds')
+    }
+    if (options.database !== undefined) {
+      this.#db = options.database
+      this.#ownsDatabase = false
+    } else {
+      const path = options.path ?? ':memory:'
+      if (typeof path !== 'string' || path === '') throw new TypeError('"path" must be a file path')
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+      this.#db = new Database(path)
+      this.#ownsDatabase = true
+    }
+    this.#db.pragma('journal_mode = WAL')
+    // Every revocation is on disk when the call resolves: a crash right after loses nothing.
+    this.#db.pragma('synchronous = FULL')
+    this.#db.pragma('busy_timeout = 5000')
+    this.#db.exec(SCHEMA)
+    this.#sql = prepareStatements(this.#db)
+    this.#sweeper = setInterval(() => this.sweep(), interval)
+    this.#sweeper.unref()
+  }
+
+  /** Deletes every expired row now. Runs on a timer; public for tests. */
+  sweep(): void {
+    const now = this.#clock()
+    this.#db.transaction(() => {
+      for (const table of ['revoked_jtis', 'revoked_sessions', 'user_cutoffs']) {
+        this.#db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`).run(now)
+      }
+      this.#db.prepare('DELETE FROM sessions WHERE purge_at <= ?').run(now)
+    })()
+  }
+
+  #epoch(): number | undefined {
+    return (this.#sql.getEpoch.get() as { value: number } | undefined)?.value
+  }
+
+  #session(sid: string): SessionRecord | undefined {
+    const row = this.#sql.getSession.get(sid, this.#clock()) as { record: string } | undefined
+    return row === undefined ? undefined : (JSON.parse(row.record) as SessionRecord)
+  }
+
+  #saveSession(session: SessionRecord): void {
+    this.#sql.putSession.run(session.sid, session.sub, session.purgeAt, JSON.stringify(session))
+  }
+
+  #endSession(sid: string, expiresAt: number): SessionRecord | undefined {
+    const session = this.#session(sid)
+    this.#sql.putRevokedSession.run(sid, expiresAt)
+    this.#sql.deleteSession.run(sid)
+    return session
+  }
+
+  #userSessions(sub: string): SessionRecord[] {
+    const rows = this.#sql.userSessions.all(sub, this.#clock()) as { record: string }[]
+    return rows.map((row) => JSON.parse(row.record) as SessionRecord)
+  }
+
+  #activeSessions(sub: string, now: number): SessionRecord[] {
+    const epoch = this.#epoch()
+    return this.#userSessions(sub)
+      .filter((session) => isSessionActive(session, now, epoch))
+      .sort((a, b) => b.lastUsedAt - a.lastUsedAt)
+  }
+
+  async revokeJti(jti: string, expiresAt: number): Promise<void> {
+    this.#sql.putJti.run(jti, expiresAt)
+  }
+
+  async revokeSession(sid: string, expiresAt: number): Promise<SessionRecord | undefined> {
+    return this.#db.transaction(() => this.#endSession(sid, expiresAt)).immediate()
+  }
+
+  async revokeUser(sub: string, cutoff: number, expiresAt: number): Promise<SessionRecord[]> {
+    return this.#db
+      .transaction(() => {
+        this.#sql.putCutoff.run(sub, cutoff, expiresAt, this.#clock())
+        const ended = this.#userSessions(sub).filter((session) => session.createdAt <= cutoff)
+        for (const session of ended) this.#endSession(session.sid, expiresAt)
+        return ended
+      })
+      .immediate()
+  }
+
+  async setEpoch(cutoff: number): Promise<void> {
+    this.#sql.putEpoch.run(cutoff)
+  }
+
+  async checkRevocation(query: RevocationQuery): Promise<RevocationStatus> {
+    return this.#db
+      .transaction((): RevocationStatus => {
+        const now = this.#clock()
+        const session = this.#session(query.sid)
+        const epoch = this.#epoch()
+        return {
+          jtiRevoked: this.#sql.getJti.get(query.jti, now) !== undefined,
+          sessionRevoked: this.#sql.getRevokedSession.get(query.sid, now) !== undefined,
+          userCutoff: (this.#sql.getCutoff.get(query.sub, now) as { cutoff: number } | undefined)
+            ?.cutoff,
+          epoch,
+          kidRetired: this.#sql.isRetired.get(query.kid) !== undefined,
+          sessionActive:
+            session !== undefined &&
+            session.sub === query.sub &&
+            isSessionActive(session, query.now, epoch),
+        }
+      })
+      .deferred()
+  }
+
+  async listKeys(): Promise<StoredKey[]> {
+    const rows = this.#sql.listKeys.all() as {
+      kid: string
+      alg: string
+      jwk: string
+      created_at: number
+    }[]
+    return rows.map((row) => ({
+      kid: row.kid,
+      alg: row.alg,
+      jwk: JSON.parse(row.jwk),
+      createdAt: row.created_at,
+    }))
+  }
+
+  async addKey(key: StoredKey): Promise<void> {
+    this.#sql.addKey.run(key.kid, key.alg, JSON.stringify(key.jwk), key.createdAt)
+  }
+
+  async retireKey(kid: string): Promise<void> {
+    this.#sql.retire.run(kid)
+  }
+
+  async listRetiredKids(): Promise<string[]> {
+    return (this.#sql.listRetired.all() as { kid: string }[]).map((row) => row.kid)
+  }
+
+  async createSession(session: SessionRecord, limit: SessionLimit): Promise<CreateSessionResult> {
+    return this.#db
+      .transaction((): CreateSessionResult => {
+        const active = this.#activeSessions(session.sub, limit.now)
+        const excess = active.length + 1 - limit.max
+        if (excess > 0 && limit.onLimit === 'refuse') return { created: false, evicted: [] }
+        const evicted = excess > 0 ? active.slice(-excess).reverse() : []
+        for (const old of evicted) this.#endSession(old.sid, limit.revocationExpiresAt)
+        this.#saveSession(session)
+        return { created: true, evicted }
+      })
+      .immediate()
+  }
+
+  async getSession(sid: string): Promise<SessionRecord | undefined> {
+    return this.#session(sid)
+  }
+
+  async listSessions(sub: string, now: number): Promise<SessionRecord[]> {
+    return this.#activeSessions(sub, now)
+  }
+
+  async rotateRefreshToken(request: RotationRequest): Promise<RotationResult> {
+    return this.#db
+      .transaction((): RotationResult => {
+        const session = this.#session(request.sid)
+        const decision = decideRotation(session, request, this.#epoch())
+        if (decision.next !== undefined) {
+          this.#saveSession(decision.next)
+          return { outcome: decision.outcome, session: decision.next }
+        }
+        if (decision.outcome === 'reused')
+          this.#endSession(request.sid, request.revocationExpiresAt)
+        const keepsRecord = decision.outcome === 'reused' || decision.outcome === 'expired'
+        return { outcome: decision.outcome, session: keepsRecord ? session : undefined }
+      })
+      .immediate()
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper)
+    if (this.#ownsDatabase && this.#db.open) this.#db.close()
+  }
+}
