@@ -1,0 +1,456 @@
+import { randomBytes } from 'node:crypto'
+import { createClient, createCluster } from 'redis'
+import { systemClock, type Clock } from '../../clock.js'
+import { StoreUnavailable } from '../../errors.js'
+import {
+  decideRotation,
+  isSessionActive,
+  type RotationRequest,
+  type RotationResult,
+} from '../../sessions/rotation.js'
+import type {
+  CreateSessionResult,
+  RevocationQuery,
+  RevocationStatus,
+  SessionLimit,
+  SessionRecord,
+  Store,
+  StoredKey,
+} from '../store.js'
+import type { RedisConnection } from './connection.js'
+import {
+  findUnsafeEvictionPolicies,
+  readOrWriteGeneration,
+  type ConfigurableNode,
+} from './health.js'
+import { checkPrefix, redisKeys, type RedisKeys } from './keys.js'
+import { SCRIPTS } from './scripts.js'
+
+export interface RedisStoreOptions {
+  /** A Redis URL; the store makes and owns its client. */
+  url?: string
+  /** Cluster seed nodes; the store makes and owns a cluster client. */
+  cluster?: { rootNodes: { url: string }[] }
+  /**
+   * A node-redis v5 client or cluster the application already has (connected or not). The store
+   * does not close it. Give it `disableOfflineQueue: true` so an outage fails fast.
+   */
+  client?: unknown
+  /** Prefix of every key. Default `rvk:`. No braces (hash tags are the store's). */
+  prefix?: string
+  /** A command slower than this (ms) counts as a failure: a slow Redis is a down Redis. Default 250. */
+  commandTimeout?: number
+  /** What to do when `maxmemory-policy` is not `noeviction`: `warn` (default) or `refuse` to start. */
+  onUnsafeEviction?: 'warn' | 'refuse'
+  /**
+   * What to do when Redis is found to have lost its data: `bump-epoch` (default: every token
+   * issued before now is rejected, so no lost revocation can let one back in) or `fail-closed`
+   * (every call fails with ERR_STORE_UNAVAILABLE until `acknowledgeDataLoss()`).
+   */
+  onDataLoss?: 'bump-epoch' | 'fail-closed'
+  /** Milliseconds between checks of the generation marker. Default 5000. */
+  dataLossCheckInterval?: number
+  /** The clock entry lifetimes are computed with; pass the same one as `createRevocable`'s. */
+  clock?: Clock
+  /** Where warnings go. Default `console.warn`. */
+  warn?: (message: string) => void
+}
+
+const DEFAULT_PREFIX = 'rvk:'
+// How many times a refresh re-reads a session whose record changed under it. Each retry means
+// another caller won; after the first winner and one reuse, the record is gone, so 3 suffices
+// in practice and the bound only guards against a pathological loop.
+const MAX_SWAP_ATTEMPTS = 10
+
+type OwnedClient = { connect(): Promise<unknown>; on(event: 'error', fn: (e: Error) => void): void }
+
+/**
+ * The production store: Redis (>= 6.2, or Valkey) or Redis Cluster through node-redis v5. Every
+ * multi-key change is one Lua script on one slot; every key carries a TTL; no KEYS or SCAN is
+ * ever issued. `checkRevocation` is one pipelined round trip.
+ */
+export class RedisStore implements Store {
+  readonly #redis: RedisConnection
+  readonly #owned: boolean
+  readonly #keys: RedisKeys
+  readonly #clock: Clock
+  readonly #options: Required<
+    Pick<RedisStoreOptions, 'onDataLoss' | 'warn' | 'dataLossCheckInterval'>
+  >
+  #generation: string | undefined
+  #dataLost = false
+  #checker: NodeJS.Timeout | undefined
+
+  private constructor(redis: RedisConnection, owned: boolean, options: RedisStoreOptions) {
+    this.#redis = redis.withCommandOptions({ timeout: options.commandTimeout ?? 250 })
+    this.#owned = owned
+    this.#keys = redisKeys(checkPrefix(options.prefix ?? DEFAULT_PREFIX))
+    this.#clock = options.clock ?? systemClock
+    this.#options = {
+      onDataLoss: options.onDataLoss ?? 'bump-epoch',
+      warn: options.warn ?? ((message) => console.warn(message)),
+      dataLossCheckInterval: options.dataLossCheckInterval ?? 5000,
+    }
+  }
+
+  /**
+   * Connects (unless given a client that is already connected), checks the eviction policy and
+   * the generation marker, and returns the store.
+   *
+   * @example
+   * const store = await RedisStore.connect({ url: 'redis://127.0.0.1:6379' })
+   * const auth = await createRevocable({ issuer, audience, store })
+   */
+  static async connect(options: RedisStoreOptions): Promise<RedisStore> {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError('RedisStore.connect() takes an object with "url", "cluster" or "client"')
+    }
+    const sources = [options.url, options.cluster, options.client].filter((v) => v !== undefined)
+    if (sources.length !== 1) {
+      throw new TypeError('give exactly one of "url", "cluster" or "client"')
+    }
+    const timeout = options.commandTimeout ?? 250
+    if (!Number.isFinite(timeout) || timeout <= 0) {
+      throw new TypeError('"commandTimeout" must be a positive number of milliseconds')
+    }
+    if (
+      options.onUnsafeEviction !== undefined &&
+      !['warn', 'refuse'].includes(options.onUnsafeEviction)
+    ) {
+      throw new TypeError('"onUnsafeEviction" must be "warn" or "refuse"')
+    }
+    if (
+      options.onDataLoss !== undefined &&
+      !['bump-epoch', 'fail-closed'].includes(options.onDataLoss)
+    ) {
+      throw new TypeError('"onDataLoss" must be "bump-epoch" or "fail-closed"')
+    }
+
+    let connection: unknown
+    let owned = false
+    const clientDefaults = {
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: Math.max(timeout, 1000),
+        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
+      },
+    }
+    if (options.client !== undefined) {
+      connection = options.client
+    } else if (options.url !== undefined) {
+      if (typeof options.url !== 'string') throw new TypeError('"url" must be a redis:// URL')
+      connection = createClient({ url: options.url, ...clientDefaults })
+      owned = true
+    } else {
+      const rootNodes = options.cluster?.rootNodes
+      if (!Array.isArray(rootNodes) || rootNodes.length === 0) {
+        throw new TypeError('"cluster.rootNodes" must be a non-empty array of { url }')
+      }
+      connection = createCluster({ rootNodes, defaults: clientDefaults })
+      owned = true
+    }
+    if (owned) {
+      let reported = false
+      // node-redis emits 'error' on every failed reconnect; without a listener it would crash
+      // the process. Outages surface through failing commands; log the first error only.
+      ;(connection as OwnedClient).on('error', (error) => {
+        if (!reported) (options.warn ?? console.warn)(`revocable: Redis error: ${error.message}`)
+        reported = true
+      })
+    }
+    const isCluster = typeof (connection as { masters?: unknown }).masters !== 'undefined'
+    const nodes = async (): Promise<ConfigurableNode[]> =>
+      isCluster
+        ? Promise.all(
+            (
+              connection as {
+                masters: unknown[]
+                nodeClient(node: unknown): Promise<ConfigurableNode>
+              }
+            ).masters.map((master) =>
+              (connection as { nodeClient(node: unknown): Promise<ConfigurableNode> }).nodeClient(
+                master,
+              ),
+            ),
+          )
+        : [connection as ConfigurableNode]
+
+    try {
+      if (!(connection as { isOpen?: boolean }).isOpen) await (connection as OwnedClient).connect()
+      const store = new RedisStore(connection as RedisConnection, owned, options)
+      const unsafe = await findUnsafeEvictionPolicies(await nodes())
+      if (unsafe.length > 0) {
+        const message =
+          `revocable: Redis maxmemory-policy is ${unsafe.join(', ')}, not noeviction: under memory ` +
+          'pressure Redis may silently evict revocation entries and revoked tokens would be accepted again'
+        if (options.onUnsafeEviction === 'refuse') throw new TypeError(message)
+        store.#options.warn(message)
+      }
+      await store.checkDataLoss()
+      store.#startDataLossChecks()
+      return store
+    } catch (error) {
+      if (owned) await (connection as RedisConnection).close().catch(() => undefined)
+      throw error
+    }
+  }
+
+  #startDataLossChecks(): void {
+    this.#checker = setInterval(() => {
+      this.checkDataLoss().catch(() => undefined) // an outage is reported by the calls that fail
+    }, this.#options.dataLossCheckInterval)
+    this.#checker.unref()
+  }
+
+  /**
+   * Compares the generation marker with the one seen before. Runs at start and periodically;
+   * resolves to true when it found (and handled) a data loss.
+   */
+  async checkDataLoss(): Promise<boolean> {
+    const seen = this.#generation
+    const current = await readOrWriteGeneration(
+      this.#redis,
+      this.#keys.generation,
+      randomBytes(16).toString('base64url'),
+    )
+    this.#generation = current
+    if (seen === undefined || seen === current) return false
+    if (this.#options.onDataLoss === 'fail-closed') {
+      this.#dataLost = true
+      this.#options.warn(
+        'revocable: Redis lost its data (generation marker changed); failing closed until acknowledgeDataLoss()',
+      )
+    } else {
+      await SCRIPTS.setCutoff.run(this.#redis, [this.#keys.epoch], [this.#clock(), 0])
+      this.#options.warn(
+        'revocable: Redis lost its data (generation marker changed); raised the global epoch: every token issued before now is rejected',
+      )
+    }
+    return true
+  }
+
+  /** After a data loss in `fail-closed` mode: resume serving (an operator's decision). */
+  acknowledgeDataLoss(): void {
+    this.#dataLost = false
+  }
+
+  #ttl(expiresAt: number): number {
+    return Math.ceil(expiresAt - this.#clock())
+  }
+
+  #assertData(): void {
+    if (this.#dataLost)
+      throw new StoreUnavailable('Redis lost its data; waiting for acknowledgeDataLoss()')
+  }
+
+  async #owner(sid: string): Promise<string | null> {
+    return this.#redis.get(this.#keys.sessionOwner(sid))
+  }
+
+  async #epoch(): Promise<number | undefined> {
+    const value = await this.#redis.get(this.#keys.epoch)
+    return value === null ? undefined : Number(value)
+  }
+
+  async #userSessions(sub: string): Promise<SessionRecord[]> {
+    const user = this.#keys.user(sub)
+    const sids = await this.#redis.zRange(user.sessions, 0, -1)
+    if (sids.length === 0) return []
+    const records = await this.#redis.mGet(sids.map((sid) => user.sessionPrefix + sid))
+    return records.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as SessionRecord)
+  }
+
+  async revokeJti(jti: string, expiresAt: number): Promise<void> {
+    this.#assertData()
+    const ttl = this.#ttl(expiresAt)
+    if (ttl > 0) await SCRIPTS.setMarker.run(this.#redis, [this.#keys.jti(jti)], [ttl])
+  }
+
+  async revokeSession(sid: string, expiresAt: number): Promise<SessionRecord | undefined> {
+    this.#assertData()
+    const ttl = Math.max(this.#ttl(expiresAt), 1)
+    // The bare marker first: from here on the session's tokens are rejected whatever follows.
+    const [, owner] = await Promise.all([
+      SCRIPTS.setMarker.run(this.#redis, [this.#keys.revokedSession(sid)], [ttl]),
+      this.#owner(sid),
+    ])
+    if (owner === null) return undefined
+    const user = this.#keys.user(owner)
+    const record = (await SCRIPTS.endSession.run(
+      this.#redis,
+      [user.sessionPrefix + sid, user.sessions, user.revokedSessionPrefix + sid],
+      [sid, ttl],
+    )) as string | null
+    return record === null ? undefined : (JSON.parse(record) as SessionRecord)
+  }
+
+  async revokeUser(sub: string, cutoff: number, expiresAt: number): Promise<SessionRecord[]> {
+    this.#assertData()
+    const user = this.#keys.user(sub)
+    const ended = (await SCRIPTS.revokeUser.run(
+      this.#redis,
+      [user.cutoff, user.sessions],
+      [cutoff, Math.max(this.#ttl(expiresAt), 1), user.sessionPrefix, user.revokedSessionPrefix],
+    )) as string[]
+    return ended.map((record) => JSON.parse(record) as SessionRecord)
+  }
+
+  async setEpoch(cutoff: number): Promise<void> {
+    this.#assertData()
+    await SCRIPTS.setCutoff.run(this.#redis, [this.#keys.epoch], [cutoff, 0])
+  }
+
+  async checkRevocation(query: RevocationQuery): Promise<RevocationStatus> {
+    this.#assertData()
+    const keys = this.#keys
+    const user = keys.user(query.sub)
+    // Issued together, node-redis writes these in one pipeline: one round trip (per node).
+    const [jti, bareSession, userState, epoch, retired] = await Promise.all([
+      this.#redis.exists(keys.jti(query.jti)),
+      this.#redis.exists(keys.revokedSession(query.sid)),
+      this.#redis.mGet([
+        user.cutoff,
+        user.revokedSessionPrefix + query.sid,
+        user.sessionPrefix + query.sid,
+      ]),
+      this.#redis.get(keys.epoch),
+      this.#redis.sIsMember(keys.retiredKids, query.kid),
+    ])
+    const [cutoff = null, userSession = null, record = null] = userState
+    const epochValue = epoch === null ? undefined : Number(epoch)
+    const session = record === null ? undefined : (JSON.parse(record) as SessionRecord)
+    return {
+      jtiRevoked: jti > 0,
+      sessionRevoked: bareSession > 0 || userSession !== null,
+      userCutoff: cutoff === null ? undefined : Number(cutoff),
+      epoch: epochValue,
+      kidRetired: retired === true || retired === 1,
+      sessionActive:
+        session !== undefined &&
+        session.sub === query.sub &&
+        isSessionActive(session, query.now, epochValue),
+    }
+  }
+
+  async listKeys(): Promise<StoredKey[]> {
+    this.#assertData()
+    return (await this.#redis.hVals(this.#keys.signingKeys)).map((v) => JSON.parse(v) as StoredKey)
+  }
+
+  async addKey(key: StoredKey): Promise<void> {
+    this.#assertData()
+    await this.#redis.hSetNX(this.#keys.signingKeys, key.kid, JSON.stringify(key))
+  }
+
+  async retireKey(kid: string): Promise<void> {
+    this.#assertData()
+    await this.#redis.sAdd(this.#keys.retiredKids, kid)
+  }
+
+  async listRetiredKids(): Promise<string[]> {
+    this.#assertData()
+    return this.#redis.sMembers(this.#keys.retiredKids)
+  }
+
+  async createSession(session: SessionRecord, limit: SessionLimit): Promise<CreateSessionResult> {
+    this.#assertData()
+    const user = this.#keys.user(session.sub)
+    const ttl = this.#ttl(session.purgeAt)
+    // The owner pointer first, so no session exists that a bare sid cannot reach. It lives as
+    // long as the record can (the absolute expiry plus retention bounds every purgeAt).
+    const pointerTtl = Math.max(
+      ttl,
+      this.#ttl(session.absoluteExpiresAt + (session.purgeAt - session.expiresAt)),
+    )
+    await this.#redis.set(this.#keys.sessionOwner(session.sid), session.sub, {
+      expiration: { type: 'PX', value: pointerTtl },
+    })
+    const epoch = await this.#epoch()
+    const reply = (await SCRIPTS.createSession.run(
+      this.#redis,
+      [user.sessions, user.sessionPrefix + session.sid],
+      [
+        session.sid,
+        JSON.stringify(session),
+        ttl,
+        session.lastUsedAt,
+        limit.max === Infinity ? 'inf' : limit.max,
+        limit.onLimit,
+        limit.now,
+        epoch ?? '',
+        Math.max(this.#ttl(limit.revocationExpiresAt), 1),
+        user.sessionPrefix,
+        user.revokedSessionPrefix,
+      ],
+    )) as [number, ...string[]]
+    const [created, ...evicted] = reply
+    return {
+      created: created === 1,
+      evicted: evicted.map((record) => JSON.parse(record) as SessionRecord),
+    }
+  }
+
+  async getSession(sid: string): Promise<SessionRecord | undefined> {
+    this.#assertData()
+    const owner = await this.#owner(sid)
+    if (owner === null) return undefined
+    const record = await this.#redis.get(this.#keys.user(owner).sessionPrefix + sid)
+    return record === null ? undefined : (JSON.parse(record) as SessionRecord)
+  }
+
+  async listSessions(sub: string, now: number): Promise<SessionRecord[]> {
+    this.#assertData()
+    const [sessions, epoch] = await Promise.all([this.#userSessions(sub), this.#epoch()])
+    return sessions
+      .filter((session) => isSessionActive(session, now, epoch))
+      .sort((a, b) => b.lastUsedAt - a.lastUsedAt)
+  }
+
+  /**
+   * Rotation as compare-and-swap: read the record, apply the pure refresh rules, and write the
+   * outcome only if the record is still what was read; otherwise read again. Of any number of
+   * concurrent callers with one token, exactly one swaps in a rotation.
+   */
+  async rotateRefreshToken(request: RotationRequest): Promise<RotationResult> {
+    this.#assertData()
+    const [owner, epoch] = await Promise.all([this.#owner(request.sid), this.#epoch()])
+    if (owner === null) return { outcome: 'unknown' }
+    const user = this.#keys.user(owner)
+    const recordKey = user.sessionPrefix + request.sid
+    const markerKey = user.revokedSessionPrefix + request.sid
+    for (let attempt = 0; attempt < MAX_SWAP_ATTEMPTS; attempt += 1) {
+      const raw = await this.#redis.get(recordKey)
+      const session = raw === null ? undefined : (JSON.parse(raw) as SessionRecord)
+      const decision = decideRotation(session, request, epoch)
+      if (raw === null || (decision.next === undefined && decision.outcome !== 'reused')) {
+        const keepsRecord = decision.outcome === 'expired'
+        return { outcome: decision.outcome, session: keepsRecord ? session : undefined }
+      }
+      const args =
+        decision.next !== undefined
+          ? [
+              raw,
+              'save',
+              request.sid,
+              JSON.stringify(decision.next),
+              this.#ttl(decision.next.purgeAt),
+              decision.next.lastUsedAt,
+            ]
+          : [raw, 'end', request.sid, Math.max(this.#ttl(request.revocationExpiresAt), 1)]
+      const swapped = await SCRIPTS.swapSession.run(
+        this.#redis,
+        [recordKey, user.sessions, markerKey],
+        args,
+      )
+      if (swapped === 1) {
+        return { outcome: decision.outcome, session: decision.next ?? session }
+      }
+    }
+    throw new StoreUnavailable('session record kept changing during refresh; try again')
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#checker)
+    if (this.#owned) await this.#redis.close()
+  }
+}

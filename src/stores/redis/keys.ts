@@ -1,0 +1,60 @@
+/**
+ * Every Redis key this library uses is built here, and nowhere else. A user's keys share the
+ * hash tag `{u:<sub>}` so the scripts that touch several of them (start a session under the cap,
+ * rotate, revoke the user) stay in one Redis Cluster slot; the global epoch, retired kids and
+ * keys share `{g}`. Keys looked up by a bare jti or sid stand alone (any slot).
+ */
+export interface UserKeys {
+  /** The user's revocation cutoff (ms). */
+  readonly cutoff: string
+  /** Sorted set of the user's session ids, scored by last use. */
+  readonly sessions: string
+  /** Prefix of the user's session records; the record of `sid` is `sessionPrefix + sid`. */
+  readonly sessionPrefix: string
+  /** Prefix of the user's revoked-session markers. */
+  readonly revokedSessionPrefix: string
+}
+
+export interface RedisKeys {
+  /** Revoked-token marker. */
+  jti(jti: string): string
+  /** Revoked-session marker for a sid whose owner is not known (no session record). */
+  revokedSession(sid: string): string
+  /** Which user a session belongs to: the way from a bare sid to the user's slot. */
+  sessionOwner(sid: string): string
+  user(sub: string): UserKeys
+  readonly epoch: string
+  readonly retiredKids: string
+  readonly signingKeys: string
+  /** Written once per data set; its disappearance means Redis lost its data. */
+  readonly generation: string
+}
+
+/** Throws a TypeError for a prefix that would break hash tags. */
+export function checkPrefix(prefix: unknown): string {
+  if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
+    throw new TypeError('"prefix" must be a string without "{" or "}"')
+  }
+  return prefix
+}
+
+export function redisKeys(prefix: string): RedisKeys {
+  return {
+    jti: (jti) => `${prefix}j:${jti}`,
+    revokedSession: (sid) => `${prefix}rs:${sid}`,
+    sessionOwner: (sid) => `${prefix}so:${sid}`,
+    user: (sub) => {
+      const tag = `${prefix}{u:${sub}}`
+      return {
+        cutoff: `${tag}:cut`,
+        sessions: `${tag}:sessions`,
+        sessionPrefix: `${tag}:s:`,
+        revokedSessionPrefix: `${tag}:rs:`,
+      }
+    },
+    epoch: `${prefix}{g}:epoch`,
+    retiredKids: `${prefix}{g}:retired`,
+    signingKeys: `${prefix}{g}:keys`,
+    generation: `${prefix}{g}:generation`,
+  }
+}

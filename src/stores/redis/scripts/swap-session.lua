@@ -1,0 +1,20 @@
+-- Compare-and-swap of one session record: applies the change only when the record is still
+-- exactly what the caller read. The refresh rules themselves run in JavaScript
+-- (sessions/rotation.ts); this script makes their outcome atomic.
+-- KEYS[1] record, KEYS[2] user's session index, KEYS[3] user's revoked marker for the sid
+-- ARGV[1] expected record JSON, ARGV[2] 'save' | 'end', ARGV[3] sid,
+-- save: ARGV[4] new record JSON, ARGV[5] record ttl (ms), ARGV[6] lastUsedAt
+-- end:  ARGV[4] marker ttl (ms)
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == 'save' then
+  local ttl = tonumber(ARGV[5])
+  redis.call('SET', KEYS[1], ARGV[4], 'PX', ttl)
+  redis.call('ZADD', KEYS[2], tonumber(ARGV[6]), ARGV[3])
+  if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
+else
+  local ttl = tonumber(ARGV[4])
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[2], ARGV[3])
+  if redis.call('PTTL', KEYS[3]) < ttl then redis.call('SET', KEYS[3], '1', 'PX', ttl) end
+end
+return 1
