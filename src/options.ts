@@ -46,6 +46,12 @@ export interface RevocableOptions {
   maxSessionsPerUser?: number
   /** At the cap: end the least recently used session (`evict`) or refuse the new one. Default `evict`. */
   sessionLimitAction?: 'evict' | 'refuse'
+  /**
+   * When the store cannot answer the revocation check: `fail-closed` (default) rejects with
+   * ERR_STORE_UNAVAILABLE; `fail-open` accepts a token whose signature and claims are good,
+   * and counts every skipped check (`stats().revocationChecksSkipped`).
+   */
+  onStoreError?: 'fail-closed' | 'fail-open'
   /** Time source in milliseconds. Default `Date.now`. Tests inject their own. */
   clock?: Clock
 }
@@ -64,6 +70,7 @@ export const DEFAULTS = Object.freeze({
   reuseGrace: 0,
   maxSessionsPerUser: Infinity,
   sessionLimitAction: 'evict' as 'evict' | 'refuse',
+  onStoreError: 'fail-closed' as 'fail-closed' | 'fail-open',
 })
 
 export interface ResolvedOptions {
@@ -83,6 +90,7 @@ export interface ResolvedOptions {
   readonly reuseGrace: number
   readonly maxSessionsPerUser: number
   readonly sessionLimitAction: 'evict' | 'refuse'
+  readonly onStoreError: 'fail-closed' | 'fail-open'
   readonly clock: Clock
 }
 
@@ -177,6 +185,11 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
     throw new TypeError('"sessionLimitAction" must be "evict" or "refuse"')
   }
 
+  const onStoreError = options.onStoreError ?? DEFAULTS.onStoreError
+  if (onStoreError !== 'fail-closed' && onStoreError !== 'fail-open') {
+    throw new TypeError('"onStoreError" must be "fail-closed" or "fail-open"')
+  }
+
   return Object.freeze({
     issuer,
     audience: Object.freeze([...audience]),
@@ -206,6 +219,7 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
     reuseGrace: nonNegativeSeconds('reuseGrace', options.reuseGrace, DEFAULTS.reuseGrace),
     maxSessionsPerUser,
     sessionLimitAction,
+    onStoreError,
     clock,
   })
 }

@@ -4,6 +4,7 @@ import {
   KidUnknown,
   SessionNotFound,
   SessionRevoked,
+  StoreUnavailable,
   TokenExpired,
   TokenRevoked,
 } from './errors.js'
@@ -23,7 +24,7 @@ import {
   type TokenSet,
 } from './sessions/sessions.js'
 import { MemoryStore } from './stores/memory.js'
-import type { SessionRecord, Store } from './stores/store.js'
+import type { RevocationStatus, SessionRecord, Store } from './stores/store.js'
 import type { AccessTokenClaims, ClaimRules } from './tokens/claims.js'
 import { randomId } from './tokens/ids.js'
 import { signAccessToken } from './tokens/issue.js'
@@ -44,6 +45,12 @@ export interface IssueInput extends TokenInput {
 export interface RevokeUserOptions extends AuditContext {
   /** Revoke tokens issued at or before this instant (a Date or ms). Default: now. */
   before?: Date | number
+}
+
+/** Counters since the instance was made. */
+export interface RevocableStats {
+  /** Verifies that accepted a token without a revocation check (`onStoreError: 'fail-open'`). */
+  revocationChecksSkipped: number
 }
 
 export interface ListSessionsOptions {
@@ -79,6 +86,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   readonly #sessions: Sessions
   readonly #rules: ClaimRules
   #lastKeyReload: number
+  readonly #stats: RevocableStats = { revocationChecksSkipped: 0 }
 
   /** @internal use `createRevocable` */
   constructor(options: ResolvedOptions, store: Store, ownsStore: boolean, ring: KeyRing) {
@@ -150,17 +158,32 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    */
   async verify(token: string): Promise<AccessTokenClaims> {
     const { claims, key } = await this.#verifyIgnoringRevocation(token)
-    const status = await this.#revoker.status({
-      now: this.options.clock(),
-      jti: claims.jti,
-      sid: claims.sid,
-      sub: claims.sub,
-      kid: key.kid,
-    })
+    let status: RevocationStatus
+    try {
+      status = await this.#revoker.status({
+        now: this.options.clock(),
+        jti: claims.jti,
+        sid: claims.sid,
+        sub: claims.sub,
+        kid: key.kid,
+      })
+    } catch (error) {
+      // Fail-open still enforces signature and claims; it only skips revocation, and counts it.
+      if (!(error instanceof StoreUnavailable) || this.options.onStoreError !== 'fail-open') {
+        throw error
+      }
+      this.#stats.revocationChecksSkipped += 1
+      return claims
+    }
     if (status.kidRetired) throw new KeyRetired(`key "${key.kid}" has been retired`)
     const reason = revocationReason(claims, status, this.options.mode)
     if (reason !== undefined) throw new TokenRevoked(reason)
     return claims
+  }
+
+  /** Counters since this instance was made. */
+  stats(): RevocableStats {
+    return { ...this.#stats }
   }
 
   /** Whether verified claims have been revoked, by any of the four ways (one store round trip). */
