@@ -52,6 +52,23 @@ export interface RevocableOptions {
    * and counts every skipped check (`stats().revocationChecksSkipped`).
    */
   onStoreError?: 'fail-closed' | 'fail-open'
+  /**
+   * Keep a local replica of the revocation state, fed by the store's change feed, so a verify
+   * needs no network: `auto` (default) uses one when the store has a feed (Redis); `false` asks
+   * the store on every verify.
+   */
+  replica?: 'auto' | false
+  /**
+   * Seconds the replica may lag behind before `verify` stops trusting it and asks the store
+   * directly. Default 1.
+   */
+  maxStaleness?: number
+  /**
+   * Fully verified tokens remembered (LRU, keyed by the exact token string) so a repeat skips
+   * the signature check; expiry and revocation are still checked every time. 0 turns it off.
+   * Default 10 000.
+   */
+  tokenCacheSize?: number
   /** Time source in milliseconds. Default `Date.now`. Tests inject their own. */
   clock?: Clock
 }
@@ -71,6 +88,9 @@ export const DEFAULTS = Object.freeze({
   maxSessionsPerUser: Infinity,
   sessionLimitAction: 'evict' as 'evict' | 'refuse',
   onStoreError: 'fail-closed' as 'fail-closed' | 'fail-open',
+  replica: 'auto' as 'auto' | false,
+  maxStaleness: 1,
+  tokenCacheSize: 10_000,
 })
 
 export interface ResolvedOptions {
@@ -91,6 +111,9 @@ export interface ResolvedOptions {
   readonly maxSessionsPerUser: number
   readonly sessionLimitAction: 'evict' | 'refuse'
   readonly onStoreError: 'fail-closed' | 'fail-open'
+  readonly replica: 'auto' | false
+  readonly maxStaleness: number
+  readonly tokenCacheSize: number
   readonly clock: Clock
 }
 
@@ -190,6 +213,14 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
     throw new TypeError('"onStoreError" must be "fail-closed" or "fail-open"')
   }
 
+  const replica = options.replica ?? DEFAULTS.replica
+  if (replica !== 'auto' && replica !== false)
+    throw new TypeError('"replica" must be "auto" or false')
+  const tokenCacheSize = options.tokenCacheSize ?? DEFAULTS.tokenCacheSize
+  if (!Number.isInteger(tokenCacheSize) || tokenCacheSize < 0) {
+    throw new TypeError('"tokenCacheSize" must be a non-negative integer')
+  }
+
   return Object.freeze({
     issuer,
     audience: Object.freeze([...audience]),
@@ -220,6 +251,9 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
     maxSessionsPerUser,
     sessionLimitAction,
     onStoreError,
+    replica,
+    maxStaleness: positiveSeconds('maxStaleness', options.maxStaleness, DEFAULTS.maxStaleness),
+    tokenCacheSize,
     clock,
   })
 }

@@ -13,7 +13,10 @@ import { importConfiguredKey } from './keys/import.js'
 import type { JSONWebKeySet } from './keys/jwks.js'
 import { KeyRing, type KeyInfo } from './keys/key-ring.js'
 import { resolveOptions, type ResolvedOptions, type RevocableOptions } from './options.js'
+import { FeedFollower, type FollowerStats } from './revocation/feed.js'
+import { Replica } from './revocation/replica.js'
 import { Revoker, callStore } from './revocation/revoker.js'
+import { TokenCache, type CachedToken } from './revocation/token-cache.js'
 import { revocationReason } from './revocation/rules.js'
 import { sessionExpiry } from './sessions/rotation.js'
 import {
@@ -24,12 +27,12 @@ import {
   type TokenSet,
 } from './sessions/sessions.js'
 import { MemoryStore } from './stores/memory.js'
-import type { RevocationStatus, SessionRecord, Store } from './stores/store.js'
-import type { AccessTokenClaims, ClaimRules } from './tokens/claims.js'
+import type { RevocationQuery, RevocationStatus, SessionRecord, Store } from './stores/store.js'
+import { assertNotExpired, type AccessTokenClaims, type ClaimRules } from './tokens/claims.js'
 import { randomId } from './tokens/ids.js'
 import { signAccessToken } from './tokens/issue.js'
 import { checkTokenInput, checkTtl, type TokenInput } from './tokens/token-input.js'
-import { verifyAccessToken, type VerifiedAccessToken } from './tokens/verify.js'
+import { verifyAccessToken } from './tokens/verify.js'
 
 export interface IssueInput extends TokenInput {
   /**
@@ -47,10 +50,23 @@ export interface RevokeUserOptions extends AuditContext {
   before?: Date | number
 }
 
-/** Counters since the instance was made. */
+/** Counters since the instance was made, and the replica's health. */
 export interface RevocableStats {
   /** Verifies that accepted a token without a revocation check (`onStoreError: 'fail-open'`). */
   revocationChecksSkipped: number
+  /** Revocation checks answered by the store (no replica, or one too stale to trust). */
+  directLookups: number
+  /** Revocation checks answered by the local replica. */
+  replicaLookups: number
+  tokenCache: { size: number; hits: number; misses: number }
+  /** Undefined when no replica runs. */
+  replica: (FollowerStats & { entries: ReturnType<Replica['size']> }) | undefined
+}
+
+/** The replica and the follower that feeds it, when the store has a change feed. */
+export interface ReplicaRuntime {
+  readonly replica: Replica
+  readonly follower: FeedFollower
 }
 
 export interface ListSessionsOptions {
@@ -86,16 +102,28 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   readonly #sessions: Sessions
   readonly #rules: ClaimRules
   #lastKeyReload: number
-  readonly #stats: RevocableStats = { revocationChecksSkipped: 0 }
+  readonly #counters = { revocationChecksSkipped: 0, directLookups: 0, replicaLookups: 0 }
+  readonly #cache: TokenCache
+  readonly #runtime: ReplicaRuntime | undefined
+  readonly #maxStalenessMs: number
 
   /** @internal use `createRevocable` */
-  constructor(options: ResolvedOptions, store: Store, ownsStore: boolean, ring: KeyRing) {
+  constructor(
+    options: ResolvedOptions,
+    store: Store,
+    ownsStore: boolean,
+    ring: KeyRing,
+    runtime?: ReplicaRuntime,
+  ) {
     super()
+    this.#cache = new TokenCache(options.tokenCacheSize)
+    this.#runtime = runtime
+    this.#maxStalenessMs = options.maxStaleness * 1000
     this.options = options
     this.store = store
     this.#ownsStore = ownsStore
     this.#ring = ring
-    this.#revoker = new Revoker(store, options)
+    this.#revoker = new Revoker(store, options, (change) => runtime?.replica.apply(change))
     this.#rules = Object.freeze({
       issuer: options.issuer,
       audience: options.audience,
@@ -146,8 +174,10 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   }
 
   /**
-   * Verifies a token completely: shape, header, signature, claims, then revocation (one store
-   * round trip). Resolves to the claims; rejects with a `RevocableError` whose `code` says why.
+   * Verifies a token completely: shape, header, signature, claims, then revocation. Resolves to
+   * the claims (frozen); rejects with a `RevocableError` whose `code` says why. With a fresh
+   * replica and a cached or valid token this does no I/O at all; otherwise it asks the store
+   * (one round trip).
    *
    * @example
    * try {
@@ -156,34 +186,41 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    *   if (error.code === 'ERR_TOKEN_REVOKED') // …
    * }
    */
-  async verify(token: string): Promise<AccessTokenClaims> {
-    const { claims, key } = await this.#verifyIgnoringRevocation(token)
-    let status: RevocationStatus
+  verify(token: string): Promise<AccessTokenClaims> {
+    let verified: CachedToken
     try {
-      status = await this.#revoker.status({
-        now: this.options.clock(),
-        jti: claims.jti,
-        sid: claims.sid,
-        sub: claims.sub,
-        kid: key.kid,
-      })
-    } catch (error) {
-      // Fail-open still enforces signature and claims; it only skips revocation, and counts it.
-      if (!(error instanceof StoreUnavailable) || this.options.onStoreError !== 'fail-open') {
-        throw error
+      const cached = this.#cache.get(token)
+      if (cached === undefined) {
+        verified = this.#verifySignatureAndClaims(token)
+      } else {
+        // A hit skips the signature, never the checks that time can make fail.
+        assertNotExpired(cached.claims, this.#rules, this.options.clock())
+        verified = cached
       }
-      this.#stats.revocationChecksSkipped += 1
-      return claims
+      const status = this.#replicaStatus(verified)
+      if (status !== undefined) {
+        this.#enforce(verified, status)
+        this.#cache.set(token, verified)
+        return Promise.resolve(verified.claims)
+      }
+    } catch (error) {
+      if (error instanceof KidUnknown && this.#keyReloadDue()) return this.#verifySlowly(token)
+      return Promise.reject(error)
     }
-    if (status.kidRetired) throw new KeyRetired(`key "${key.kid}" has been retired`)
-    const reason = revocationReason(claims, status, this.options.mode)
-    if (reason !== undefined) throw new TokenRevoked(reason)
-    return claims
+    return this.#verifyWithStore(token, verified)
   }
 
-  /** Counters since this instance was made. */
+  /** Counters, and the replica's staleness, lag and size. */
   stats(): RevocableStats {
-    return { ...this.#stats }
+    const follower = this.#runtime?.follower.stats()
+    return {
+      ...this.#counters,
+      tokenCache: { size: this.#cache.size, hits: this.#cache.hits, misses: this.#cache.misses },
+      replica:
+        follower === undefined
+          ? undefined
+          : { ...follower, entries: (this.#runtime as ReplicaRuntime).replica.size() },
+    }
   }
 
   /** Whether verified claims have been revoked, by any of the four ways (one store round trip). */
@@ -357,9 +394,11 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   }
 
   /** Retires a key: every token signed with it is rejected from now on, on every instance. */
-  retireKey(kid: string): Promise<void> {
+  async retireKey(kid: string): Promise<void> {
     checkId('kid', kid)
-    return this.#ring.retire(kid)
+    await this.#ring.retire(kid)
+    this.#revoker.announce({ kind: 'retired', kid })
+    this.#cache.forgetKid(kid)
   }
 
   /** Re-reads keys and retirements from the store (done by itself when an unknown kid shows up). */
@@ -368,8 +407,9 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     await callStore('load keys', () => this.#ring.reload())
   }
 
-  /** Closes the store if `createRevocable` made it. */
+  /** Stops the replica's feed, and closes the store if `createRevocable` made it. */
   async close(): Promise<void> {
+    await this.#runtime?.follower.stop()
     if (this.#ownsStore) await this.store.close()
   }
 
@@ -423,28 +463,77 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       }),
     )
     if (!result.created) throw new SessionNotFound('too many active sessions')
+    this.#revoker.announceSessionsEnded(result.evicted)
+    const { sid, sub, createdAt, expiresAt } = record
+    this.#revoker.announce({ kind: 'session-active', sid, sub, createdAt, expiresAt })
   }
 
-  #verifyLocally(token: string): VerifiedAccessToken {
-    return verifyAccessToken(token, {
+  #verifySignatureAndClaims(token: string): CachedToken {
+    const { claims, key } = verifyAccessToken(token, {
       keys: this.#ring,
       rules: this.#rules,
       maxTokenSize: this.options.maxTokenSize,
       now: this.options.clock(),
     })
+    return { claims: Object.freeze(claims), kid: key.kid }
+  }
+
+  #keyReloadDue(): boolean {
+    return this.options.clock() - this.#lastKeyReload >= this.options.keyReloadInterval * 1000
   }
 
   /** Everything but revocation. An unknown kid may be a key another instance just made. */
-  async #verifyIgnoringRevocation(token: string): Promise<VerifiedAccessToken> {
+  async #verifyIgnoringRevocation(token: string): Promise<CachedToken> {
     try {
-      return this.#verifyLocally(token)
+      return this.#verifySignatureAndClaims(token)
     } catch (error) {
-      const due =
-        this.options.clock() - this.#lastKeyReload >= this.options.keyReloadInterval * 1000
-      if (!(error instanceof KidUnknown) || !due) throw error
+      if (!(error instanceof KidUnknown) || !this.#keyReloadDue()) throw error
       await this.reloadKeys()
-      return this.#verifyLocally(token)
+      return this.#verifySignatureAndClaims(token)
     }
+  }
+
+  async #verifySlowly(token: string): Promise<AccessTokenClaims> {
+    return this.#verifyWithStore(token, await this.#verifyIgnoringRevocation(token))
+  }
+
+  #query(verified: CachedToken): RevocationQuery {
+    const { claims, kid } = verified
+    return { now: this.options.clock(), jti: claims.jti, sid: claims.sid, sub: claims.sub, kid }
+  }
+
+  /** The replica's answer, or undefined when it is too stale or does not know enough. */
+  #replicaStatus(verified: CachedToken): RevocationStatus | undefined {
+    const runtime = this.#runtime
+    if (runtime === undefined || !runtime.follower.isFresh(this.#maxStalenessMs)) return undefined
+    const answer = runtime.replica.check(this.#query(verified))
+    if (this.options.mode === 'allowlist' && !answer.sessionKnown) return undefined
+    this.#counters.replicaLookups += 1
+    return answer.status
+  }
+
+  async #verifyWithStore(token: string, verified: CachedToken): Promise<AccessTokenClaims> {
+    let status: RevocationStatus
+    try {
+      this.#counters.directLookups += 1
+      status = await this.#revoker.status(this.#query(verified))
+    } catch (error) {
+      // Fail-open still enforces signature and claims; it only skips revocation, and counts it.
+      if (!(error instanceof StoreUnavailable) || this.options.onStoreError !== 'fail-open') {
+        throw error
+      }
+      this.#counters.revocationChecksSkipped += 1
+      return verified.claims
+    }
+    this.#enforce(verified, status)
+    this.#cache.set(token, verified)
+    return verified.claims
+  }
+
+  #enforce(verified: CachedToken, status: RevocationStatus): void {
+    if (status.kidRetired) throw new KeyRetired(`key "${verified.kid}" has been retired`)
+    const reason = revocationReason(verified.claims, status, this.options.mode)
+    if (reason !== undefined) throw new TokenRevoked(reason)
   }
 }
 
@@ -467,9 +556,23 @@ export async function createRevocable(options: RevocableOptions): Promise<Revoca
     resolved.keys.map((key, index) => importConfiguredKey(key, `keys[${index}]`)),
   )
   const ownsStore = resolved.store === undefined
-  const store = resolved.store ?? new MemoryStore({ clock: resolved.clock })
+  const store: Store = resolved.store ?? new MemoryStore({ clock: resolved.clock })
   const ring = await callStore('open the key ring', () =>
     KeyRing.open({ store, configured, algorithm: resolved.algorithm, clock: resolved.clock }),
   )
-  return new Revocable(resolved, store, ownsStore, ring)
+  let runtime: ReplicaRuntime | undefined
+  if (resolved.replica === 'auto' && store.openChangeFeed !== undefined) {
+    const openFeed = store.openChangeFeed.bind(store)
+    const feed = await callStore('open the change feed', openFeed)
+    const replica = new Replica()
+    const follower = new FeedFollower(feed, replica, {
+      clock: resolved.clock,
+      // An idle read returns after blockMs; half the allowed staleness keeps it provably fresh.
+      blockMs: Math.min(500, (resolved.maxStaleness * 1000) / 2),
+      sweepInterval: 60_000,
+    })
+    await callStore('load the replica', () => follower.start())
+    runtime = { replica, follower }
+  }
+  return new Revocable(resolved, store, ownsStore, ring, runtime)
 }

@@ -1,5 +1,6 @@
 import { RevocableError, StoreUnavailable } from '../errors.js'
 import type { ResolvedOptions } from '../options.js'
+import type { Change } from '../stores/change-feed.js'
 import type { RevocationQuery, RevocationStatus, SessionRecord, Store } from '../stores/store.js'
 
 /** Runs a store call, turning any failure that is not already ours into ERR_STORE_UNAVAILABLE. */
@@ -21,11 +22,33 @@ type RevokerOptions = Pick<ResolvedOptions, 'clock' | 'clockTolerance' | 'maxAcc
 export class Revoker {
   readonly #store: Store
   readonly #options: RevokerOptions
+  readonly #announce: (change: Change) => void
   #latestCutoff = 0
 
-  constructor(store: Store, options: RevokerOptions) {
+  /**
+   * `announce` hears every change this process made, once the store has it: the local replica
+   * applies it at once, so an instance always honours its own revocations (read-your-writes),
+   * without waiting for the feed.
+   */
+  constructor(
+    store: Store,
+    options: RevokerOptions,
+    announce: (change: Change) => void = () => {},
+  ) {
     this.#store = store
     this.#options = options
+    this.#announce = announce
+  }
+
+  /** Tells the local replica about a change some other store call made (a session it ended). */
+  announce(change: Change): void {
+    this.#announce(change)
+  }
+
+  /** Announces sessions that a store call ended (evicted, reused, revoked with their user). */
+  announceSessionsEnded(sessions: readonly Pick<SessionRecord, 'sid'>[]): void {
+    const expiresAt = this.sessionRevocationExpiry()
+    for (const { sid } of sessions) this.#announce({ kind: 'session', sid, expiresAt })
   }
 
   /** Milliseconds a token can still be accepted after it was issued. */
@@ -53,27 +76,38 @@ export class Revoker {
       exp === undefined ? now + this.#tokenLifetimeMs : (exp + this.#options.clockTolerance) * 1000
     if (expiresAt <= now) return // the token can no longer be accepted anyway
     await callStore('revoke a token', () => this.#store.revokeJti(jti, expiresAt))
+    this.#announce({ kind: 'jti', jti, expiresAt })
   }
 
   /** Denies a session's tokens and ends it; resolves to the ended record, if it existed. */
-  revokeSession(sid: string): Promise<SessionRecord | undefined> {
+  async revokeSession(sid: string): Promise<SessionRecord | undefined> {
     const expiresAt = this.sessionRevocationExpiry()
-    return callStore('revoke a session', () => this.#store.revokeSession(sid, expiresAt))
+    const ended = await callStore('revoke a session', () =>
+      this.#store.revokeSession(sid, expiresAt),
+    )
+    this.#announce({ kind: 'session', sid, expiresAt })
+    return ended
   }
 
   /** Denies a user's tokens issued at or before `cutoff` and ends the sessions started by then. */
-  revokeUser(sub: string, cutoff: number): Promise<SessionRecord[]> {
+  async revokeUser(sub: string, cutoff: number): Promise<SessionRecord[]> {
     this.#latestCutoff = Math.max(this.#latestCutoff, cutoff)
     // Tokens issued at or before the cutoff are all gone one token lifetime after it; the entry
     // is still written when that has passed, since the sessions must end all the same.
     const expiresAt = Math.max(cutoff + this.#tokenLifetimeMs, this.#options.clock() + 1000)
-    return callStore('revoke a user', () => this.#store.revokeUser(sub, cutoff, expiresAt))
+    const ended = await callStore('revoke a user', () =>
+      this.#store.revokeUser(sub, cutoff, expiresAt),
+    )
+    this.#announce({ kind: 'user', sub, cutoff, expiresAt })
+    this.announceSessionsEnded(ended)
+    return ended
   }
 
   async revokeAll(): Promise<number> {
     const cutoff = this.#options.clock()
     this.#latestCutoff = Math.max(this.#latestCutoff, cutoff)
     await callStore('revoke all tokens', () => this.#store.setEpoch(cutoff))
+    this.#announce({ kind: 'epoch', cutoff })
     return cutoff
   }
 

@@ -54,7 +54,7 @@ export function sessionExpiry(
  * global epoch (`revokeAll` ends every session that existed then).
  */
 export function isSessionActive(
-  session: SessionRecord,
+  session: Pick<SessionRecord, 'createdAt' | 'expiresAt'>,
   now: number,
   epoch: number | undefined,
 ): boolean {

@@ -153,6 +153,14 @@ export class Sessions {
       }),
     )
     if (!result.created) throw new SessionLimitReached()
+    revoker.announceSessionsEnded(result.evicted)
+    revoker.announce({
+      kind: 'session-active',
+      sid,
+      sub,
+      createdAt: now,
+      expiresAt: session.expiresAt,
+    })
     for (const old of result.evicted) {
       emit('session.ended', { sid: old.sid, sub: old.sub, cause: 'evicted', at: now })
     }
@@ -196,6 +204,13 @@ export class Sessions {
       case 'rotated':
       case 'grace': {
         const rotated = session as SessionRecord
+        revoker.announce({
+          kind: 'session-active',
+          sid: rotated.sid,
+          sub: rotated.sub,
+          createdAt: rotated.createdAt,
+          expiresAt: rotated.expiresAt,
+        })
         emit('session.refreshed', {
           sid: rotated.sid,
           sub: rotated.sub,
@@ -207,6 +222,7 @@ export class Sessions {
       }
       case 'reused': {
         const { sid, sub } = session as SessionRecord
+        revoker.announceSessionsEnded([{ sid }])
         emit('refresh.reuse_detected', { sid, sub, clientId, at: now })
         emit('session.ended', { sid, sub, cause: 'reuse-detected', at: now })
         emit('token.revoked', { kind: 'session', sid, sub, at: now, reason: 'refresh token reuse' })

@@ -1,5 +1,6 @@
 import type { JWK } from 'jose'
 import type { RotationRequest, RotationResult } from '../sessions/rotation.js'
+import type { ChangeFeed } from './change-feed.js'
 
 /**
  * The store contract: everything revocation state needs to survive a request, a restart and a
@@ -52,6 +53,12 @@ export interface Store {
    * token exactly one rotates. On `reused`, ends the session as `revokeSession` does.
    */
   rotateRefreshToken(request: RotationRequest): Promise<RotationResult>
+
+  /**
+   * Opens a change feed (optional): a store that has one lets verifiers keep a local replica of
+   * the revocation state. Each call opens its own connection.
+   */
+  openChangeFeed?(): Promise<ChangeFeed>
 
   /** Releases connections and timers. */
   close(): Promise<void>

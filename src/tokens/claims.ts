@@ -97,7 +97,7 @@ export function checkClaims(
   optionalString(payload, 'client_id')
   optionalString(payload, 'scope')
 
-  const exp = requireNumber(payload, 'exp')
+  requireNumber(payload, 'exp')
   const iat = requireNumber(payload, 'iat')
   if (payload.iat_ms !== undefined) {
     const iatMs = payload.iat_ms
@@ -109,12 +109,26 @@ export function checkClaims(
     const nbf = requireNumber(payload, 'nbf')
     if (nbf > now + skew) throw new TokenNotYetValid('nbf', 'token is not valid yet ("nbf")')
   }
-  if (exp <= now - skew) throw new TokenExpired()
   if (iat > now + skew) throw new TokenNotYetValid('iat', '"iat" claim lies in the future')
-  if (now - iat - skew > rules.maxTokenAge) {
+  const claims = payload as AccessTokenClaims
+  assertNotExpired(claims, rules, nowMs)
+  return claims
+}
+
+/**
+ * The checks that a once-valid token can fail later, as time passes: `exp`, and the age limit
+ * on `iat`. A cached token goes through these again on every use.
+ */
+export function assertNotExpired(
+  claims: AccessTokenClaims,
+  rules: ClaimRules,
+  nowMs: number,
+): void {
+  const now = toSeconds(nowMs)
+  if (claims.exp <= now - rules.clockTolerance) throw new TokenExpired()
+  if (now - claims.iat - rules.clockTolerance > rules.maxTokenAge) {
     throw new TokenExpired(`token is older than ${rules.maxTokenAge} seconds ("iat")`)
   }
-  return payload as AccessTokenClaims
 }
 
 /**

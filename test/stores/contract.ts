@@ -47,8 +47,9 @@ export function storeContract(name: string, contract: ContractOptions): void {
   ): Promise<void> {
     const clock = manualClock()
     const { store, cleanup } = await contract.makeStore(clock)
+    let auth: Revocable | undefined
     try {
-      const auth = await createRevocable({
+      auth = await createRevocable({
         issuer: ISSUER,
         audience: AUDIENCE,
         keys: [{ secret: HMAC_SECRET, kid: 'contract' }],
@@ -59,6 +60,7 @@ export function storeContract(name: string, contract: ContractOptions): void {
       })
       await body({ auth, store, clock })
     } finally {
+      await auth?.close()
       await cleanup()
     }
   }
@@ -356,6 +358,7 @@ export function storeContract(name: string, contract: ContractOptions): void {
           assert.deepEqual(second.jwks(), first.jwks())
           const token = await first.issue({ sub: 'alice' })
           assert.equal((await second.verify(token)).sub, 'alice')
+          await Promise.all([first.close(), second.close()])
         } finally {
           await cleanup()
         }

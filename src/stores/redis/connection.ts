@@ -19,6 +19,31 @@ export interface RedisConnection {
   hVals(key: string): Promise<string[]>
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+  xAdd(
+    key: string,
+    id: '*',
+    message: Record<string, string>,
+    options?: { TRIM: { strategy: 'MINID'; strategyModifier: '~'; threshold: number } },
+  ): Promise<string>
+  xRange(
+    key: string,
+    start: string,
+    end: string,
+    options?: { COUNT: number },
+  ): Promise<StreamEntry[]>
+  xRead(
+    stream: { key: string; id: string },
+    options: { COUNT: number; BLOCK: number },
+  ): Promise<{ name: string; messages: StreamEntry[] }[] | null>
   withCommandOptions(options: { timeout: number }): RedisConnection
+  duplicate(): RedisConnection & {
+    connect(): Promise<unknown>
+    on(event: 'error', fn: () => void): void
+  }
   close(): Promise<void>
+}
+
+export interface StreamEntry {
+  id: string
+  message: Record<string, string>
 }

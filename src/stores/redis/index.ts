@@ -17,7 +17,9 @@ import type {
   Store,
   StoredKey,
 } from '../store.js'
+import type { Change, ChangeFeed } from '../change-feed.js'
 import type { RedisConnection } from './connection.js'
+import { RedisChangeFeed } from './feed.js'
 import {
   findUnsafeEvictionPolicies,
   readOrWriteGeneration,
@@ -50,6 +52,12 @@ export interface RedisStoreOptions {
   onDataLoss?: 'bump-epoch' | 'fail-closed'
   /** Milliseconds between checks of the generation marker. Default 5000. */
   dataLossCheckInterval?: number
+  /**
+   * How long the change feed keeps entries, in ms. Must be at least `maxAccessTokenTtl` +
+   * `clockTolerance` of every verifier, so a replica can always rebuild every live denial.
+   * Default 86 700 000 (one day and five minutes).
+   */
+  feedRetention?: number
   /** The clock entry lifetimes are computed with; pass the same one as `createRevocable`'s. */
   clock?: Clock
   /** Where warnings go. Default `console.warn`. */
@@ -71,7 +79,10 @@ type OwnedClient = { connect(): Promise<unknown>; on(event: 'error', fn: (e: Err
  */
 export class RedisStore implements Store {
   readonly #redis: RedisConnection
+  /** The connection as given or made, without the command timeout (for duplicating). */
+  readonly #connection: RedisConnection
   readonly #owned: boolean
+  readonly #feedRetention: number
   readonly #keys: RedisKeys
   readonly #clock: Clock
   readonly #options: Required<
@@ -82,8 +93,10 @@ export class RedisStore implements Store {
   #checker: NodeJS.Timeout | undefined
 
   private constructor(redis: RedisConnection, owned: boolean, options: RedisStoreOptions) {
+    this.#connection = redis
     this.#redis = redis.withCommandOptions({ timeout: options.commandTimeout ?? 250 })
     this.#owned = owned
+    this.#feedRetention = options.feedRetention ?? 86_700_000
     this.#keys = redisKeys(checkPrefix(options.prefix ?? DEFAULT_PREFIX))
     this.#clock = options.clock ?? systemClock
     this.#options = {
@@ -221,7 +234,7 @@ export class RedisStore implements Store {
         'revocable: Redis lost its data (generation marker changed); failing closed until acknowledgeDataLoss()',
       )
     } else {
-      await SCRIPTS.setCutoff.run(this.#redis, [this.#keys.epoch], [this.#clock(), 0])
+      await this.setEpoch(this.#clock())
       this.#options.warn(
         'revocable: Redis lost its data (generation marker changed); raised the global epoch: every token issued before now is rejected',
       )
@@ -241,6 +254,37 @@ export class RedisStore implements Store {
   #assertData(): void {
     if (this.#dataLost)
       throw new StoreUnavailable('Redis lost its data; waiting for acknowledgeDataLoss()')
+  }
+
+  /**
+   * Appends a change to the feed. Callers issue it in the same tick as, and before, the write it
+   * describes: on one connection the two go out in that order, and if the write is lost the
+   * replicas are merely stricter than the store, never laxer.
+   */
+  #append(change: Change): Promise<string> {
+    return this.#redis.xAdd(
+      this.#keys.feed,
+      '*',
+      { c: JSON.stringify(change) },
+      {
+        TRIM: {
+          strategy: 'MINID',
+          strategyModifier: '~',
+          threshold: this.#clock() - this.#feedRetention,
+        },
+      },
+    )
+  }
+
+  #appendActive(session: SessionRecord): Promise<string> {
+    const { sid, sub, createdAt, expiresAt } = session
+    return this.#append({ kind: 'session-active', sid, sub, createdAt, expiresAt })
+  }
+
+  #appendSessionEnds(sessions: SessionRecord[], expiresAt: number): Promise<unknown> {
+    return Promise.all(
+      sessions.map((session) => this.#append({ kind: 'session', sid: session.sid, expiresAt })),
+    )
   }
 
   async #owner(sid: string): Promise<string | null> {
@@ -263,14 +307,19 @@ export class RedisStore implements Store {
   async revokeJti(jti: string, expiresAt: number): Promise<void> {
     this.#assertData()
     const ttl = this.#ttl(expiresAt)
-    if (ttl > 0) await SCRIPTS.setMarker.run(this.#redis, [this.#keys.jti(jti)], [ttl])
+    if (ttl <= 0) return
+    await Promise.all([
+      this.#append({ kind: 'jti', jti, expiresAt }),
+      SCRIPTS.setMarker.run(this.#redis, [this.#keys.jti(jti)], [ttl]),
+    ])
   }
 
   async revokeSession(sid: string, expiresAt: number): Promise<SessionRecord | undefined> {
     this.#assertData()
     const ttl = Math.max(this.#ttl(expiresAt), 1)
     // The bare marker first: from here on the session's tokens are rejected whatever follows.
-    const [, owner] = await Promise.all([
+    const [, , owner] = await Promise.all([
+      this.#append({ kind: 'session', sid, expiresAt }),
       SCRIPTS.setMarker.run(this.#redis, [this.#keys.revokedSession(sid)], [ttl]),
       this.#owner(sid),
     ])
@@ -287,17 +336,26 @@ export class RedisStore implements Store {
   async revokeUser(sub: string, cutoff: number, expiresAt: number): Promise<SessionRecord[]> {
     this.#assertData()
     const user = this.#keys.user(sub)
-    const ended = (await SCRIPTS.revokeUser.run(
-      this.#redis,
-      [user.cutoff, user.sessions],
-      [cutoff, Math.max(this.#ttl(expiresAt), 1), user.sessionPrefix, user.revokedSessionPrefix],
-    )) as string[]
-    return ended.map((record) => JSON.parse(record) as SessionRecord)
+    const [, ended] = (await Promise.all([
+      this.#append({ kind: 'user', sub, cutoff, expiresAt }),
+      SCRIPTS.revokeUser.run(
+        this.#redis,
+        [user.cutoff, user.sessions],
+        [cutoff, Math.max(this.#ttl(expiresAt), 1), user.sessionPrefix, user.revokedSessionPrefix],
+      ),
+    ])) as [string, string[]]
+    const sessions = ended.map((record) => JSON.parse(record) as SessionRecord)
+    // Which sessions ended is known only now; their tokens issued after the cutoff need it.
+    await this.#appendSessionEnds(sessions, expiresAt)
+    return sessions
   }
 
   async setEpoch(cutoff: number): Promise<void> {
     this.#assertData()
-    await SCRIPTS.setCutoff.run(this.#redis, [this.#keys.epoch], [cutoff, 0])
+    await Promise.all([
+      this.#append({ kind: 'epoch', cutoff }),
+      SCRIPTS.setCutoff.run(this.#redis, [this.#keys.epoch], [cutoff, 0]),
+    ])
   }
 
   async checkRevocation(query: RevocationQuery): Promise<RevocationStatus> {
@@ -344,7 +402,10 @@ export class RedisStore implements Store {
 
   async retireKey(kid: string): Promise<void> {
     this.#assertData()
-    await this.#redis.sAdd(this.#keys.retiredKids, kid)
+    await Promise.all([
+      this.#append({ kind: 'retired', kid }),
+      this.#redis.sAdd(this.#keys.retiredKids, kid),
+    ])
   }
 
   async listRetiredKids(): Promise<string[]> {
@@ -383,11 +444,15 @@ export class RedisStore implements Store {
         user.revokedSessionPrefix,
       ],
     )) as [number, ...string[]]
-    const [created, ...evicted] = reply
-    return {
-      created: created === 1,
-      evicted: evicted.map((record) => JSON.parse(record) as SessionRecord),
+    const [created, ...evictedRecords] = reply
+    const evicted = evictedRecords.map((record) => JSON.parse(record) as SessionRecord)
+    if (created === 1) {
+      await Promise.all([
+        this.#appendSessionEnds(evicted, limit.revocationExpiresAt),
+        this.#appendActive(session),
+      ])
     }
+    return { created: created === 1, evicted }
   }
 
   async getSession(sid: string): Promise<SessionRecord | undefined> {
@@ -443,10 +508,25 @@ export class RedisStore implements Store {
         args,
       )
       if (swapped === 1) {
+        if (decision.next !== undefined) await this.#appendActive(decision.next)
+        else
+          await this.#append({
+            kind: 'session',
+            sid: request.sid,
+            expiresAt: request.revocationExpiresAt,
+          })
         return { outcome: decision.outcome, session: decision.next ?? session }
       }
     }
     throw new StoreUnavailable('session record kept changing during refresh; try again')
+  }
+
+  /** Opens the change feed on a connection of its own (its blocking reads need one). */
+  async openChangeFeed(): Promise<ChangeFeed> {
+    const blocking = this.#connection.duplicate()
+    blocking.on('error', () => {}) // failures surface as rejected reads; the follower retries
+    await blocking.connect()
+    return new RedisChangeFeed(this.#redis, blocking, this.#keys, this.#feedRetention, this.#clock)
   }
 
   async close(): Promise<void> {

@@ -28,6 +28,8 @@ export interface RedisKeys {
   readonly signingKeys: string
   /** Written once per data set; its disappearance means Redis lost its data. */
   readonly generation: string
+  /** The change feed (a stream) that replicas tail. */
+  readonly feed: string
 }
 
 /** Throws a TypeError for a prefix that would break hash tags. */
@@ -56,5 +58,6 @@ export function redisKeys(prefix: string): RedisKeys {
     retiredKids: `${prefix}{g}:retired`,
     signingKeys: `${prefix}{g}:keys`,
     generation: `${prefix}{g}:generation`,
+    feed: `${prefix}{g}:feed`,
   }
 }

@@ -1,0 +1,128 @@
+import type { Clock } from '../clock.js'
+import { FeedGap, type ChangeFeed } from '../stores/change-feed.js'
+import type { Replica } from './replica.js'
+
+export interface FollowerOptions {
+  readonly clock: Clock
+  /** Longest a blocking read waits for news (ms); bounds how stale an idle replica gets. */
+  readonly blockMs: number
+  /** Milliseconds between sweeps of expired replica entries. */
+  readonly sweepInterval: number
+}
+
+export interface FollowerStats {
+  /** Milliseconds since the replica was last proven complete (Infinity before the first). */
+  staleness: number
+  /** Milliseconds between the newest change's append and its arrival here (last batch). */
+  lagMs: number
+  resyncs: number
+  feedErrors: number
+  connected: boolean
+}
+
+/**
+ * Keeps a replica in step with a change feed: a snapshot first, then tailing. A read that
+ * started at time T and came back without error proves the replica holds every change
+ * appended before T; `confirmedAt` records that T, and `staleness` is measured from it. A gap
+ * (trimmed feed, Redis data loss) triggers a resynchronisation; a failing feed leaves
+ * `confirmedAt` behind, so callers see the staleness grow and fall back to the store.
+ */
+export class FeedFollower {
+  readonly #feed: ChangeFeed
+  readonly #replica: Replica
+  readonly #options: FollowerOptions
+  #cursor = '0-0'
+  #confirmedAt = -Infinity
+  #lagMs = 0
+  #resyncs = 0
+  #feedErrors = 0
+  #connected = false
+  #stopped = false
+  #loop: Promise<void> | undefined
+  #lastSweep = 0
+
+  constructor(feed: ChangeFeed, replica: Replica, options: FollowerOptions) {
+    this.#feed = feed
+    this.#replica = replica
+    this.#options = options
+  }
+
+  /** Loads the snapshot, then keeps tailing in the background until `stop`. */
+  async start(): Promise<void> {
+    await this.#resync()
+    this.#loop = this.#tail()
+  }
+
+  /** Whether the replica is proven complete as of no more than `maxStalenessMs` ago. */
+  isFresh(maxStalenessMs: number): boolean {
+    return this.#options.clock() - this.#confirmedAt <= maxStalenessMs
+  }
+
+  stats(): FollowerStats {
+    return {
+      staleness: this.#options.clock() - this.#confirmedAt,
+      lagMs: this.#lagMs,
+      resyncs: this.#resyncs,
+      feedErrors: this.#feedErrors,
+      connected: this.#connected,
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    await this.#feed.close().catch(() => undefined)
+    await this.#loop?.catch(() => undefined)
+  }
+
+  async #resync(): Promise<void> {
+    const started = this.#options.clock()
+    const snapshot = await this.#feed.snapshot()
+    this.#replica.clear()
+    for (const change of snapshot.changes) this.#replica.apply(change)
+    this.#cursor = snapshot.cursor
+    this.#confirmedAt = started
+    this.#connected = true
+    this.#resyncs += 1
+  }
+
+  async #tail(): Promise<void> {
+    let backoff = 50
+    let needsResync = false
+    while (!this.#stopped) {
+      try {
+        if (needsResync) {
+          await this.#resync()
+          needsResync = false
+        }
+        const started = this.#options.clock()
+        const batch = await this.#feed.next(this.#cursor, this.#options.blockMs)
+        for (const change of batch.changes) this.#replica.apply(change)
+        if (batch.cursor !== this.#cursor) {
+          this.#lagMs = Math.max(0, this.#options.clock() - Number(batch.cursor.split('-')[0]))
+        }
+        this.#cursor = batch.cursor
+        this.#confirmedAt = started
+        this.#connected = true
+        backoff = 50
+        this.#sweepWhenDue()
+      } catch (error) {
+        if (this.#stopped) return
+        this.#feedErrors += 1
+        // A gap means lost changes: start over. Any other failure may have hidden one (a long
+        // outage, Redis restarted empty), so the first successful read after it resyncs too.
+        needsResync = true
+        this.#connected = false
+        if (error instanceof FeedGap) continue
+        await new Promise((resolve) => setTimeout(resolve, backoff).unref())
+        backoff = Math.min(backoff * 2, 2000)
+      }
+    }
+  }
+
+  #sweepWhenDue(): void {
+    const now = this.#options.clock()
+    if (now - this.#lastSweep < this.#options.sweepInterval) return
+    this.#lastSweep = now
+    this.#replica.sweep(now)
+  }
+}

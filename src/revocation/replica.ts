@@ -1,0 +1,112 @@
+import type { Change } from '../stores/change-feed.js'
+import type { RevocationQuery, RevocationStatus } from '../stores/store.js'
+import { isSessionActive } from '../sessions/rotation.js'
+import { ExpiringIdSet } from './expiring-id-set.js'
+
+interface ActiveSession {
+  sub: string
+  createdAt: number
+  expiresAt: number
+}
+
+/** What the replica knows about one token, as the store would have answered. */
+export interface ReplicaAnswer {
+  readonly status: RevocationStatus
+  /**
+   * False when the replica has not seen the session (allowlist mode needs it): it only learns of
+   * sessions started or refreshed within the feed's retention, so the store has to be asked.
+   */
+  readonly sessionKnown: boolean
+}
+
+/**
+ * This process's copy of the revocation state, fed by the change feed: revoked jtis and
+ * sessions (compact hash sets), user cutoffs, the epoch, retired kids, and sessions seen active.
+ * `check` answers what `Store.checkRevocation` would, from memory. Pure state: no I/O.
+ */
+export class Replica {
+  readonly #jtis = new ExpiringIdSet()
+  readonly #revokedSessions = new ExpiringIdSet()
+  readonly #users = new Map<string, { cutoff: number; expiresAt: number }>()
+  readonly #retired = new Set<string>()
+  readonly #active = new Map<string, ActiveSession>()
+  #epoch: number | undefined
+
+  apply(change: Change): void {
+    switch (change.kind) {
+      case 'jti':
+        this.#jtis.add(change.jti, change.expiresAt)
+        return
+      case 'session':
+        this.#revokedSessions.add(change.sid, change.expiresAt)
+        this.#active.delete(change.sid)
+        return
+      case 'user': {
+        const current = this.#users.get(change.sub)
+        this.#users.set(change.sub, {
+          cutoff: Math.max(change.cutoff, current?.cutoff ?? change.cutoff),
+          expiresAt: Math.max(change.expiresAt, current?.expiresAt ?? change.expiresAt),
+        })
+        return
+      }
+      case 'epoch':
+        this.#epoch = Math.max(change.cutoff, this.#epoch ?? change.cutoff)
+        return
+      case 'retired':
+        this.#retired.add(change.kid)
+        return
+      case 'session-active': {
+        const { sub, createdAt, expiresAt } = change
+        this.#active.set(change.sid, { sub, createdAt, expiresAt })
+        return
+      }
+    }
+  }
+
+  check(query: RevocationQuery): ReplicaAnswer {
+    const user = this.#users.get(query.sub)
+    const session = this.#active.get(query.sid)
+    return {
+      status: {
+        jtiRevoked: this.#jtis.has(query.jti, query.now),
+        sessionRevoked: this.#revokedSessions.has(query.sid, query.now),
+        userCutoff: user !== undefined && user.expiresAt > query.now ? user.cutoff : undefined,
+        epoch: this.#epoch,
+        kidRetired: this.#retired.has(query.kid),
+        sessionActive:
+          session !== undefined &&
+          session.sub === query.sub &&
+          isSessionActive(session, query.now, this.#epoch),
+      },
+      sessionKnown: session !== undefined,
+    }
+  }
+
+  /** Forgets everything (before a resynchronisation). */
+  clear(): void {
+    this.#jtis.clear()
+    this.#revokedSessions.clear()
+    this.#users.clear()
+    this.#retired.clear()
+    this.#active.clear()
+    this.#epoch = undefined
+  }
+
+  /** Drops expired entries. */
+  sweep(nowMs: number): void {
+    this.#jtis.sweep(nowMs)
+    this.#revokedSessions.sweep(nowMs)
+    for (const [sub, entry] of this.#users) if (entry.expiresAt <= nowMs) this.#users.delete(sub)
+    for (const [sid, entry] of this.#active) if (entry.expiresAt <= nowMs) this.#active.delete(sid)
+  }
+
+  /** Entry counts, for metrics. */
+  size(): { jtis: number; sessions: number; users: number; activeSessions: number } {
+    return {
+      jtis: this.#jtis.size,
+      sessions: this.#revokedSessions.size,
+      users: this.#users.size,
+      activeSessions: this.#active.size,
+    }
+  }
+}
