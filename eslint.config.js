@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', 'bench/**', 'examples/**'],
+    files: ['scripts/**', 'bench/**', 'examples/**', 'test/**/fixtures/**'],
     rules: { 'no-console': 'off' },
   },
 )

@@ -80,6 +80,16 @@ function checkId(name: string, value: unknown): string {
   return value
 }
 
+// Session ids appear inside store keys; this alphabet keeps them unambiguous there.
+const SESSION_ID = /^[A-Za-z0-9._~-]{1,128}$/
+
+function checkSessionId(value: unknown): string {
+  if (typeof value !== 'string' || !SESSION_ID.test(value)) {
+    throw new TypeError('"sid" must be 1 to 128 characters of A-Z a-z 0-9 . _ ~ -')
+  }
+  return value
+}
+
 function checkAudit(audit: AuditContext | undefined): AuditContext {
   if (audit === undefined) return {}
   if (audit === null || typeof audit !== 'object') throw new TypeError('options must be an object')
@@ -153,7 +163,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   async issue(input: IssueInput): Promise<string> {
     const checked = checkTokenInput(input, 'issue')
     const ttl = checkTtl(input.ttl, this.options)
-    const sid = input.sid === undefined ? undefined : checkId('sid', input.sid)
+    const sid = input.sid === undefined ? undefined : checkSessionId(input.sid)
     const issuedAt = this.#revoker.issueInstant()
     const session = { ...checked, sid: sid ?? randomId() }
 

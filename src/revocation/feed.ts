@@ -40,6 +40,7 @@ export class FeedFollower {
   #stopped = false
   #loop: Promise<void> | undefined
   #lastSweep = 0
+  #wake: (() => void) | undefined
 
   constructor(feed: ChangeFeed, replica: Replica, options: FollowerOptions) {
     this.#feed = feed
@@ -70,6 +71,7 @@ export class FeedFollower {
 
   async stop(): Promise<void> {
     this.#stopped = true
+    this.#wake?.()
     await this.#feed.close().catch(() => undefined)
     await this.#loop?.catch(() => undefined)
   }
@@ -113,10 +115,22 @@ export class FeedFollower {
         needsResync = true
         this.#connected = false
         if (error instanceof FeedGap) continue
-        await new Promise((resolve) => setTimeout(resolve, backoff).unref())
+        await this.#sleep(backoff)
         backoff = Math.min(backoff * 2, 2000)
       }
     }
+  }
+
+  /** Waits before a retry; `stop` cuts it short. Unref'd: a retry loop never holds the process. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms).unref()
+      function done() {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.#wake = done
+    })
   }
 
   #sweepWhenDue(): void {

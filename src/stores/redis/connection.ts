@@ -35,6 +35,13 @@ export interface RedisConnection {
     stream: { key: string; id: string },
     options: { COUNT: number; BLOCK: number },
   ): Promise<{ name: string; messages: StreamEntry[] }[] | null>
+  xRevRange(
+    key: string,
+    end: string,
+    start: string,
+    options?: { COUNT: number },
+  ): Promise<StreamEntry[]>
+  pTTL(key: string): Promise<number>
   withCommandOptions(options: { timeout: number }): RedisConnection
   duplicate(): RedisConnection & {
     connect(): Promise<unknown>
@@ -46,4 +53,11 @@ export interface RedisConnection {
 export interface StreamEntry {
   id: string
   message: Record<string, string>
+}
+
+/** One Redis node that can SCAN (a standalone client, or one master of a cluster). */
+export interface ScannableNode {
+  scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[]>
+  mGet(keys: string[]): Promise<(string | null)[]>
+  pTTL(key: string): Promise<number>
 }

@@ -1,8 +1,8 @@
 import { FeedGap, type Change, type ChangeFeed, type FeedBatch } from '../change-feed.js'
-import type { RedisConnection, StreamEntry } from './connection.js'
+import type { RedisConnection, ScannableNode, StreamEntry } from './connection.js'
 import type { RedisKeys } from './keys.js'
 
-const PAGE = 10_000
+const SCAN_COUNT = 1000
 // Redis stamps stream ids with its own clock; tolerate this much skew against ours.
 const CLOCK_SLACK_MS = 60_000
 
@@ -28,8 +28,9 @@ function decode(entries: StreamEntry[]): Change[] {
 
 /**
  * The Redis change feed: a stream written next to every revocation, trimmed by age (entries
- * older than one token lifetime only describe expired denials). A replica reads a snapshot
- * with XRANGE, then tails with a blocking XREAD on a connection of its own.
+ * older than one token lifetime only describe expired denials). A replica takes a snapshot of
+ * the revocation keys themselves (SCAN: a background resync, never a request path), then tails
+ * the stream with a blocking XREAD on a connection of its own.
  */
 export class RedisChangeFeed implements ChangeFeed {
   readonly #redis: RedisConnection
@@ -37,34 +38,54 @@ export class RedisChangeFeed implements ChangeFeed {
   readonly #keys: RedisKeys
   readonly #retentionMs: number
   readonly #now: () => number
+  readonly #nodes: () => Promise<ScannableNode[]>
 
-  constructor(
-    redis: RedisConnection,
-    blocking: RedisConnection,
-    keys: RedisKeys,
-    retentionMs: number,
-    now: () => number,
-  ) {
-    this.#redis = redis
-    this.#blocking = blocking
-    this.#keys = keys
-    this.#retentionMs = retentionMs
-    this.#now = now
+  constructor(options: {
+    redis: RedisConnection
+    blocking: RedisConnection
+    keys: RedisKeys
+    retentionMs: number
+    now: () => number
+    /** Every node to scan: the one server, or each master of a cluster. */
+    nodes: () => Promise<ScannableNode[]>
+  }) {
+    this.#redis = options.redis
+    this.#blocking = options.blocking
+    this.#keys = options.keys
+    this.#retentionMs = options.retentionMs
+    this.#now = options.now
+    this.#nodes = options.nodes
   }
 
+  /**
+   * The cursor is read first and the keys after: a change made during the scan is then either
+   * in the scan, or after the cursor, or both (applying a change twice is harmless).
+   */
   async snapshot(): Promise<FeedBatch> {
+    const [last] = await this.#redis.xRevRange(this.#keys.feed, '+', '-', { COUNT: 1 })
+    const cursor = last?.id ?? '0-0'
+    const now = this.#now()
     const changes: Change[] = []
-    let start = '-'
-    let cursor = '0-0'
-    for (;;) {
-      const page = await this.#redis.xRange(this.#keys.feed, start, '+', { COUNT: PAGE })
-      changes.push(...decode(page))
-      const last = page.at(-1)
-      if (last !== undefined) cursor = last.id
-      if (page.length < PAGE) break
-      start = `(${cursor}`
+    const { scan } = this.#keys
+    for (const node of await this.#nodes()) {
+      for (const pattern of [scan.jtis, scan.sessions, scan.userCutoffs, scan.userSessions]) {
+        for await (const keys of node.scanIterator({ MATCH: pattern.match, COUNT: SCAN_COUNT })) {
+          if (keys.length === 0) continue
+          const [values, ttls] = await Promise.all([
+            pattern.kind === 'user' ? node.mGet(keys) : keys.map(() => null),
+            Promise.all(keys.map((key) => node.pTTL(key))),
+          ])
+          keys.forEach((key, i) => {
+            const ttl = ttls[i] as number
+            if (ttl === -2) return // expired between SCAN and PTTL
+            const expiresAt = ttl === -1 ? Number.MAX_SAFE_INTEGER : now + ttl
+            const change = pattern.parse(key, values[i] ?? null, expiresAt)
+            if (change !== undefined) changes.push(change)
+          })
+        }
+      }
     }
-    // The permanent state is read directly: the stream forgets, the epoch and retirements don't.
+    // The permanent state: the epoch and the retirements.
     const [epoch, retired] = await Promise.all([
       this.#redis.get(this.#keys.epoch),
       this.#redis.sMembers(this.#keys.retiredKids),
@@ -75,11 +96,13 @@ export class RedisChangeFeed implements ChangeFeed {
   }
 
   async next(cursor: string, blockMs: number): Promise<FeedBatch> {
-    await this.#assertNoGap(cursor)
     const reply = await this.#blocking.xRead(
       { key: this.#keys.feed, id: cursor },
       { COUNT: 1000, BLOCK: blockMs },
     )
+    // Checked after the read: a trim during the blocking read is caught too. XREAD itself
+    // silently skips entries that were trimmed away.
+    await this.#assertNoGap(cursor)
     const messages = reply?.[0]?.messages ?? []
     return { changes: decode(messages), cursor: messages.at(-1)?.id ?? cursor }
   }

@@ -18,7 +18,7 @@ import type {
   StoredKey,
 } from '../store.js'
 import type { Change, ChangeFeed } from '../change-feed.js'
-import type { RedisConnection } from './connection.js'
+import type { RedisConnection, ScannableNode } from './connection.js'
 import { RedisChangeFeed } from './feed.js'
 import {
   findUnsafeEvictionPolicies,
@@ -88,11 +88,18 @@ export class RedisStore implements Store {
   readonly #options: Required<
     Pick<RedisStoreOptions, 'onDataLoss' | 'warn' | 'dataLossCheckInterval'>
   >
+  readonly #nodes: () => Promise<ConfigurableNode[]>
   #generation: string | undefined
   #dataLost = false
   #checker: NodeJS.Timeout | undefined
 
-  private constructor(redis: RedisConnection, owned: boolean, options: RedisStoreOptions) {
+  private constructor(
+    redis: RedisConnection,
+    owned: boolean,
+    options: RedisStoreOptions,
+    nodes: () => Promise<ConfigurableNode[]>,
+  ) {
+    this.#nodes = nodes
     this.#connection = redis
     this.#redis = redis.withCommandOptions({ timeout: options.commandTimeout ?? 250 })
     this.#owned = owned
@@ -190,7 +197,7 @@ export class RedisStore implements Store {
 
     try {
       if (!(connection as { isOpen?: boolean }).isOpen) await (connection as OwnedClient).connect()
-      const store = new RedisStore(connection as RedisConnection, owned, options)
+      const store = new RedisStore(connection as RedisConnection, owned, options, nodes)
       const unsafe = await findUnsafeEvictionPolicies(await nodes())
       if (unsafe.length > 0) {
         const message =
@@ -526,7 +533,14 @@ export class RedisStore implements Store {
     const blocking = this.#connection.duplicate()
     blocking.on('error', () => {}) // failures surface as rejected reads; the follower retries
     await blocking.connect()
-    return new RedisChangeFeed(this.#redis, blocking, this.#keys, this.#feedRetention, this.#clock)
+    return new RedisChangeFeed({
+      redis: this.#redis,
+      blocking,
+      keys: this.#keys,
+      retentionMs: this.#feedRetention,
+      now: this.#clock,
+      nodes: async () => (await this.#nodes()) as unknown as ScannableNode[],
+    })
   }
 
   async close(): Promise<void> {

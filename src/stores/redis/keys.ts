@@ -1,3 +1,5 @@
+import type { Change } from '../change-feed.js'
+
 /**
  * Every Redis key this library uses is built here, and nowhere else. A user's keys share the
  * hash tag `{u:<sub>}` so the scripts that touch several of them (start a session under the cap,
@@ -30,6 +32,19 @@ export interface RedisKeys {
   readonly generation: string
   /** The change feed (a stream) that replicas tail. */
   readonly feed: string
+  /** SCAN patterns for a replica's snapshot, each with the parser of the keys it matches. */
+  readonly scan: Record<'jtis' | 'sessions' | 'userCutoffs' | 'userSessions', ScanPattern>
+}
+
+export interface ScanPattern {
+  readonly match: string
+  readonly kind: 'marker' | 'user'
+  parse(key: string, value: string | null, expiresAt: number): Change | undefined
+}
+
+/** Escapes glob characters so a prefix matches itself in a SCAN pattern. */
+function glob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&')
 }
 
 /** Throws a TypeError for a prefix that would break hash tags. */
@@ -59,5 +74,48 @@ export function redisKeys(prefix: string): RedisKeys {
     signingKeys: `${prefix}{g}:keys`,
     generation: `${prefix}{g}:generation`,
     feed: `${prefix}{g}:feed`,
+    scan: {
+      jtis: {
+        match: `${glob(prefix)}j:*`,
+        kind: 'marker',
+        parse: (key, _value, expiresAt) => ({
+          kind: 'jti',
+          jti: key.slice(prefix.length + 2),
+          expiresAt,
+        }),
+      },
+      sessions: {
+        match: `${glob(prefix)}rs:*`,
+        kind: 'marker',
+        parse: (key, _value, expiresAt) => ({
+          kind: 'session',
+          sid: key.slice(prefix.length + 3),
+          expiresAt,
+        }),
+      },
+      userCutoffs: {
+        match: `${glob(prefix)}{u:*}:cut`,
+        kind: 'user',
+        parse: (key, value, expiresAt) =>
+          value === null
+            ? undefined
+            : {
+                kind: 'user',
+                sub: key.slice(prefix.length + 3, -5),
+                cutoff: Number(value),
+                expiresAt,
+              },
+      },
+      userSessions: {
+        // Session ids never contain "}" (issue() refuses one), so the last "}:rs:" ends the sub.
+        match: `${glob(prefix)}{u:*}:rs:*`,
+        kind: 'marker',
+        parse: (key, _value, expiresAt) => ({
+          kind: 'session',
+          sid: key.slice(key.lastIndexOf('}:rs:') + 5),
+          expiresAt,
+        }),
+      },
+    },
   }
 }

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { FeedFollower } from '../../../src/revocation/feed.js'
+import { Replica } from '../../../src/revocation/replica.js'
+import {
+  FeedGap,
+  type Change,
+  type ChangeFeed,
+  type FeedBatch,
+} from '../../../src/stores/change-feed.js'
+import { manualClock } from '../../support/clock.js'
+
+/**
+ * A ChangeFeed of our own interface, driven by the test: it hands out what was pushed, can be
+ * told to fail or to report a gap. (The Redis feed itself is tested against a real Redis.)
+ */
+class ScriptedFeed implements ChangeFeed {
+  log: Change[] = []
+  snapshots = 0
+  failing = false
+  gapOnce = false
+  async snapshot(): Promise<FeedBatch> {
+    this.snapshots += 1
+    return { changes: [...this.log], cursor: String(this.log.length) }
+  }
+  async next(cursor: string): Promise<FeedBatch> {
+    await new Promise((resolve) => setImmediate(resolve))
+    if (this.failing) throw new Error('connection lost')
+    if (this.gapOnce) {
+      this.gapOnce = false
+      throw new FeedGap('trimmed')
+    }
+    return { changes: this.log.slice(Number(cursor)), cursor: String(this.log.length) }
+  }
+  async close(): Promise<void> {}
+}
+
+const query = (clock: () => number, jti: string) => ({
+  now: clock(),
+  jti,
+  sid: 's',
+  sub: 'u',
+  kid: 'k',
+})
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve))
+}
+
+test('the snapshot is applied before start resolves, then changes are tailed', async () => {
+  const clock = manualClock()
+  const feed = new ScriptedFeed()
+  feed.log.push({ kind: 'jti', jti: 'a', expiresAt: clock() + 60_000 })
+  const replica = new Replica()
+  const follower = new FeedFollower(feed, replica, { clock, blockMs: 10, sweepInterval: 60_000 })
+  await follower.start()
+  assert.equal(replica.check(query(clock, 'a')).status.jtiRevoked, true)
+  feed.log.push({ kind: 'jti', jti: 'b', expiresAt: clock() + 60_000 })
+  await settle()
+  assert.equal(replica.check(query(clock, 'b')).status.jtiRevoked, true)
+  await follower.stop()
+})
+
+test('a failing feed stops proving freshness, so the replica goes stale after maxStaleness', async () => {
+  const clock = manualClock()
+  const feed = new ScriptedFeed()
+  const follower = new FeedFollower(feed, new Replica(), {
+    clock,
+    blockMs: 10,
+    sweepInterval: 60_000,
+  })
+  await follower.start()
+  await settle()
+  assert.equal(follower.isFresh(1000), true)
+  feed.failing = true
+  await settle()
+  clock.advance(1001)
+  assert.equal(follower.isFresh(1000), false)
+  assert.equal(follower.stats().connected, false)
+  assert.ok(follower.stats().feedErrors > 0)
+  await follower.stop()
+})
+
+test('after a feed failure the follower resynchronises from a snapshot', async () => {
+  const clock = manualClock()
+  const feed = new ScriptedFeed()
+  const follower = new FeedFollower(feed, new Replica(), {
+    clock,
+    blockMs: 10,
+    sweepInterval: 60_000,
+  })
+  await follower.start()
+  feed.failing = true
+  await settle()
+  feed.failing = false
+  await new Promise((resolve) => setTimeout(resolve, 120)) // the first retry waits 50 ms
+  assert.equal(feed.snapshots, 2)
+  assert.equal(follower.stats().connected, true)
+  await follower.stop()
+})
+
+test('a gap in the feed triggers a resynchronisation that drops stale state', async () => {
+  const clock = manualClock()
+  const feed = new ScriptedFeed()
+  const replica = new Replica()
+  feed.log.push({ kind: 'jti', jti: 'a', expiresAt: clock() + 60_000 })
+  const follower = new FeedFollower(feed, replica, { clock, blockMs: 10, sweepInterval: 60_000 })
+  await follower.start()
+  feed.log = [{ kind: 'jti', jti: 'b', expiresAt: clock() + 60_000 }]
+  feed.gapOnce = true
+  await settle()
+  assert.equal(follower.stats().resyncs, 2)
+  assert.equal(replica.check(query(clock, 'b')).status.jtiRevoked, true)
+  assert.equal(replica.check(query(clock, 'a')).status.jtiRevoked, false)
+  await follower.stop()
+})
