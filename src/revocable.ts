@@ -31,6 +31,7 @@ import type { RevocationQuery, RevocationStatus, SessionRecord, Store } from './
 import { assertNotExpired, type AccessTokenClaims, type ClaimRules } from './tokens/claims.js'
 import { randomId } from './tokens/ids.js'
 import { signAccessToken } from './tokens/issue.js'
+import { HeaderCache } from './tokens/header-cache.js'
 import { checkTokenInput, checkTtl, type TokenInput } from './tokens/token-input.js'
 import { verifyAccessToken } from './tokens/verify.js'
 
@@ -116,6 +117,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   readonly #cache: TokenCache
   readonly #runtime: ReplicaRuntime | undefined
   readonly #maxStalenessMs: number
+  readonly #headers = new HeaderCache()
 
   /** @internal use `createRevocable` */
   constructor(
@@ -199,18 +201,19 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   verify(token: string): Promise<AccessTokenClaims> {
     let verified: CachedToken
     try {
+      const now = this.options.clock()
       const cached = this.#cache.get(token)
       if (cached === undefined) {
-        verified = this.#verifySignatureAndClaims(token)
+        verified = this.#verifySignatureAndClaims(token, now)
       } else {
         // A hit skips the signature, never the checks that time can make fail.
-        assertNotExpired(cached.claims, this.#rules, this.options.clock())
+        assertNotExpired(cached.claims, this.#rules, now)
         verified = cached
       }
-      const status = this.#replicaStatus(verified)
+      const status = this.#replicaStatus(verified, now)
       if (status !== undefined) {
         this.#enforce(verified, status)
-        this.#cache.set(token, verified)
+        if (cached === undefined) this.#cache.set(token, verified)
         return Promise.resolve(verified.claims)
       }
     } catch (error) {
@@ -399,14 +402,17 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   }
 
   /** Generates a new signing key (stored for every instance); old keys still verify. Returns its kid. */
-  rotateKeys(): Promise<string> {
-    return callStore('rotate keys', () => this.#ring.rotate())
+  async rotateKeys(): Promise<string> {
+    const kid = await callStore('rotate keys', () => this.#ring.rotate())
+    this.#headers.clear()
+    return kid
   }
 
   /** Retires a key: every token signed with it is rejected from now on, on every instance. */
   async retireKey(kid: string): Promise<void> {
     checkId('kid', kid)
     await this.#ring.retire(kid)
+    this.#headers.clear()
     this.#revoker.announce({ kind: 'retired', kid })
     this.#cache.forgetKid(kid)
   }
@@ -415,6 +421,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   async reloadKeys(): Promise<void> {
     this.#lastKeyReload = this.options.clock()
     await callStore('load keys', () => this.#ring.reload())
+    this.#headers.clear()
   }
 
   /** Stops the replica's feed, and closes the store if `createRevocable` made it. */
@@ -478,12 +485,13 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     this.#revoker.announce({ kind: 'session-active', sid, sub, createdAt, expiresAt })
   }
 
-  #verifySignatureAndClaims(token: string): CachedToken {
+  #verifySignatureAndClaims(token: string, now = this.options.clock()): CachedToken {
     const { claims, key } = verifyAccessToken(token, {
       keys: this.#ring,
       rules: this.#rules,
       maxTokenSize: this.options.maxTokenSize,
-      now: this.options.clock(),
+      now,
+      headers: this.#headers,
     })
     return { claims: Object.freeze(claims), kid: key.kid }
   }
@@ -507,16 +515,18 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     return this.#verifyWithStore(token, await this.#verifyIgnoringRevocation(token))
   }
 
-  #query(verified: CachedToken): RevocationQuery {
+  #query(verified: CachedToken, now = this.options.clock()): RevocationQuery {
     const { claims, kid } = verified
-    return { now: this.options.clock(), jti: claims.jti, sid: claims.sid, sub: claims.sub, kid }
+    return { now, jti: claims.jti, sid: claims.sid, sub: claims.sub, kid }
   }
 
   /** The replica's answer, or undefined when it is too stale or does not know enough. */
-  #replicaStatus(verified: CachedToken): RevocationStatus | undefined {
+  #replicaStatus(verified: CachedToken, now: number): RevocationStatus | undefined {
     const runtime = this.#runtime
-    if (runtime === undefined || !runtime.follower.isFresh(this.#maxStalenessMs)) return undefined
-    const answer = runtime.replica.check(this.#query(verified))
+    if (runtime === undefined || !runtime.follower.isFresh(this.#maxStalenessMs, now)) {
+      return undefined
+    }
+    const answer = runtime.replica.check(this.#query(verified, now))
     if (this.options.mode === 'allowlist' && !answer.sessionKnown) return undefined
     this.#counters.replicaLookups += 1
     return answer.status
@@ -577,8 +587,9 @@ export async function createRevocable(options: RevocableOptions): Promise<Revoca
     const replica = new Replica()
     const follower = new FeedFollower(feed, replica, {
       clock: resolved.clock,
-      // An idle read returns after blockMs; half the allowed staleness keeps it provably fresh.
-      blockMs: Math.min(500, (resolved.maxStaleness * 1000) / 2),
+      // An idle read proves freshness as of its start and returns blockMs later, so staleness
+      // peaks near twice blockMs (plus a round trip): a quarter of the allowance leaves room.
+      blockMs: Math.min(250, (resolved.maxStaleness * 1000) / 4),
       sweepInterval: 60_000,
     })
     await callStore('load the replica', () => follower.start())

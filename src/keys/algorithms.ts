@@ -14,15 +14,18 @@ export function isAlgorithm(value: unknown): value is Algorithm {
 export interface AlgorithmImpl {
   /** Signs `input` with the private (or secret) key. */
   sign(input: Buffer, key: KeyObject): Buffer
-  /** Verifies synchronously; never throws for a bad signature, only returns false. */
-  verify(input: Buffer, signature: Buffer, key: KeyObject): boolean
+  /**
+   * Verifies synchronously; never throws for a bad signature, only returns false. The signing
+   * input is the ASCII text `header.payload`.
+   */
+  verify(input: string, signature: Buffer, key: KeyObject): boolean
 }
 
 const hs256: AlgorithmImpl = {
   sign: (input, key) => createHmac('sha256', key).update(input).digest(),
   verify(input, signature, key) {
     if (signature.length !== 32) return false
-    return timingSafeEqual(createHmac('sha256', key).update(input).digest(), signature)
+    return timingSafeEqual(createHmac('sha256', key).update(input, 'latin1').digest(), signature)
   },
 }
 
@@ -31,19 +34,23 @@ const es256: AlgorithmImpl = {
   sign: (input, key) => sign('sha256', input, { key, dsaEncoding: 'ieee-p1363' }),
   verify: (input, signature, key) =>
     signature.length === 64 &&
-    verify('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, signature),
+    verify('sha256', Buffer.from(input, 'latin1'), { key, dsaEncoding: 'ieee-p1363' }, signature),
 }
 
 const edDsa: AlgorithmImpl = {
   sign: (input, key) => sign(null, input, key),
-  verify: (input, signature, key) => signature.length === 64 && verify(null, input, key, signature),
+  verify: (input, signature, key) =>
+    signature.length === 64 && verify(null, Buffer.from(input, 'latin1'), key, signature),
 }
 
 const rs256: AlgorithmImpl = {
   sign: (input, key) => sign('sha256', input, key),
   verify(input, signature, key) {
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0
-    return signature.length === bits / 8 && verify('sha256', input, key, signature)
+    return (
+      signature.length === bits / 8 &&
+      verify('sha256', Buffer.from(input, 'latin1'), key, signature)
+    )
   },
 }
 

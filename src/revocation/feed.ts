@@ -55,8 +55,8 @@ export class FeedFollower {
   }
 
   /** Whether the replica is proven complete as of no more than `maxStalenessMs` ago. */
-  isFresh(maxStalenessMs: number): boolean {
-    return this.#options.clock() - this.#confirmedAt <= maxStalenessMs
+  isFresh(maxStalenessMs: number, now = this.#options.clock()): boolean {
+    return now - this.#confirmedAt <= maxStalenessMs
   }
 
   stats(): FollowerStats {

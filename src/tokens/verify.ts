@@ -13,6 +13,7 @@ import { ALGORITHM_IMPLS, isAlgorithm } from '../keys/algorithms.js'
 import type { RingKey } from '../keys/key-material.js'
 import { decodeSegment, isCanonicalBase64url } from './base64url.js'
 import { checkClaims, type AccessTokenClaims, type ClaimRules } from './claims.js'
+import type { HeaderCache } from './header-cache.js'
 
 /** What the verifier needs from the key ring: an exact lookup by kid. */
 export interface KeyLookup {
@@ -26,6 +27,8 @@ export interface VerifyContext {
   readonly rules: ClaimRules
   readonly maxTokenSize: number
   readonly now: number
+  /** Headers already checked against the current ring (optional). */
+  readonly headers?: HeaderCache
 }
 
 export interface VerifiedAccessToken {
@@ -112,11 +115,13 @@ export function verifyAccessToken(token: unknown, context: VerifyContext): Verif
     throw new TokenMalformed('payload is not canonical base64url')
   }
 
-  const header = parseJsonObject(decodeSegment(headerSegment, 'header'), 'header')
-  const key = selectKey(header, context.keys)
+  let key = context.headers?.get(headerSegment)
+  if (key === undefined) {
+    key = selectKey(parseJsonObject(decodeSegment(headerSegment, 'header'), 'header'), context.keys)
+    context.headers?.set(headerSegment, key)
+  }
   const signature = decodeSegment(signatureSegment, 'signature')
-  const signingInput = Buffer.from(token.slice(0, secondDot), 'latin1')
-  if (!ALGORITHM_IMPLS[key.alg].verify(signingInput, signature, key.verifyKey)) {
+  if (!ALGORITHM_IMPLS[key.alg].verify(token.slice(0, secondDot), signature, key.verifyKey)) {
     throw new SignatureInvalid()
   }
 

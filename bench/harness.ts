@@ -1,0 +1,134 @@
+/** Measurement helpers: every case runs in this process, on the same machine, back to back. */
+
+export interface CaseResult {
+  name: string
+  alg: string
+  concurrency: number
+  ops_per_s: number
+  p50_us: number
+  p99_us: number
+}
+
+function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number
+}
+
+function summarise(
+  name: string,
+  alg: string,
+  concurrency: number,
+  ops: number,
+  seconds: number,
+  latencies: Float64Array,
+): CaseResult {
+  const sorted = latencies.slice(0, ops).sort()
+  return {
+    name,
+    alg,
+    concurrency,
+    ops_per_s: Math.round(ops / seconds),
+    p50_us: Number((percentile(sorted, 0.5) / 1000).toFixed(2)),
+    p99_us: Number((percentile(sorted, 0.99) / 1000).toFixed(2)),
+  }
+}
+
+const MAX_SAMPLES = 4_000_000
+
+// A server turns its event loop between requests; a loop of already-settled promises never
+// would, and background I/O (the replica's feed) would starve. Yield every this many calls.
+const YIELD_EVERY = 256
+const turnEventLoop = () => new Promise((resolve) => setImmediate(resolve))
+
+/**
+ * Runs `fn` one call at a time for `seconds` after a warm-up, timing every call. Works for sync
+ * and async functions alike (an async one is awaited before the next starts).
+ */
+export async function sequential(
+  name: string,
+  alg: string,
+  fn: () => unknown,
+  seconds: number,
+): Promise<CaseResult> {
+  const warmUntil = performance.now() + Math.min(500, seconds * 250)
+  for (let i = 0; performance.now() < warmUntil; i += 1) {
+    await fn()
+    if (i % YIELD_EVERY === 0) await turnEventLoop()
+  }
+  const latencies = new Float64Array(MAX_SAMPLES)
+  let ops = 0
+  const start = process.hrtime.bigint()
+  const end = start + BigInt(Math.round(seconds * 1e9))
+  let now = start
+  while (now < end && ops < MAX_SAMPLES) {
+    const result = fn()
+    if (result instanceof Promise) await result
+    const after = process.hrtime.bigint()
+    latencies[ops++] = Number(after - now)
+    now = after
+    if (ops % YIELD_EVERY === 0) {
+      await turnEventLoop()
+      now = process.hrtime.bigint() // the turn itself is not the call's time
+    }
+  }
+  return summarise(name, alg, 1, ops, Number(now - start) / 1e9, latencies)
+}
+
+/** Keeps `concurrency` calls of an async `fn` in flight for `seconds`, timing each call. */
+export async function concurrent(
+  name: string,
+  alg: string,
+  fn: () => Promise<unknown>,
+  seconds: number,
+  concurrency = 64,
+): Promise<CaseResult> {
+  const warmUntil = performance.now() + Math.min(500, seconds * 250)
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = 1; performance.now() < warmUntil; i += 1) {
+        await fn()
+        if (i % YIELD_EVERY === 0) await turnEventLoop()
+      }
+    }),
+  )
+  const latencies = new Float64Array(MAX_SAMPLES)
+  let ops = 0
+  const start = process.hrtime.bigint()
+  const end = start + BigInt(Math.round(seconds * 1e9))
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      let mine = 0
+      while (process.hrtime.bigint() < end && ops < MAX_SAMPLES) {
+        const before = process.hrtime.bigint()
+        await fn()
+        latencies[ops++] = Number(process.hrtime.bigint() - before)
+        if (++mine % YIELD_EVERY === 0) await turnEventLoop()
+      }
+    }),
+  )
+  return summarise(
+    name,
+    alg,
+    concurrency,
+    ops,
+    Number(process.hrtime.bigint() - start) / 1e9,
+    latencies,
+  )
+}
+
+/** Latency percentiles of a list of samples in milliseconds. */
+export function distribution(samplesMs: number[]): {
+  p50_ms: number
+  p99_ms: number
+  max_ms: number
+  count: number
+} {
+  const sorted = Float64Array.from(samplesMs).sort()
+  const round = (v: number) => Number(v.toFixed(3))
+  return {
+    p50_ms: round(percentile(sorted, 0.5)),
+    p99_ms: round(percentile(sorted, 0.99)),
+    max_ms: round(sorted[sorted.length - 1] ?? NaN),
+    count: sorted.length,
+  }
+}

@@ -1,0 +1,92 @@
+// `npm run bench` (add `-- --quick` for a reduced run under a minute). Every comparison runs in
+// this one process, back to back, on the same keys and claims; results are printed as a table
+// and as ratios against anchors of the same run, and written to bench/results/latest.json.
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { parseArgs } from 'node:util'
+import { deletePrefix, REDIS_URL } from '../test/support/redis.js'
+import type { CaseResult } from './harness.js'
+import { benchMemory } from './memory.js'
+import { benchPropagation } from './propagation.js'
+import { benchSessions } from './sessions.js'
+import { benchVerify } from './verify.js'
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } })
+const quick = values.quick as boolean
+const seconds = quick ? 0.25 : 2
+const prefix = `rvk-bench:${randomBytes(4).toString('hex')}:`
+
+const cases: CaseResult[] = []
+const report = (result: CaseResult) => {
+  cases.push(result)
+  console.log(
+    `${result.name.padEnd(36)} ${result.alg.padEnd(6)} x${String(result.concurrency).padEnd(3)}` +
+      `${result.ops_per_s.toLocaleString('en').padStart(12)} ops/s   p50 ${result.p50_us} µs   p99 ${result.p99_us} µs`,
+  )
+}
+
+console.log(
+  `revocable bench (${quick ? 'quick' : 'full'}), Node ${process.version}, ${availableParallelism()} cores\n`,
+)
+try {
+  await benchVerify({ seconds, redisUrl: REDIS_URL, prefix }, report)
+  for (const result of await benchSessions({ seconds, redisUrl: REDIS_URL, prefix: `${prefix}s:` }))
+    report(result)
+  const propagation = await benchPropagation({
+    count: quick ? 1000 : 10_000,
+    redisUrl: REDIS_URL,
+    prefix: `${prefix}p:`,
+  })
+  console.log('\npropagation (revoke in A, rejected in B):', propagation)
+  const memory = await benchMemory(1_000_000)
+  console.log('replica memory at 1,000,000 revoked jtis:', memory)
+
+  const ops = (name: string, alg: string, concurrency = 1) =>
+    cases.find((c) => c.name === name && c.alg === alg && c.concurrency === concurrency)
+      ?.ops_per_s ?? NaN
+  const ratio = (value: number, target: number, higherIsBetter = true) => ({
+    value: Number(value.toFixed(3)),
+    target,
+    met: higherIsBetter ? value >= target : value <= target,
+  })
+  const ratios = {
+    hs256_replica_vs_fast_jwt: ratio(
+      ops('revocable replica', 'HS256') / ops('fast-jwt', 'HS256'),
+      1.0,
+    ),
+    hs256_replica_vs_floor: ratio(ops('revocable replica', 'HS256') / ops('floor', 'HS256'), 0.6),
+    es256_replica_vs_floor: ratio(ops('revocable replica', 'ES256') / ops('floor', 'ES256'), 0.9),
+    eddsa_replica_vs_floor: ratio(ops('revocable replica', 'EdDSA') / ops('floor', 'EdDSA'), 0.9),
+    replica_vs_jwt_redis_sequential: ratio(
+      ops('revocable replica', 'HS256') / ops('jwt-redis verify', 'HS256'),
+      20,
+    ),
+    replica_vs_jwt_redis_64_in_flight: ratio(
+      ops('revocable replica', 'HS256', 64) / ops('jwt-redis verify', 'HS256', 64),
+      3,
+    ),
+    token_cache_vs_fast_jwt_cache: ratio(
+      ops('revocable token cache (20x reuse)', 'HS256') /
+        ops('fast-jwt cache (20x reuse)', 'HS256'),
+      2,
+    ),
+    propagation_p99_ms: ratio(propagation.p99_ms, 5, false),
+    replica_bytes_per_jti: ratio(memory.replica_bytes_per_entry as number, 24, false),
+  }
+  console.log('\nratios (same run):')
+  for (const [name, r] of Object.entries(ratios)) {
+    console.log(
+      `  ${name.padEnd(36)} ${String(r.value).padStart(9)}   target ${r.met ? 'met' : 'MISSED'} (${r.target})`,
+    )
+  }
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
+  const out = new URL('./results/latest.json', import.meta.url)
+  writeFileSync(
+    out,
+    `${JSON.stringify({ quick, node: process.version, cases, propagation, memory, ratios }, null, 2)}\n`,
+  )
+  console.log(`\nwrote ${out.pathname}`)
+} finally {
+  await deletePrefix(REDIS_URL, prefix)
+}
