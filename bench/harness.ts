@@ -83,11 +83,18 @@ export async function concurrent(
   concurrency = 64,
 ): Promise<CaseResult> {
   const warmUntil = performance.now() + Math.min(500, seconds * 250)
+  let warmed = 0
+  let warmGate: Promise<unknown> | undefined
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      for (let i = 1; performance.now() < warmUntil; i += 1) {
+      while (performance.now() < warmUntil) {
+        if (warmGate !== undefined) await warmGate
         await fn()
-        if (i % YIELD_EVERY === 0) await turnEventLoop()
+        if (++warmed % YIELD_EVERY === 0) {
+          warmGate = turnEventLoop().then(() => {
+            warmGate = undefined
+          })
+        }
       }
     }),
   )
@@ -95,14 +102,21 @@ export async function concurrent(
   let ops = 0
   const start = process.hrtime.bigint()
   const end = start + BigInt(Math.round(seconds * 1e9))
+  // One gate for all workers: every YIELD_EVERY calls in total, they all wait for one turn of
+  // the event loop (otherwise the other workers' microtasks would keep it from turning).
+  let gate: Promise<unknown> | undefined
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      let mine = 0
       while (process.hrtime.bigint() < end && ops < MAX_SAMPLES) {
+        if (gate !== undefined) await gate
         const before = process.hrtime.bigint()
         await fn()
         latencies[ops++] = Number(process.hrtime.bigint() - before)
-        if (++mine % YIELD_EVERY === 0) await turnEventLoop()
+        if (ops % YIELD_EVERY === 0) {
+          gate = turnEventLoop().then(() => {
+            gate = undefined
+          })
+        }
       }
     }),
   )
