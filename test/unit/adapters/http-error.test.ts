@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+
+import { readBearerHeader } from '../../../src/adapters/bearer.js'
+import {
+  bearerChallenge,
+  bearerErrorResponse,
+  insufficientScopeResponse,
+  missingTokenResponse,
+} from '../../../src/adapters/http-error.js'
+import {
+  ERROR_TABLE,
+  RefreshTokenReused,
+  StoreUnavailable,
+  TokenExpired,
+  TokenRevoked,
+} from '../../../src/errors.js'
+
+describe('bearerErrorResponse', () => {
+  test('a revoked token is a 401 invalid_token with an RFC 6750 challenge', () => {
+    const response = bearerErrorResponse(new TokenRevoked('session'))
+    assert.equal(response.status, 401)
+    assert.equal(
+      response.headers['www-authenticate'],
+      'Bearer error="invalid_token", error_description="token has been revoked (session)"',
+    )
+    assert.deepEqual(response.body, {
+      error: 'invalid_token',
+      error_description: 'token has been revoked (session)',
+    })
+  })
+
+  test('a token-endpoint error met at a resource server is still invalid_token', () => {
+    assert.equal(ERROR_TABLE.ERR_REFRESH_TOKEN_REUSED.status, 400)
+    const response = bearerErrorResponse(new RefreshTokenReused())
+    assert.equal(response.status, 401)
+    assert.equal(response.body.error, 'invalid_token')
+  })
+
+  test('a store outage is a 503 with Retry-After and no challenge', () => {
+    const cause = new Error('connect ECONNREFUSED 127.0.0.1:6379')
+    const response = bearerErrorResponse(new StoreUnavailable('redis is down', { cause }))
+    assert.equal(response.status, 503)
+    assert.equal(response.headers['retry-after'], '1')
+    assert.equal(response.headers['www-authenticate'], undefined)
+    assert.equal(response.body.error, 'temporarily_unavailable')
+    assert.doesNotMatch(JSON.stringify(response), /ECONNREFUSED|redis is down/)
+  })
+
+  test('an error that is not ours is a 500 that says nothing about itself', () => {
+    const response = bearerErrorResponse(new Error('secret internals at /srv/app.js:12'))
+    assert.equal(response.status, 500)
+    assert.deepEqual(response.body, { error: 'server_error', error_description: 'internal error' })
+  })
+
+  test('the realm comes first in the challenge', () => {
+    const response = bearerErrorResponse(new TokenExpired('token has expired'), 'api')
+    assert.match(
+      response.headers['www-authenticate'] ?? '',
+      /^Bearer realm="api", error="invalid_token"/,
+    )
+  })
+})
+
+describe('challenges', () => {
+  test('a request without a token gets a bare challenge with no error code', () => {
+    const response = missingTokenResponse()
+    assert.equal(response.status, 401)
+    assert.equal(response.headers['www-authenticate'], 'Bearer')
+  })
+
+  test('a missing scope is a 403 insufficient_scope naming the scope', () => {
+    const response = insufficientScopeResponse('admin')
+    assert.equal(response.status, 403)
+    assert.equal(
+      response.headers['www-authenticate'],
+      'Bearer error="insufficient_scope", error_description="the token lacks the scope admin", scope="admin"',
+    )
+  })
+
+  test('quotes and backslashes cannot break out of a challenge parameter', () => {
+    assert.equal(bearerChallenge({ error_description: 'a"b\\c' }), 'Bearer error_description="abc"')
+  })
+})
+
+describe('readBearerHeader', () => {
+  test('no header or an empty one means no token', () => {
+    assert.deepEqual(readBearerHeader(undefined), { kind: 'absent' })
+    assert.deepEqual(readBearerHeader(''), { kind: 'absent' })
+  })
+
+  test('the scheme is case-insensitive and the token is returned as sent', () => {
+    assert.deepEqual(readBearerHeader('bearer a.b-c_d~e+f/g=='), {
+      kind: 'token',
+      token: 'a.b-c_d~e+f/g==',
+    })
+  })
+
+  test('other schemes, missing tokens, inner spaces and repeated headers are malformed', () => {
+    for (const value of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer ', 'Bearer a b', 'Bearer a,b']) {
+      assert.deepEqual(readBearerHeader(value), { kind: 'malformed' }, value)
+    }
+    assert.deepEqual(readBearerHeader(['Bearer a', 'Bearer b']), { kind: 'malformed' })
+  })
+})
