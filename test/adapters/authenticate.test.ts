@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import {
+  checkRequiredScope,
+  readCookie,
+  resolveAuthenticateOptions,
+  scopeFailure,
+} from '../../src/adapters/authenticate.js'
+import type { AccessTokenClaims } from '../../src/index.js'
+
+test('readCookie finds a cookie among others and decodes it', () => {
+  assert.equal(readCookie('a=1; access_token=x%2Ey; b=2', 'access_token'), 'x.y')
+  assert.equal(readCookie(['a=1', 'access_token="q"'], 'access_token'), 'q')
+  assert.equal(readCookie('xaccess_token=1', 'access_token'), undefined)
+  assert.equal(readCookie('access_token=', 'access_token'), undefined)
+  assert.equal(readCookie(undefined, 'access_token'), undefined)
+  assert.equal(readCookie('access_token=%E0%A4%A', 'access_token'), '%E0%A4%A')
+})
+
+test('a required scope list needs every scope it names', () => {
+  const claims = { sub: 'u', scope: 'read write' } as AccessTokenClaims
+  assert.equal(scopeFailure(claims, checkRequiredScope('read write')), undefined)
+  assert.equal(scopeFailure(claims, checkRequiredScope('read admin'))?.status, 403)
+  assert.equal(
+    scopeFailure({ sub: 'u' } as AccessTokenClaims, checkRequiredScope('read'))?.status,
+    403,
+  )
+  assert.equal(scopeFailure(undefined, checkRequiredScope('read'))?.status, 401)
+})
+
+test('adapter options are checked once and a bad one named in a TypeError', () => {
+  const auth = { verify: () => Promise.resolve() }
+  assert.throws(() => resolveAuthenticateOptions(auth, { optional: 'yes' as never }), {
+    name: 'TypeError',
+    message: '"optional" must be a boolean',
+  })
+  assert.throws(() => resolveAuthenticateOptions(auth, { realm: '' }), {
+    name: 'TypeError',
+    message: '"realm" must be a non-empty string',
+  })
+  assert.throws(() => checkRequiredScope('bad"scope'), { name: 'TypeError' })
+  assert.deepEqual(resolveAuthenticateOptions(auth, undefined), {
+    optional: false,
+    cookie: undefined,
+    realm: undefined,
+  })
+})
