@@ -1,0 +1,275 @@
+/**
+ * The service's configuration: environment variables, each mirrored by a command-line flag
+ * (`PORT` and `--port`; a flag wins). Every value is validated once, here; a bad one stops
+ * startup with a `ConfigError` that names the variable.
+ */
+
+/** Where the service keeps its state (the library's Store and the user directory). */
+export type StoreSpec =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'memory' }
+  | { readonly kind: 'redis'; readonly url: string }
+  | { readonly kind: 'redis-cluster'; readonly urls: readonly string[] }
+
+export interface ServerConfig {
+  readonly port: number
+  readonly host: string
+  readonly issuer: string
+  readonly audience: string
+  readonly store: StoreSpec
+  /** Prefix of every Redis key (the library's and the user directory's). */
+  readonly redisPrefix: string
+  /** Confidential clients: id -> secret. */
+  readonly clients: ReadonlyMap<string, string>
+  /** The admin API is off when undefined. */
+  readonly adminToken: string | undefined
+  readonly accessTokenTtl: number
+  readonly sessionIdleTtl: number
+  readonly sessionMaxAge: number
+  readonly reuseGrace: number
+  readonly failMode: 'closed' | 'open'
+  readonly cookieMode: boolean
+  /** Origins allowed to use the refresh cookie (cookie mode). */
+  readonly allowedOrigins: readonly string[]
+  /** Login (and register) attempts per minute per client IP. */
+  readonly loginRateLimit: number
+  /** Largest request body, in bytes. */
+  readonly bodyLimit: number
+  readonly logLevel: string
+  readonly trustProxy: boolean
+  /** log2 of scrypt's cost N for new password hashes. */
+  readonly scryptLogN: number
+}
+
+/** A configuration value that cannot be used; `variable` names it. */
+export class ConfigError extends Error {
+  readonly variable: string
+  constructor(variable: string, message: string) {
+    super(`${variable} (--${flagName(variable)}) ${message}`)
+    this.name = 'ConfigError'
+    this.variable = variable
+  }
+}
+
+interface Variable {
+  readonly name: string
+  readonly default: string
+  readonly description: string
+  /** A bare flag (`--cookie-mode`) rather than one that takes a value. */
+  readonly boolean?: true
+}
+
+/** Every variable, its default (as text) and meaning: the table docs/service.md shows. */
+export const VARIABLES: readonly Variable[] = [
+  { name: 'PORT', default: '3000', description: 'TCP port (0: any free port)' },
+  { name: 'HOST', default: '127.0.0.1', description: 'interface to listen on' },
+  { name: 'ISSUER', default: 'http://localhost:$PORT', description: '`iss` of every token' },
+  { name: 'AUDIENCE', default: 'the issuer', description: '`aud` of every token' },
+  {
+    name: 'STORE',
+    default: 'sqlite:./data/revocable.db',
+    description:
+      '`sqlite:<path>`, `memory`, `redis://…` / `rediss://…`, `redis-cluster://host:port,host:port`',
+  },
+  { name: 'REDIS_PREFIX', default: 'rvk:', description: 'prefix of every Redis key' },
+  { name: 'CLIENTS', default: '', description: 'confidential clients, `id:secret,id2:secret2`' },
+  { name: 'ADMIN_TOKEN', default: '', description: 'admin API bearer token (off when unset)' },
+  { name: 'ACCESS_TOKEN_TTL', default: '300', description: 'access-token lifetime, seconds' },
+  { name: 'SESSION_IDLE_TTL', default: '1209600', description: 'session idle timeout, seconds' },
+  { name: 'SESSION_MAX_AGE', default: '7776000', description: 'absolute session lifetime, s' },
+  { name: 'REUSE_GRACE', default: '0', description: 'refresh-token retry window, seconds' },
+  {
+    name: 'FAIL_MODE',
+    default: 'closed',
+    description: '`closed` or `open` when the store is down',
+  },
+  {
+    name: 'COOKIE_MODE',
+    default: 'false',
+    description: 'refresh token in a cookie',
+    boolean: true,
+  },
+  { name: 'ALLOWED_ORIGINS', default: "the issuer's origin", description: 'cookie-mode origins' },
+  { name: 'LOGIN_RATE_LIMIT', default: '10', description: 'logins per minute per IP' },
+  { name: 'BODY_LIMIT', default: '16384', description: 'largest request body, bytes' },
+  { name: 'LOG_LEVEL', default: 'info', description: 'pino level (`silent` for none)' },
+  { name: 'TRUST_PROXY', default: 'false', description: 'trust X-Forwarded-*', boolean: true },
+  { name: 'SCRYPT_LOG_N', default: '15', description: 'log2 scrypt cost of new hashes' },
+]
+
+/** `SESSION_IDLE_TTL` -> `session-idle-ttl`. */
+export function flagName(variable: string): string {
+  return variable.toLowerCase().replace(/_/g, '-')
+}
+
+/** The parseArgs option table for every configuration flag. */
+export function configFlags(): Record<string, { type: 'string' | 'boolean' }> {
+  return Object.fromEntries(
+    VARIABLES.map((v) => [flagName(v.name), { type: v.boolean ? 'boolean' : 'string' }]),
+  )
+}
+
+type Source = Readonly<Record<string, string | boolean | undefined>>
+
+function read(env: Source, flags: Source, name: string): string | undefined {
+  const flag = flags[flagName(name)]
+  if (flag !== undefined) return String(flag)
+  const value = env[name]
+  return value === undefined || value === '' ? undefined : String(value)
+}
+
+function integer(
+  name: string,
+  text: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (text === undefined) return fallback
+  const value = Number(text)
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${text}")`)
+  }
+  return value
+}
+
+function boolean(name: string, text: string | undefined): boolean {
+  if (text === undefined) return false
+  const value = text.trim().toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true
+  if (['0', 'false', 'no', 'off'].includes(value)) return false
+  throw new ConfigError(name, `must be true or false (got "${text}")`)
+}
+
+function httpUrl(name: string, text: string): URL {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new ConfigError(name, `must be an http(s) URL (got "${text}")`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `must be an http(s) URL (got "${text}")`)
+  }
+  return url
+}
+
+function parseStore(text: string): StoreSpec {
+  if (text === 'memory') return { kind: 'memory' }
+  if (text.startsWith('sqlite:')) {
+    const path = text.slice('sqlite:'.length)
+    if (path === '') throw new ConfigError('STORE', 'needs a path after "sqlite:"')
+    return { kind: 'sqlite', path }
+  }
+  if (text.startsWith('redis://') || text.startsWith('rediss://')) {
+    try {
+      new URL(text)
+    } catch {
+      throw new ConfigError('STORE', `is not a valid Redis URL (got "${text}")`)
+    }
+    return { kind: 'redis', url: text }
+  }
+  if (text.startsWith('redis-cluster://')) {
+    const hosts = text.slice('redis-cluster://'.length).split(',')
+    if (hosts.some((host) => !/^[^\s:/,]+:\d{1,5}$/.test(host))) {
+      throw new ConfigError('STORE', `must list host:port pairs after "redis-cluster://"`)
+    }
+    return { kind: 'redis-cluster', urls: hosts.map((host) => `redis://${host}`) }
+  }
+  throw new ConfigError(
+    'STORE',
+    `must be sqlite:<path>, memory, redis://… or redis-cluster://… (got "${text}")`,
+  )
+}
+
+function parseClients(text: string | undefined): Map<string, string> {
+  const clients = new Map<string, string>()
+  if (text === undefined) return clients
+  for (const entry of text.split(',')) {
+    const colon = entry.indexOf(':')
+    const id = entry.slice(0, colon).trim()
+    const secret = entry.slice(colon + 1).trim()
+    if (colon <= 0 || id === '' || secret === '') {
+      throw new ConfigError('CLIENTS', 'must be a list of id:secret pairs separated by commas')
+    }
+    if (secret.length < 16) {
+      throw new ConfigError(
+        'CLIENTS',
+        `the secret of client "${id}" must be at least 16 characters`,
+      )
+    }
+    if (clients.has(id)) throw new ConfigError('CLIENTS', `lists client "${id}" twice`)
+    clients.set(id, secret)
+  }
+  return clients
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/**
+ * Reads the configuration from the environment and parsed flags (flags win). Throws a
+ * `ConfigError` naming the first bad variable.
+ *
+ * @example
+ * const config = loadConfig(process.env, { port: '8080' })
+ */
+export function loadConfig(env: Source = process.env, flags: Source = {}): ServerConfig {
+  const get = (name: string) => read(env, flags, name)
+  const port = integer('PORT', get('PORT'), 3000, 0, 65535)
+  const host = get('HOST') ?? '127.0.0.1'
+  const issuerText = get('ISSUER') ?? `http://localhost:${port}`
+  const issuerUrl = httpUrl('ISSUER', issuerText)
+  if (issuerUrl.search !== '' || issuerUrl.hash !== '') {
+    throw new ConfigError('ISSUER', 'must not have a query or fragment (RFC 8414)')
+  }
+  // RFC 8414 appends paths to the issuer; a trailing slash would double them.
+  const issuer = issuerText.replace(/\/+$/, '')
+  const audience = get('AUDIENCE') ?? issuer
+
+  const failMode = get('FAIL_MODE') ?? 'closed'
+  if (failMode !== 'closed' && failMode !== 'open') {
+    throw new ConfigError('FAIL_MODE', `must be "closed" or "open" (got "${failMode}")`)
+  }
+  const adminToken = get('ADMIN_TOKEN')
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new ConfigError('ADMIN_TOKEN', 'must be at least 16 characters')
+  }
+  const redisPrefix = get('REDIS_PREFIX') ?? 'rvk:'
+  if (/[{}]/.test(redisPrefix)) throw new ConfigError('REDIS_PREFIX', 'must not contain { or }')
+  const logLevel = get('LOG_LEVEL') ?? 'info'
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
+  }
+  const origins = get('ALLOWED_ORIGINS')
+  const allowedOrigins =
+    origins === undefined
+      ? [issuerUrl.origin]
+      : origins.split(',').map((origin) => {
+          const url = httpUrl('ALLOWED_ORIGINS', origin.trim())
+          return url.origin
+        })
+
+  const sessionMaxAge = integer('SESSION_MAX_AGE', get('SESSION_MAX_AGE'), 7_776_000, 1, 2 ** 31)
+  return Object.freeze({
+    port,
+    host,
+    issuer,
+    audience,
+    store: parseStore(get('STORE') ?? 'sqlite:./data/revocable.db'),
+    redisPrefix,
+    clients: parseClients(get('CLIENTS')),
+    adminToken,
+    accessTokenTtl: integer('ACCESS_TOKEN_TTL', get('ACCESS_TOKEN_TTL'), 300, 1, 86_400),
+    sessionIdleTtl: integer('SESSION_IDLE_TTL', get('SESSION_IDLE_TTL'), 1_209_600, 1, 2 ** 31),
+    sessionMaxAge,
+    reuseGrace: integer('REUSE_GRACE', get('REUSE_GRACE'), 0, 0, 3600),
+    failMode,
+    cookieMode: boolean('COOKIE_MODE', get('COOKIE_MODE')),
+    allowedOrigins,
+    loginRateLimit: integer('LOGIN_RATE_LIMIT', get('LOGIN_RATE_LIMIT'), 10, 1, 1_000_000),
+    bodyLimit: integer('BODY_LIMIT', get('BODY_LIMIT'), 16_384, 1024, 10_485_760),
+    logLevel,
+    trustProxy: boolean('TRUST_PROXY', get('TRUST_PROXY')),
+    scryptLogN: integer('SCRYPT_LOG_N', get('SCRYPT_LOG_N'), 15, 10, 20),
+  })
+}

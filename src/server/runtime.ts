@@ -1,0 +1,174 @@
+/**
+ * Opens what the service and the CLI work against, from one configuration: the Store, the user
+ * directory beside it (same SQLite file, same Redis prefix, or memory) and the Revocable.
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { createRevocable, type Revocable } from '../revocable.js'
+import { MemoryStore } from '../stores/memory.js'
+import type { Store } from '../stores/store.js'
+import type { ServerConfig } from './config.js'
+import type { UserDirectory } from './users/directory.js'
+import { MemoryUserDirectory } from './users/memory.js'
+import { loadPeer } from './peer.js'
+import { RedisUserDirectory, type UserRedis } from './users/redis.js'
+import { SqliteUserDirectory } from './users/sqlite.js'
+
+export interface Runtime {
+  readonly auth: Revocable
+  readonly store: Store
+  readonly users: UserDirectory
+  /** Closes the Revocable, the store, the user directory and their connections, once. */
+  close(): Promise<void>
+}
+
+export interface RuntimeOptions {
+  /** Wraps the store before the Revocable gets it (the service measures store latency). */
+  wrapStore?: (store: Store) => Store
+  /** The CLI runs one command: no replica to load. */
+  replica?: 'auto' | false
+  warn?: (message: string) => void
+}
+
+const COMMAND_TIMEOUT_MS = 250
+const CONNECT_TIMEOUT_MS = 5000
+
+interface RedisClientLike {
+  connect(): Promise<unknown>
+  close(): Promise<void>
+  destroy(): void
+  on(event: 'error', listener: (error: Error) => void): unknown
+  withCommandOptions(options: { timeout: number }): unknown
+}
+
+/** Connects, or fails after a while instead of retrying for ever (node-redis would). */
+async function connectRedis(client: RedisClientLike, where: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`could not connect to Redis at ${where}`)),
+      CONNECT_TIMEOUT_MS,
+    )
+  })
+  try {
+    await Promise.race([client.connect(), timeout])
+  } catch (error) {
+    client.destroy()
+    throw error
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function openBackend(
+  config: ServerConfig,
+  warn: (message: string) => void,
+): Promise<{ store: Store; users: UserDirectory; release: () => Promise<void> }> {
+  const spec = config.store
+  switch (spec.kind) {
+    case 'memory':
+      return { store: new MemoryStore(), users: new MemoryUserDirectory(), release: async () => {} }
+    case 'sqlite': {
+      if (spec.path !== ':memory:') mkdirSync(dirname(spec.path), { recursive: true })
+      // One connection for both: the store sets WAL and synchronous=FULL on it, and the users
+      // table lives in the same file, so a copy of the file is a complete backup.
+      const Database = await loadPeer('better-sqlite3', 'STORE=sqlite:…')
+      const { SqliteStore } = await import('../stores/sqlite.js')
+      const db = new Database(spec.path)
+      const store = new SqliteStore({ database: db })
+      return {
+        store,
+        users: new SqliteUserDirectory(db),
+        release: async () => void db.close(),
+      }
+    }
+    case 'redis':
+    case 'redis-cluster': {
+      const { createClient, createCluster } = await loadPeer('redis', 'STORE=redis://…')
+      const { RedisStore } = await import('../stores/redis/index.js')
+      const defaults = {
+        disableOfflineQueue: true,
+        socket: {
+          connectTimeout: 1000,
+          reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
+        },
+      }
+      const client = (spec.kind === 'redis'
+        ? createClient({ url: spec.url, ...defaults })
+        : createCluster({
+            rootNodes: spec.urls.map((url) => ({ url })),
+            defaults,
+          })) as unknown as RedisClientLike
+      let reported = false
+      client.on('error', (error) => {
+        if (!reported) warn(`revocable: Redis error: ${error.message}`)
+        reported = true
+      })
+      await connectRedis(client, spec.kind === 'redis' ? spec.url : spec.urls.join(','))
+      try {
+        const store = await RedisStore.connect({
+          client,
+          prefix: config.redisPrefix,
+          commandTimeout: COMMAND_TIMEOUT_MS,
+          warn,
+        })
+        const users = new RedisUserDirectory(
+          client.withCommandOptions({ timeout: COMMAND_TIMEOUT_MS }) as UserRedis,
+          config.redisPrefix,
+        )
+        return { store, users, release: () => client.close() }
+      } catch (error) {
+        await client.close().catch(() => undefined)
+        throw error
+      }
+    }
+  }
+}
+
+/**
+ * Opens the store and user directory named by `config.store`, and a Revocable on them.
+ *
+ * @example
+ * const runtime = await openRuntime(loadConfig())
+ * await runtime.auth.revokeUser('user-42')
+ * await runtime.close()
+ */
+export async function openRuntime(
+  config: ServerConfig,
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
+  const warn = options.warn ?? ((message: string) => console.warn(message))
+  const backend = await openBackend(config, warn)
+  const store = options.wrapStore?.(backend.store) ?? backend.store
+  let auth: Revocable
+  try {
+    auth = await createRevocable({
+      issuer: config.issuer,
+      audience: config.audience,
+      store,
+      accessTokenTtl: config.accessTokenTtl,
+      sessionIdleTtl: config.sessionIdleTtl,
+      sessionMaxAge: config.sessionMaxAge,
+      reuseGrace: config.reuseGrace,
+      onStoreError: config.failMode === 'open' ? 'fail-open' : 'fail-closed',
+      replica: options.replica ?? 'auto',
+    })
+  } catch (error) {
+    await backend.store.close().catch(() => undefined)
+    await backend.release().catch(() => undefined)
+    throw error
+  }
+  let closing: Promise<void> | undefined
+  return {
+    auth,
+    store,
+    users: backend.users,
+    close: () =>
+      (closing ??= (async () => {
+        await auth.close()
+        await backend.store.close()
+        await backend.users.close()
+        await backend.release()
+      })()),
+  }
+}
