@@ -1,0 +1,141 @@
+/**
+ * The HTTP service: a Fastify app over a Revocable, a user directory and a metrics registry.
+ * Routes live one concern per file in routes/; this file wires them, the body parsers, logging
+ * and the error handling.
+ */
+import cookie from '@fastify/cookie'
+import rateLimit from '@fastify/rate-limit'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { DestinationStream } from 'pino'
+import { attachAudit } from './audit.js'
+import type { ServerConfig } from './config.js'
+import type { ServiceContext } from './context.js'
+import { handleError, sendError } from './http.js'
+import { ServiceMetrics } from './metrics.js'
+import { adminRoutes } from './routes/admin.js'
+import { authRoutes } from './routes/auth.js'
+import { healthRoutes } from './routes/health.js'
+import { introspectRoutes } from './routes/introspect.js'
+import { jwksRoutes } from './routes/jwks.js'
+import { metadataRoutes } from './routes/metadata.js'
+import { metricsRoutes } from './routes/metrics.js'
+import { revokeRoutes } from './routes/revoke.js'
+import { tokenRoutes } from './routes/token.js'
+import { openRuntime, type Runtime } from './runtime.js'
+import { PasswordHasher } from './users/password.js'
+
+/** An already opened runtime to serve (tests, embedding). The app closes it when it closes. */
+export interface AppDeps {
+  readonly config: ServerConfig
+  readonly runtime: Runtime
+  /** Give the one whose `measureStore` wrapped the runtime's store, to see store latency. */
+  readonly metrics?: ServiceMetrics
+}
+
+export interface BuildOptions {
+  /** Where log lines go (default stdout). */
+  readonly logStream?: DestinationStream
+}
+
+/** Secrets that must never reach a log line, wherever they appear. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'authorization',
+  'password',
+  'token',
+  'access_token',
+  'refresh_token',
+  'client_secret',
+  '*.authorization',
+  '*.password',
+  '*.token',
+  '*.access_token',
+  '*.refresh_token',
+  '*.client_secret',
+]
+
+function isDeps(input: ServerConfig | AppDeps): input is AppDeps {
+  return 'runtime' in input
+}
+
+/**
+ * Builds the service (not listening yet): give a configuration to open its store, or the
+ * already opened pieces.
+ *
+ * @example
+ * const app = await buildApp(loadConfig({ STORE: 'memory' }))
+ * await app.listen({ port: 3000 })
+ */
+export async function buildApp(
+  input: ServerConfig | AppDeps,
+  options: BuildOptions = {},
+): Promise<FastifyInstance> {
+  const config = isDeps(input) ? input.config : input
+  const metrics = (isDeps(input) ? input.metrics : undefined) ?? new ServiceMetrics()
+  // Store warnings (Redis errors, eviction policy) go to the app's log once it exists.
+  let log: FastifyInstance['log'] | undefined
+  const warn = (message: string) => (log === undefined ? console.warn(message) : log.warn(message))
+  const runtime = isDeps(input)
+    ? input.runtime
+    : await openRuntime(config, { wrapStore: (store) => metrics.measureStore(store), warn })
+
+  const logger = {
+    level: config.logLevel,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    ...(options.logStream !== undefined && { stream: options.logStream }),
+  }
+  const app = Fastify({
+    logger,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    ajv: {
+      // Reject rather than strip unknown fields, and never turn 123 into "123".
+      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
+    },
+  })
+  log = app.log
+  log = app.log
+  // Once closing, every answer still in flight also closes its connection: a keep-alive
+  // connection would otherwise hold the shutdown until its idle timeout.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
+  app.addHook('onClose', async () => runtime.close())
+  app.setErrorHandler(handleError)
+  app.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'not_found', 'no such route'))
+
+  const context: ServiceContext = {
+    config,
+    auth: runtime.auth,
+    users: runtime.users,
+    hasher: new PasswordHasher(config.scryptLogN),
+    metrics,
+  }
+  metrics.attach(runtime.auth)
+  attachAudit(runtime.auth, app.log)
+
+  await app.register(cookie)
+  await app.register(rateLimit, { global: false })
+  for (const routes of [
+    metadataRoutes,
+    jwksRoutes,
+    authRoutes,
+    tokenRoutes,
+    revokeRoutes,
+    introspectRoutes,
+    adminRoutes,
+    healthRoutes,
+    metricsRoutes,
+  ]) {
+    // Each in its own encapsulated scope: the body parsers of one never reach another.
+    await app.register(async (scope) => routes(scope, context))
+  }
+  return app
+}

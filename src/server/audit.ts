@@ -1,0 +1,37 @@
+/**
+ * The audit trail: every revocation and every refresh-token reuse is one structured log line
+ * (who, what, why, when), written from the library's events so no code path can skip it.
+ */
+import type { FastifyBaseLogger } from 'fastify'
+import type { Revocable } from '../revocable.js'
+
+export function attachAudit(auth: Revocable, log: FastifyBaseLogger): void {
+  auth.on('token.revoked', (event) => {
+    log.info(
+      {
+        audit: 'revocation',
+        kind: event.kind,
+        sub: event.sub,
+        sid: event.sid,
+        jti: event.jti,
+        cutoff: event.cutoff,
+        actor: event.actor,
+        reason: event.reason,
+        at: new Date(event.at).toISOString(),
+      },
+      `revoked ${event.kind}`,
+    )
+  })
+  auth.on('refresh.reuse_detected', (event) => {
+    log.warn(
+      {
+        audit: 'refresh_reuse',
+        sub: event.sub,
+        sid: event.sid,
+        clientId: event.clientId,
+        at: new Date(event.at).toISOString(),
+      },
+      'refresh token reuse detected; session revoked',
+    )
+  })
+}

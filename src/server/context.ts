@@ -1,0 +1,71 @@
+/**
+ * What every route needs, built once per app, and the bearer-token guard the protected routes
+ * share. The guard reads the header with the adapters' parser and answers with their mapping,
+ * so the service and the framework adapters reject a token identically.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { readBearerHeader } from '../adapters/bearer.js'
+import { bearerErrorResponse, missingTokenResponse } from '../adapters/http-error.js'
+import { RevocableError, TokenMalformed } from '../errors.js'
+import type { Revocable } from '../revocable.js'
+import type { AccessTokenClaims } from '../tokens/claims.js'
+import type { ServerConfig } from './config.js'
+import { sendHttpError } from './http.js'
+import type { ServiceMetrics } from './metrics.js'
+import type { PasswordHasher } from './users/password.js'
+import type { UserDirectory } from './users/directory.js'
+
+export interface ServiceContext {
+  readonly config: ServerConfig
+  readonly auth: Revocable
+  readonly users: UserDirectory
+  readonly hasher: PasswordHasher
+  readonly metrics: ServiceMetrics
+}
+
+/** Verifies an access token and counts the outcome. */
+export async function verifyCounted(
+  context: ServiceContext,
+  token: string,
+): Promise<AccessTokenClaims> {
+  try {
+    const claims = await context.auth.verify(token)
+    context.metrics.verifications.inc({ outcome: 'ok' })
+    return claims
+  } catch (error) {
+    const outcome = error instanceof RevocableError ? error.code : 'error'
+    context.metrics.verifications.inc({ outcome })
+    throw error
+  }
+}
+
+const claimsByRequest = new WeakMap<FastifyRequest, AccessTokenClaims>()
+
+/** The claims the guard verified for this request. */
+export function claimsOf(request: FastifyRequest): AccessTokenClaims {
+  const claims = claimsByRequest.get(request)
+  if (claims === undefined) throw new Error('route is missing the bearer guard')
+  return claims
+}
+
+/** A preHandler that requires a valid access token (RFC 6750) and remembers its claims. */
+export function requireBearer(context: ServiceContext) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const header = readBearerHeader(request.headers.authorization)
+    if (header.kind === 'absent') {
+      await sendHttpError(reply, missingTokenResponse())
+      return
+    }
+    if (header.kind === 'malformed') {
+      const error = new TokenMalformed('the Authorization header is not a Bearer token')
+      await sendHttpError(reply, bearerErrorResponse(error))
+      return
+    }
+    try {
+      claimsByRequest.set(request, await verifyCounted(context, header.token))
+    } catch (error) {
+      if (!(error instanceof RevocableError)) throw error
+      await sendHttpError(reply, bearerErrorResponse(error))
+    }
+  }
+}

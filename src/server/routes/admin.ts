@@ -1,0 +1,86 @@
+/**
+ * The admin API, registered only when ADMIN_TOKEN is set: revoke a user or everything, rotate
+ * keys, list a user's sessions. The token is compared in constant time.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { readBearerHeader } from '../../adapters/bearer.js'
+import { bearerChallenge } from '../../adapters/http-error.js'
+import { safeEqual } from '../client-auth.js'
+import type { ServiceContext } from '../context.js'
+import { acceptJsonOnly } from '../form.js'
+import { sendError } from '../http.js'
+import { sessionJson } from '../session-json.js'
+
+const reasonBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { reason: { type: 'string', minLength: 1, maxLength: 256 } },
+}
+const subParams = {
+  type: 'object',
+  required: ['sub'],
+  additionalProperties: false,
+  properties: { sub: { type: 'string', minLength: 1, maxLength: 256 } },
+}
+
+interface ReasonBody {
+  reason?: string
+}
+
+export async function adminRoutes(app: FastifyInstance, context: ServiceContext): Promise<void> {
+  const { auth } = context
+  const adminToken = context.config.adminToken
+  if (adminToken === undefined) return
+  acceptJsonOnly(app)
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const header = readBearerHeader(request.headers.authorization)
+    if (header.kind !== 'token' || !safeEqual(header.token, adminToken)) {
+      const fields: Record<string, string> =
+        header.kind === 'absent' ? {} : { error: 'invalid_token' }
+      await sendError(reply, 401, 'invalid_token', 'admin token required', {
+        'www-authenticate': bearerChallenge(fields, 'admin'),
+      })
+    }
+  })
+
+  // The body is optional (curl -X POST sends none); an absent one validates as {}.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined || request.body === null) request.body = {}
+  })
+
+  app.post<{ Params: { sub: string }; Body: ReasonBody }>(
+    '/admin/users/:sub/revoke',
+    { schema: { params: subParams, body: reasonBody } },
+    async (request, reply) => {
+      await auth.revokeUser(request.params.sub, {
+        actor: 'admin',
+        reason: request.body.reason ?? 'admin revocation',
+      })
+      return reply.code(204).send()
+    },
+  )
+
+  app.post<{ Body: ReasonBody }>(
+    '/admin/revoke-all',
+    { schema: { body: reasonBody } },
+    async (request, reply) => {
+      await auth.revokeAll({ actor: 'admin', reason: request.body.reason ?? 'admin revoke-all' })
+      return reply.code(204).send()
+    },
+  )
+
+  app.post('/admin/keys/rotate', async () => {
+    const kid = await auth.rotateKeys()
+    return { kid }
+  })
+
+  app.get<{ Params: { sub: string } }>(
+    '/admin/users/:sub/sessions',
+    { schema: { params: subParams } },
+    async (request) => {
+      const sessions = await auth.listSessions(request.params.sub)
+      return { sessions: sessions.map(sessionJson) }
+    },
+  )
+}

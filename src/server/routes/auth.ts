@@ -1,0 +1,173 @@
+/**
+ * The user-facing routes: register, log in, who am I, log out (this session or all), and the
+ * caller's sessions. JSON in and out; the token answers follow RFC 6749 §5.1.
+ */
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { TokenSet } from '../../sessions/sessions.js'
+import { claimsOf, requireBearer, type ServiceContext } from '../context.js'
+import { clearSessionCookies, originAllowed, setSessionCookies } from '../cookies.js'
+import { acceptJsonOnly } from '../form.js'
+import { sendError, sendGrantError } from '../http.js'
+import { sessionJson } from '../session-json.js'
+import { normalizeUsername } from '../users/directory.js'
+
+const USERNAME = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._@+-]+$' }
+const PASSWORD = { type: 'string', minLength: 8, maxLength: 256 }
+
+const registerSchema = {
+  body: {
+    type: 'object',
+    required: ['username', 'password'],
+    additionalProperties: false,
+    properties: { username: USERNAME, password: PASSWORD },
+  },
+}
+
+const loginSchema = {
+  body: {
+    type: 'object',
+    required: ['username', 'password'],
+    additionalProperties: false,
+    properties: {
+      username: { type: 'string', minLength: 1, maxLength: 64 },
+      password: { type: 'string', minLength: 1, maxLength: 256 },
+      client_id: { type: 'string', minLength: 1, maxLength: 128 },
+    },
+  },
+}
+
+const sessionParams = {
+  params: {
+    type: 'object',
+    required: ['id'],
+    additionalProperties: false,
+    properties: { id: { type: 'string', minLength: 1, maxLength: 128 } },
+  },
+}
+
+interface Credentials {
+  username: string
+  password: string
+  client_id?: string
+}
+
+/** RFC 6749 §5.1; in cookie mode the refresh token goes into a cookie instead of the body. */
+export function sendTokenSet(
+  reply: FastifyReply,
+  tokens: TokenSet,
+  context: ServiceContext,
+): FastifyReply {
+  reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' })
+  const body = {
+    access_token: tokens.accessToken,
+    token_type: tokens.tokenType,
+    expires_in: tokens.expiresIn,
+    ...(tokens.session.scope !== undefined && { scope: tokens.session.scope }),
+  }
+  if (context.config.cookieMode) {
+    const csrf = setSessionCookies(reply, tokens.refreshToken, context.config)
+    return reply.send({ ...body, csrf_token: csrf })
+  }
+  return reply.send({ ...body, refresh_token: tokens.refreshToken })
+}
+
+function device(request: FastifyRequest) {
+  const userAgent = request.headers['user-agent']
+  return {
+    ip: request.ip,
+    ...(typeof userAgent === 'string' && { userAgent: userAgent.slice(0, 512) }),
+  }
+}
+
+export async function authRoutes(app: FastifyInstance, context: ServiceContext): Promise<void> {
+  const { auth, users, hasher, config } = context
+  acceptJsonOnly(app)
+  const guard = requireBearer(context)
+  const rateLimit = { max: config.loginRateLimit, timeWindow: 60_000 }
+
+  app.post<{ Body: Credentials }>(
+    '/auth/register',
+    { schema: registerSchema, config: { rateLimit } },
+    async (request, reply) => {
+      const username = normalizeUsername(request.body.username)
+      const passwordHash = await hasher.hash(request.body.password)
+      const sub = randomUUID()
+      const created = await users.create({ username, sub, passwordHash, createdAt: Date.now() })
+      if (!created) return sendError(reply, 409, 'username_taken', 'the username is taken')
+      return reply.code(201).send({ sub })
+    },
+  )
+
+  app.post<{ Body: Credentials }>(
+    '/auth/login',
+    { schema: loginSchema, config: { rateLimit } },
+    async (request, reply) => {
+      if (
+        config.cookieMode &&
+        request.headers.origin !== undefined &&
+        !originAllowed(request, config)
+      ) {
+        return sendError(reply, 403, 'access_denied', 'the Origin is not allowed')
+      }
+      const user = await users.find(normalizeUsername(request.body.username))
+      // One scrypt whether or not the user exists: the answer time says nothing about it.
+      const valid = await hasher.verify(request.body.password, user?.passwordHash)
+      if (user === undefined || !valid) {
+        return sendError(reply, 401, 'invalid_grant', 'invalid username or password')
+      }
+      let tokens: TokenSet
+      try {
+        tokens = await auth.startSession({
+          sub: user.sub,
+          clientId: request.body.client_id,
+          device: device(request),
+        })
+      } catch (error) {
+        return sendGrantError(reply, error)
+      }
+      return sendTokenSet(reply, tokens, context)
+    },
+  )
+
+  app.get('/auth/me', { preHandler: guard }, async (request, reply) => {
+    reply.header('cache-control', 'no-store')
+    return claimsOf(request)
+  })
+
+  app.post('/auth/logout', { preHandler: guard }, async (request, reply) => {
+    const { sid, sub } = claimsOf(request)
+    await auth.revokeSession(sid, { actor: sub, reason: 'logout' })
+    if (config.cookieMode) clearSessionCookies(reply)
+    return reply.code(204).send()
+  })
+
+  app.post('/auth/logout-all', { preHandler: guard }, async (request, reply) => {
+    const { sub } = claimsOf(request)
+    await auth.revokeUser(sub, { actor: sub, reason: 'logout everywhere' })
+    if (config.cookieMode) clearSessionCookies(reply)
+    return reply.code(204).send()
+  })
+
+  app.get('/auth/sessions', { preHandler: guard }, async (request, reply) => {
+    const { sub, sid } = claimsOf(request)
+    const sessions = await auth.listSessions(sub, { currentSid: sid })
+    reply.header('cache-control', 'no-store')
+    return { sessions: sessions.map(sessionJson) }
+  })
+
+  app.delete<{ Params: { id: string } }>(
+    '/auth/sessions/:id',
+    { preHandler: guard, schema: sessionParams },
+    async (request, reply) => {
+      const { sub } = claimsOf(request)
+      const sessions = await auth.listSessions(sub)
+      // Only the caller's own sessions; another user's id is indistinguishable from none.
+      if (!sessions.some((session) => session.id === request.params.id)) {
+        return sendError(reply, 404, 'not_found', 'no such session')
+      }
+      await auth.revokeSession(request.params.id, { actor: sub, reason: 'session ended by user' })
+      return reply.code(204).send()
+    },
+  )
+}

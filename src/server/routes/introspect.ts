@@ -1,0 +1,96 @@
+/**
+ * RFC 7662 token introspection. Confidential clients only. The answer starts from
+ * `{"active": false}` and gains fields only for a token proven good; a store outage is a 503,
+ * never an "inactive" that would look like a revocation (or hide one).
+ */
+import type { FastifyInstance } from 'fastify'
+import { RevocableError } from '../../errors.js'
+import { callStore } from '../../revocation/revoker.js'
+import { hashesEqual, parseRefreshToken } from '../../sessions/refresh-token.js'
+import { verifyCounted, type ServiceContext } from '../context.js'
+import { acceptFormsOnly } from '../form.js'
+import { isStoreUnavailable } from '../http.js'
+import { requireClient } from './oauth-common.js'
+import { revocationSchema } from './revoke.js'
+
+interface IntrospectBody {
+  token: string
+  token_type_hint?: string
+  client_id?: string
+  client_secret?: string
+}
+
+const INACTIVE = Object.freeze({ active: false })
+
+async function introspectAccessToken(context: ServiceContext, token: string) {
+  try {
+    const claims = await verifyCounted(context, token)
+    return {
+      active: true,
+      token_type: 'Bearer',
+      sub: claims.sub,
+      client_id: claims.client_id,
+      scope: claims.scope,
+      exp: claims.exp,
+      iat: claims.iat,
+      iss: claims.iss,
+      aud: claims.aud,
+      jti: claims.jti,
+      sid: claims.sid,
+    }
+  } catch (error) {
+    if (error instanceof RevocableError && !isStoreUnavailable(error)) return INACTIVE
+    throw error
+  }
+}
+
+async function introspectRefreshToken(context: ServiceContext, token: string) {
+  const parsed = parseRefreshToken(token)
+  if (parsed === undefined) return INACTIVE
+  const { store, options } = context.auth
+  const session = await callStore('read a session', () => store.getSession(parsed.sid))
+  if (session?.refreshHash === undefined || !hashesEqual(session.refreshHash, parsed.hash)) {
+    return INACTIVE
+  }
+  const now = options.clock()
+  // The same checks a verify makes of the session: revoked, ended, expired, user or global cutoff.
+  const status = await callStore('check a session', () =>
+    store.checkRevocation({ now, jti: '', sid: session.sid, sub: session.sub, kid: '' }),
+  )
+  const cutoff = Math.max(status.userCutoff ?? -Infinity, status.epoch ?? -Infinity)
+  if (status.sessionRevoked || !status.sessionActive || session.createdAt <= cutoff) {
+    return INACTIVE
+  }
+  return {
+    active: true,
+    token_type: 'refresh_token',
+    sub: session.sub,
+    client_id: session.clientId,
+    scope: session.scope,
+    exp: Math.floor(session.expiresAt / 1000),
+    iat: Math.floor(session.rotatedAt / 1000),
+    iss: options.issuer,
+    sid: session.sid,
+  }
+}
+
+export async function introspectRoutes(
+  app: FastifyInstance,
+  context: ServiceContext,
+): Promise<void> {
+  acceptFormsOnly(app)
+  app.post<{ Body: IntrospectBody }>(
+    '/oauth/introspect',
+    { schema: revocationSchema },
+    async (request, reply) => {
+      const clientId = requireClient(request, reply, request.body, context)
+      if (clientId === undefined) return reply
+      const { token } = request.body
+      const answer =
+        parseRefreshToken(token) !== undefined
+          ? await introspectRefreshToken(context, token)
+          : await introspectAccessToken(context, token)
+      return reply.header('cache-control', 'no-store').send(answer)
+    },
+  )
+}

@@ -1,0 +1,83 @@
+/**
+ * RFC 7009 token revocation. Confidential clients only. Any token gets 200, known or not (so
+ * the endpoint tells nothing about tokens); a refresh token ends its whole session; an access
+ * token is revoked by its jti until it would have expired. Only a store outage changes the
+ * answer (503), since a 200 would claim a revocation that did not happen.
+ */
+import type { FastifyInstance } from 'fastify'
+import { RevocableError } from '../../errors.js'
+import type { AuditContext } from '../../events.js'
+import { callStore } from '../../revocation/revoker.js'
+import { hashesEqual, parseRefreshToken } from '../../sessions/refresh-token.js'
+import type { ServiceContext } from '../context.js'
+import { acceptFormsOnly } from '../form.js'
+import { isStoreUnavailable } from '../http.js'
+import { CLIENT_PARAMS, requireClient, TOKEN_PARAM } from './oauth-common.js'
+
+interface RevokeBody {
+  token: string
+  token_type_hint?: string
+  client_id?: string
+  client_secret?: string
+}
+
+export const revocationSchema = {
+  body: {
+    type: 'object',
+    required: ['token'],
+    additionalProperties: false,
+    properties: {
+      token: TOKEN_PARAM,
+      // Only a hint (RFC 7009 §2.1): every token type is searched whatever it says.
+      token_type_hint: { type: 'string', minLength: 1, maxLength: 64 },
+      ...CLIENT_PARAMS,
+    },
+  },
+}
+
+/** Ends the session of a refresh token we issued (current or already spent); else nothing. */
+async function revokeRefreshToken(
+  context: ServiceContext,
+  token: string,
+  audit: AuditContext,
+): Promise<void> {
+  const parsed = parseRefreshToken(token)
+  if (parsed === undefined) return
+  const store = context.auth.store
+  const session = await callStore('read a session', () => store.getSession(parsed.sid))
+  if (session === undefined) return
+  const known =
+    (session.refreshHash !== undefined && hashesEqual(session.refreshHash, parsed.hash)) ||
+    session.spentHashes.some((hash) => hashesEqual(hash, parsed.hash))
+  if (known) await context.auth.revokeSession(parsed.sid, audit)
+}
+
+async function revokeAccessToken(
+  context: ServiceContext,
+  token: string,
+  audit: AuditContext,
+): Promise<void> {
+  try {
+    await context.auth.revokeToken(token, audit)
+  } catch (error) {
+    // Not a token of ours, or no longer valid: nothing to revoke (RFC 7009 §2.2).
+    if (!(error instanceof RevocableError) || isStoreUnavailable(error)) throw error
+  }
+}
+
+export async function revokeRoutes(app: FastifyInstance, context: ServiceContext): Promise<void> {
+  acceptFormsOnly(app)
+  app.post<{ Body: RevokeBody }>(
+    '/oauth/revoke',
+    { schema: revocationSchema },
+    async (request, reply) => {
+      const clientId = requireClient(request, reply, request.body, context)
+      if (clientId === undefined) return reply
+      const { token } = request.body
+      const audit = { actor: `client:${clientId}`, reason: 'RFC 7009 revocation' }
+      if (parseRefreshToken(token) !== undefined) await revokeRefreshToken(context, token, audit)
+      else if (token.split('.').length === 3) await revokeAccessToken(context, token, audit)
+      return reply.code(200).header('cache-control', 'no-store').send()
+    },
+  )
+}

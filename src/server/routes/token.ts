@@ -1,0 +1,110 @@
+/**
+ * The token endpoint (RFC 6749 §3.2): `refresh_token` (rotation with reuse detection) and
+ * `client_credentials` (confidential clients). Users log in at /auth/login instead of a
+ * password grant.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { authenticateClient } from '../client-auth.js'
+import type { ServiceContext } from '../context.js'
+import { clearSessionCookies, csrfFailure, readRefreshCookie } from '../cookies.js'
+import { acceptFormsOnly } from '../form.js'
+import { isStoreUnavailable, sendError, sendGrantError } from '../http.js'
+import { sendTokenSet } from './auth.js'
+import { CLIENT_PARAMS, sendInvalidClient, TOKEN_PARAM } from './oauth-common.js'
+
+interface TokenBody {
+  grant_type: string
+  refresh_token?: string
+  scope?: string
+  client_id?: string
+  client_secret?: string
+}
+
+const schema = {
+  body: {
+    type: 'object',
+    required: ['grant_type'],
+    additionalProperties: false,
+    properties: {
+      grant_type: { type: 'string', minLength: 1, maxLength: 128 },
+      refresh_token: TOKEN_PARAM,
+      // RFC 6749 §3.3: space-separated NQCHAR tokens.
+      scope: {
+        type: 'string',
+        maxLength: 1024,
+        pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+( [\\x21\\x23-\\x5B\\x5D-\\x7E]+)*$',
+      },
+      ...CLIENT_PARAMS,
+    },
+  },
+}
+
+async function refreshGrant(
+  request: FastifyRequest<{ Body: TokenBody }>,
+  reply: FastifyReply,
+  context: ServiceContext,
+  clientId: string | undefined,
+): Promise<FastifyReply> {
+  const { config, auth } = context
+  let token = request.body.refresh_token
+  if (token === undefined && config.cookieMode) {
+    token = readRefreshCookie(request)
+    const failure = token === undefined ? undefined : csrfFailure(request, config)
+    if (failure !== undefined) return sendError(reply, 403, 'access_denied', failure)
+  }
+  if (token === undefined) {
+    return sendError(reply, 400, 'invalid_request', 'refresh_token is required')
+  }
+  try {
+    const tokens = await auth.refresh(token, { clientId })
+    return sendTokenSet(reply, tokens, context)
+  } catch (error) {
+    // A dead session loses its cookies; an outage must not log the browser out.
+    if (config.cookieMode && !isStoreUnavailable(error)) clearSessionCookies(reply)
+    return sendGrantError(reply, error)
+  }
+}
+
+async function clientCredentialsGrant(
+  request: FastifyRequest<{ Body: TokenBody }>,
+  reply: FastifyReply,
+  context: ServiceContext,
+  clientId: string,
+): Promise<FastifyReply> {
+  const { scope } = request.body
+  try {
+    const accessToken = await context.auth.issue({ sub: clientId, clientId, scope })
+    return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send({
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: context.config.accessTokenTtl,
+      ...(scope !== undefined && { scope }),
+    })
+  } catch (error) {
+    return sendGrantError(reply, error)
+  }
+}
+
+export async function tokenRoutes(app: FastifyInstance, context: ServiceContext): Promise<void> {
+  acceptFormsOnly(app)
+  app.post<{ Body: TokenBody }>('/oauth/token', { schema }, async (request, reply) => {
+    const client = authenticateClient(request, request.body, context.config.clients)
+    if (client.kind === 'invalid') return sendInvalidClient(reply, client.reason)
+    switch (request.body.grant_type) {
+      case 'refresh_token':
+        return refreshGrant(request, reply, context, client.clientId)
+      case 'client_credentials':
+        if (client.kind !== 'authenticated') {
+          return sendInvalidClient(reply, 'client_credentials needs client authentication')
+        }
+        return clientCredentialsGrant(request, reply, context, client.clientId)
+      default:
+        return sendError(
+          reply,
+          400,
+          'unsupported_grant_type',
+          'grant_type must be refresh_token or client_credentials',
+        )
+    }
+  })
+}

@@ -1,0 +1,45 @@
+/**
+ * Runs the service: build, listen, and shut down gracefully on SIGTERM or SIGINT (stop
+ * accepting, let in-flight requests finish, close the store).
+ */
+import type { FastifyInstance } from 'fastify'
+import { buildApp, type BuildOptions } from './app.js'
+import type { ServerConfig } from './config.js'
+
+const SHUTDOWN_GRACE_MS = 10_000
+
+/** Starts listening; resolves to the app and the address it listens on. */
+export async function serve(
+  config: ServerConfig,
+  options: BuildOptions = {},
+): Promise<{ app: FastifyInstance; address: string }> {
+  const app = await buildApp(config, options)
+  let address: string
+  try {
+    address = await app.listen({ port: config.port, host: config.host })
+  } catch (error) {
+    await app.close()
+    throw error
+  }
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    app.log.info({ signal }, 'shutting down')
+    // Requests get this long to finish; then their connections are cut.
+    setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref()
+    app.close().then(
+      () => {
+        app.log.info('stopped')
+        process.exitCode = 0
+      },
+      (error: unknown) => {
+        app.log.error({ err: error }, 'shutdown failed')
+        process.exitCode = 1
+      },
+    )
+  }
+  process.once('SIGTERM', () => stop('SIGTERM'))
+  process.once('SIGINT', () => stop('SIGINT'))
+  return { app, address }
+}

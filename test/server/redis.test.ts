@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { createConnection } from 'node:net'
+import { after, before, describe, test } from 'node:test'
+import { createClient } from 'redis'
+import { deletePrefix, REDIS_URL } from '../support/redis.js'
+import {
+  bearer,
+  clientBasic,
+  freePort,
+  me,
+  PASSWORD,
+  postForm,
+  postJson,
+  signUp,
+  startService,
+  type Service,
+} from './support.js'
+
+describe('on the shared Redis', () => {
+  const prefix = `rvk-test:svc:${randomBytes(6).toString('hex')}:`
+  let service: Service
+  before(async () => {
+    service = await startService({ STORE: REDIS_URL, REDIS_PREFIX: prefix })
+  })
+  after(async () => {
+    await service.close()
+    await deletePrefix(REDIS_URL, prefix)
+  })
+
+  test('users live in a Redis hash under the prefix, and the whole flow works', async () => {
+    const { sub, username, tokens } = await signUp(service)
+    const client = createClient({ url: REDIS_URL })
+    await client.connect()
+    try {
+      const raw = await client.hGet(`${prefix}users`, username)
+      assert.equal((JSON.parse(raw as string) as { sub: string }).sub, sub)
+    } finally {
+      await client.close()
+    }
+    assert.equal((await me(service, tokens.access_token)).status, 200)
+    await fetch(`${service.url}/auth/logout`, {
+      method: 'POST',
+      headers: bearer(tokens.access_token),
+    })
+    assert.equal((await me(service, tokens.access_token)).status, 401)
+  })
+
+  test('a username registered twice is a 409 on Redis too', async () => {
+    const { username } = await signUp(service)
+    const response = await postJson(service, '/auth/register', { username, password: PASSWORD })
+    assert.equal(response.status, 409)
+  })
+})
+
+function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const socket = createConnection({ port, host: '127.0.0.1' })
+      socket.once('connect', () => {
+        socket.destroy()
+        resolve()
+      })
+      socket.once('error', () => {
+        socket.destroy()
+        if (Date.now() > deadline) reject(new Error(`port ${port} never opened`))
+        else setTimeout(attempt, 50)
+      })
+    }
+    attempt()
+  })
+}
+
+describe('when Redis goes down', () => {
+  let redis: ChildProcess
+  let service: Service
+  let tokens: { access_token: string; refresh_token: string }
+
+  before(async () => {
+    const port = await freePort()
+    redis = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    )
+    await waitForPort(port)
+    service = await startService({ STORE: `redis://127.0.0.1:${port}`, REDIS_PREFIX: 'outage:' })
+    tokens = (await signUp(service)).tokens
+    assert.equal((await me(service, tokens.access_token)).status, 200)
+    redis.kill('SIGKILL')
+    await new Promise((resolve) => redis.once('exit', resolve))
+  })
+  after(async () => {
+    if (redis.exitCode === null && redis.signalCode === null) redis.kill('SIGKILL')
+    await service.close()
+  })
+
+  async function assertUnavailable(response: Response) {
+    assert.equal(response.status, 503)
+    assert.equal(response.headers.get('retry-after'), '1')
+    const body = (await response.json()) as { error: string }
+    assert.equal(body.error, 'temporarily_unavailable')
+  }
+
+  test('a protected route answers 503 with Retry-After, never 401, once the replica is stale', async () => {
+    // The replica may vouch for a token for up to maxStaleness (1 s) after the last proof of
+    // freshness; then every verify asks Redis, which is gone.
+    let response = await me(service, tokens.access_token)
+    for (let i = 0; i < 100 && response.status === 200; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      response = await me(service, tokens.access_token)
+    }
+    await assertUnavailable(response)
+  })
+
+  test('introspection answers 503, never {"active":false}', async () => {
+    await assertUnavailable(
+      await postForm(service, '/oauth/introspect', { token: tokens.access_token }, clientBasic()),
+    )
+  })
+
+  test('revocation answers 503, never a 200 that revoked nothing', async () => {
+    await assertUnavailable(
+      await postForm(service, '/oauth/revoke', { token: tokens.refresh_token }, clientBasic()),
+    )
+  })
+
+  test('refresh, login and readiness answer 503', async () => {
+    await assertUnavailable(
+      await postForm(service, '/oauth/token', {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+      }),
+    )
+    await assertUnavailable(
+      await postJson(service, '/auth/login', { username: 'anyone', password: PASSWORD }),
+    )
+    const ready = await fetch(`${service.url}/readyz`)
+    assert.equal(ready.status, 503)
+    assert.equal(ready.headers.get('retry-after'), '1')
+    assert.equal((await fetch(`${service.url}/healthz`)).status, 200)
+  })
+})
