@@ -1,0 +1,76 @@
+import {
+  CONFIG_HELP,
+  configFrom,
+  EXIT_OK,
+  noExtra,
+  output,
+  parse,
+  positional,
+  table,
+  UsageError,
+  withRuntime,
+  type Command,
+} from '../command.js'
+
+export const keysCommand: Command = {
+  name: 'keys',
+  summary: 'list, rotate or retire signing keys',
+  help: `Usage: revocable keys list [--json]
+       revocable keys rotate [--json]
+       revocable keys retire <kid> [--json]
+
+list    every key that still verifies, and which one signs
+rotate  generate a new signing key (old keys keep verifying)
+retire  reject every token signed with <kid> from now on, on every instance
+
+${CONFIG_HELP}`,
+  async run(args, io) {
+    const parsed = parse(args)
+    const json = parsed.values.json === true
+    const action = positional(parsed, 0, 'list|rotate|retire')
+    const config = configFrom(parsed, io)
+    switch (action) {
+      case 'list': {
+        noExtra(parsed, 1)
+        const keys = await withRuntime(config, io, async ({ auth }) => auth.listKeys())
+        const rows = keys.map((key) => ({
+          kid: key.kid,
+          alg: key.alg,
+          createdAt: new Date(key.createdAt).toISOString(),
+          source: key.source,
+          signing: key.signing,
+        }))
+        output(
+          io,
+          json,
+          { keys: rows },
+          table([
+            ['KID', 'ALG', 'CREATED', 'SOURCE', 'SIGNING'],
+            ...rows.map((r) => [r.kid, r.alg, r.createdAt, r.source, r.signing ? 'yes' : '']),
+          ]),
+        )
+        return EXIT_OK
+      }
+      case 'rotate': {
+        noExtra(parsed, 1)
+        const kid = await withRuntime(config, io, ({ auth }) => auth.rotateKeys())
+        output(io, json, { kid }, `new signing key ${kid}`)
+        return EXIT_OK
+      }
+      case 'retire': {
+        const kid = positional(parsed, 1, 'kid')
+        noExtra(parsed, 2)
+        await withRuntime(config, io, async ({ auth }) => {
+          if (!auth.listKeys().some((key) => key.kid === kid)) {
+            throw new Error(`no key with kid "${kid}"`)
+          }
+          await auth.retireKey(kid)
+        })
+        output(io, json, { retired: kid }, `retired key ${kid}`)
+        return EXIT_OK
+      }
+      default:
+        throw new UsageError(`unknown action "${action}" (list, rotate or retire)`)
+    }
+  },
+}

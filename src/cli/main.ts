@@ -1,0 +1,65 @@
+/**
+ * The `revocable` command's dispatcher: `serve`, `keys`, `token`, `revoke`, `sessions`. Exit codes: 0 done,
+ * 1 failed (the reason on stderr), 2 wrong usage.
+ */
+import { ConfigError } from '../server/config.js'
+import { MissingPeerError } from '../server/peer.js'
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from './command.js'
+import { keysCommand } from './commands/keys.js'
+import { revokeCommand } from './commands/revoke.js'
+import { serveCommand } from './commands/serve.js'
+import { sessionsCommand } from './commands/sessions.js'
+import { tokenCommand } from './commands/token.js'
+
+const COMMANDS: readonly Command[] = [
+  serveCommand,
+  keysCommand,
+  tokenCommand,
+  revokeCommand,
+  sessionsCommand,
+]
+
+const USAGE = `Usage: revocable <command> [options]
+
+Commands:
+${COMMANDS.map((command) => `  ${command.name.padEnd(10)}${command.summary}`).join('\n')}
+
+Run "revocable <command> --help" for a command's options. Exit codes: 0 ok, 1 failure, 2 usage.`
+
+/** Runs the CLI; resolves to the exit code, or 'running' while `serve` serves. */
+export async function main(argv: string[], io: Io): Promise<number | 'running'> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    ;(name === undefined ? io.err : io.out)(USAGE)
+    return name === undefined ? EXIT_USAGE : EXIT_OK
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === name)
+  if (command === undefined) {
+    io.err(`revocable: unknown command "${name}"\n\n${USAGE}`)
+    return EXIT_USAGE
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.help)
+    return EXIT_OK
+  }
+  try {
+    return await command.run(rest, io)
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`revocable ${name}: ${error.message}\n\n${command.help}`)
+      return EXIT_USAGE
+    }
+    if (error instanceof ConfigError) {
+      io.err(`revocable ${name}: ${error.message}`)
+      return EXIT_USAGE
+    }
+    if (error instanceof MissingPeerError) {
+      io.err(`revocable ${name}: ${error.message}`)
+      return EXIT_FAILURE
+    }
+    const reason = error instanceof Error ? error.message : String(error)
+    const code = (error as { code?: unknown }).code
+    io.err(`revocable ${name}: ${typeof code === 'string' ? `${code}: ` : ''}${reason}`)
+    return EXIT_FAILURE
+  }
+}
