@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import {
+  call,
+  revokedChallenge,
+  revokedSession,
+  startExample,
+  type HttpAnswer,
+  type RunningExample,
+} from './process.js'
+
+let app: RunningExample
+before(async () => {
+  app = await startExample('express-cookies/index.js')
+})
+after(() => app.stop())
+
+/** The `name=value` pairs of the response's Set-Cookie headers, as a Cookie header. */
+function cookiesOf(answer: HttpAnswer): string {
+  return answer.headers
+    .getSetCookie()
+    .map((cookie) => cookie.split(';')[0])
+    .join('; ')
+}
+
+const alice = { username: 'alice', password: 'wonderland' }
+
+test('login sets the access and refresh tokens as httpOnly SameSite=Strict cookies', async () => {
+  const login = await call(app.url, 'POST', '/auth/login', { body: alice })
+  assert.equal(login.status, 200)
+  assert.deepEqual(login.body, { sub: 'alice', expiresIn: 300 })
+  const [access, refresh] = login.headers.getSetCookie()
+  assert.match(
+    access ?? '',
+    /^access_token=[^;]+; Max-Age=300; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Strict$/,
+  )
+  assert.match(
+    refresh ?? '',
+    /^refresh_token=rvk_rt_[^;]+; Path=\/auth; HttpOnly; SameSite=Strict$/,
+  )
+})
+
+test('wrong credentials are refused', async () => {
+  const login = await call(app.url, 'POST', '/auth/login', { body: { ...alice, password: 'x' } })
+  assert.equal(login.status, 401)
+  assert.deepEqual(login.body, { error: 'invalid credentials' })
+})
+
+test('the profile is served for the access cookie and refused without it', async () => {
+  const cookie = cookiesOf(await call(app.url, 'POST', '/auth/login', { body: alice }))
+  const profile = await call(app.url, 'GET', '/profile', { cookie })
+  assert.equal(profile.status, 200)
+  assert.equal((profile.body as { sub: string }).sub, 'alice')
+  const anonymous = await call(app.url, 'GET', '/profile')
+  assert.equal(anonymous.status, 401)
+  assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer')
+  assert.deepEqual(anonymous.body, { error: 'invalid_token', error_description: 'no access token' })
+})
+
+test('refresh rotates both cookies, and replaying the old refresh token ends the session', async () => {
+  const first = cookiesOf(await call(app.url, 'POST', '/auth/login', { body: alice }))
+  const refreshed = await call(app.url, 'POST', '/auth/refresh', { cookie: first })
+  assert.equal(refreshed.status, 200)
+  const second = cookiesOf(refreshed)
+  assert.notEqual(second, first)
+  assert.equal((await call(app.url, 'GET', '/profile', { cookie: second })).status, 200)
+
+  const replay = await call(app.url, 'POST', '/auth/refresh', { cookie: first })
+  assert.equal(replay.status, 400)
+  assert.deepEqual(replay.body, { error: 'ERR_REFRESH_TOKEN_REUSED' })
+  const after = await call(app.url, 'GET', '/profile', { cookie: second })
+  assert.equal(after.status, 401)
+  assert.deepEqual(after.body, revokedSession)
+})
+
+test('logout clears the cookies and the old access token is rejected though unexpired', async () => {
+  const cookie = cookiesOf(await call(app.url, 'POST', '/auth/login', { body: alice }))
+  const logout = await call(app.url, 'POST', '/auth/logout', { cookie })
+  assert.equal(logout.status, 204)
+  assert.deepEqual(
+    logout.headers.getSetCookie().map((c) => c.split(';')[0]),
+    ['access_token=', 'refresh_token='],
+  )
+  const profile = await call(app.url, 'GET', '/profile', { cookie })
+  assert.equal(profile.status, 401)
+  assert.equal(profile.headers.get('www-authenticate'), revokedChallenge)
+  assert.deepEqual(profile.body, revokedSession)
+})
