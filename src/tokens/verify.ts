@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import {
   AlgorithmNotAllowed,
   HeaderRejected,
@@ -41,6 +42,9 @@ export interface VerifiedAccessToken {
 const KEY_POINTER_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const
 
 function parseJsonObject(bytes: Buffer, what: string): Record<string, unknown> {
+  // JSON texts are UTF-8 (RFC 8259 §8.1). Node's decoder would quietly turn invalid bytes into
+  // U+FFFD, accepting bytes jose (a fatal TextDecoder) refuses; check them first.
+  if (!isUtf8(bytes)) throw new TokenMalformed(`${what} is not valid UTF-8`)
   let value: unknown
   try {
     value = JSON.parse(bytes.toString('utf8'))
