@@ -45,3 +45,67 @@ export function resign(
   const { header, payload } = parts(token)
   return forge({ ...header, ...change.header }, { ...payload, ...change.payload }, signer)
 }
+
+/** A key to sign forged tokens with: the primitive of `alg`, whatever the header will claim. */
+export interface Signer {
+  readonly alg: Algorithm
+  readonly key: KeyObject
+}
+
+/** The base64url signature of the exact text `input` (no normalisation of any kind). */
+export function signText(input: string, signer: Signer): string {
+  return ALGORITHM_IMPLS[signer.alg].sign(Buffer.from(input), signer.key).toString('base64url')
+}
+
+/**
+ * Joins two already-encoded segments and signs exactly that text. Tests use it for segments our
+ * encoder would never produce (padding, standard-alphabet characters, whitespace, raw JSON with
+ * duplicate members), so the signature is right and only the spelling is wrong.
+ */
+export function signSegments(
+  headerSegment: string,
+  payloadSegment: string,
+  signer: Signer,
+): string {
+  const input = `${headerSegment}.${payloadSegment}`
+  return `${input}.${signText(input, signer)}`
+}
+
+/** The token with one segment (0 header, 1 payload, 2 signature) replaced, signature untouched. */
+export function withSegment(token: string, index: 0 | 1 | 2, segment: string): string {
+  const segments = token.split('.')
+  segments[index] = segment
+  return segments.join('.')
+}
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/**
+ * The same bytes spelled non-canonically: the unused low bits of the last character set to 1.
+ * Node's decoder (and atob) read it as the original bytes. Throws when the segment has no unused
+ * bits (its length is a multiple of 4).
+ */
+export function withTrailingBits(segment: string): string {
+  const tail = segment.length % 4
+  if (tail !== 2 && tail !== 3)
+    throw new Error(`segment of length ${segment.length} has no spare bits`)
+  const last = BASE64URL_ALPHABET.indexOf(segment.at(-1) as string)
+  return segment.slice(0, -1) + (BASE64URL_ALPHABET[last | 1] as string)
+}
+
+/** The segment with `=` padding added (it must not be a multiple of 4 characters already). */
+export function withPadding(segment: string): string {
+  const tail = segment.length % 4
+  if (tail === 0) throw new Error('segment needs no padding')
+  return segment + '='.repeat(4 - tail)
+}
+
+/**
+ * base64url of `value`'s JSON, with trailing spaces added to the JSON text until the encoding has
+ * spare bits (length not a multiple of 4), so it can be padded or given non-zero trailing bits.
+ */
+export function b64WithSpareBits(value: unknown): string {
+  let text = JSON.stringify(value)
+  while (Buffer.from(text).toString('base64url').length % 4 === 0) text += ' '
+  return Buffer.from(text).toString('base64url')
+}
