@@ -125,6 +125,16 @@ function positiveSeconds(name: string, value: unknown, fallback: number): number
   return value
 }
 
+// Token lifetimes become `exp` and `iat` offsets, which are whole seconds (RFC 7519 NumericDate
+// as issued here), so a fraction is refused once, here, rather than at every issue().
+function positiveWholeSeconds(name: string, value: unknown, fallback: number): number {
+  const seconds = positiveSeconds(name, value, fallback)
+  if (!Number.isSafeInteger(seconds)) {
+    throw new TypeError(`"${name}" must be a positive whole number of seconds`)
+  }
+  return seconds
+}
+
 function nonNegativeSeconds(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -178,12 +188,12 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
   if (typeof clock !== 'function')
     throw new TypeError('"clock" must be a function returning milliseconds')
 
-  const maxAccessTokenTtl = positiveSeconds(
+  const maxAccessTokenTtl = positiveWholeSeconds(
     'maxAccessTokenTtl',
     options.maxAccessTokenTtl,
     DEFAULTS.maxAccessTokenTtl,
   )
-  const accessTokenTtl = positiveSeconds(
+  const accessTokenTtl = positiveWholeSeconds(
     'accessTokenTtl',
     options.accessTokenTtl,
     DEFAULTS.accessTokenTtl,
