@@ -1,4 +1,4 @@
-import { KeyObject, createPublicKey, createSecretKey } from 'node:crypto'
+import { KeyObject, createPrivateKey, createPublicKey, createSecretKey } from 'node:crypto'
 import {
   calculateJwkThumbprint,
   exportJWK,
@@ -44,6 +44,13 @@ async function defaultKid(key: KeyObject, label: string): Promise<string> {
   return calculateJwkThumbprint(await exportJWK(publicKey))
 }
 
+// `openssl genrsa` and `openssl ecparam -genkey` still write PKCS#1 / SEC1 PEMs, which jose does not
+// read; node does, so such a key is re-encoded as PKCS#8 first (the key itself is unchanged).
+function toPkcs8IfLegacy(pem: unknown): unknown {
+  if (typeof pem !== 'string' || !/-----BEGIN (RSA|EC) PRIVATE KEY-----/.test(pem)) return pem
+  return createPrivateKey(pem).export({ format: 'pem', type: 'pkcs8' })
+}
+
 /** Imports one configured key (JWK, PEM or secret). Throws a TypeError naming `label`. */
 export async function importConfiguredKey(input: KeyInput, label: string): Promise<RingKey> {
   if (input === null || typeof input !== 'object') {
@@ -73,7 +80,7 @@ export async function importConfiguredKey(input: KeyInput, label: string): Promi
       if (!isAlgorithm(input.alg)) {
         throw new TypeError(`"alg" must be one of ES256, EdDSA, RS256, HS256`)
       }
-      const pem = input.pem
+      const pem = toPkcs8IfLegacy(input.pem)
       const imported = pem.includes('PRIVATE KEY')
         ? await importPKCS8(pem, input.alg, { extractable: true })
         : pem.includes('CERTIFICATE')

@@ -124,9 +124,23 @@ test('a key of the wrong type or curve for its algorithm is refused', async () =
   await assertRefused({ pem: spki(keyPair('ES256').publicKey), alg: 'HS256', kid: 'k' })
 })
 
-test('a PKCS#1 PEM is refused with a TypeError naming the option (use PKCS#8)', async () => {
-  const pem = keyPair('RS256').privateKey.export({ type: 'pkcs1', format: 'pem' }) as string
-  await assertRefused({ pem, alg: 'RS256', kid: 'r' })
+test('PKCS#1 and SEC1 PEMs (openssl genrsa / ecparam) import as the same key as their PKCS#8 form', async () => {
+  for (const [alg, type] of [
+    ['RS256', 'pkcs1'],
+    ['ES256', 'sec1'],
+  ] as const) {
+    const { privateKey } = keyPair(alg)
+    const legacy = privateKey.export({ type, format: 'pem' }) as string
+    const fromLegacy = await importConfiguredKey({ pem: legacy, alg }, 'keys[0]')
+    const fromPkcs8 = await importConfiguredKey({ pem: pkcs8(privateKey), alg }, 'keys[0]')
+    assert.match(fromLegacy.kid, /^[A-Za-z0-9_-]{43}$/)
+    assert.equal(fromLegacy.kid, fromPkcs8.kid, alg)
+  }
+})
+
+test('a SEC1 PEM of the wrong curve is still refused', async () => {
+  const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey
+  await assertRefused({ pem: p384.export({ type: 'sec1', format: 'pem' }), alg: 'ES256', kid: 'k' })
 })
 
 test('an input that is not an object with jwk, pem or secret is refused', async () => {
