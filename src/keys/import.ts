@@ -46,9 +46,9 @@ async function defaultKid(key: KeyObject, label: string): Promise<string> {
 
 // `openssl genrsa` and `openssl ecparam -genkey` still write PKCS#1 / SEC1 PEMs, which jose does not
 // read; node does, so such a key is re-encoded as PKCS#8 first (the key itself is unchanged).
-function toPkcs8IfLegacy(pem: unknown): unknown {
-  if (typeof pem !== 'string' || !/-----BEGIN (RSA|EC) PRIVATE KEY-----/.test(pem)) return pem
-  return createPrivateKey(pem).export({ format: 'pem', type: 'pkcs8' })
+function toPkcs8IfLegacy(pem: string): string {
+  if (!/-----BEGIN (RSA|EC) PRIVATE KEY-----/.test(pem)) return pem
+  return createPrivateKey(pem).export({ format: 'pem', type: 'pkcs8' }) as string
 }
 
 /** Imports one configured key (JWK, PEM or secret). Throws a TypeError naming `label`. */
