@@ -50,7 +50,14 @@ export class FeedFollower {
 
   /** Loads the snapshot, then keeps tailing in the background until `stop`. */
   async start(): Promise<void> {
-    await this.#resync()
+    try {
+      await this.#resync()
+    } catch (error) {
+      // Nobody will call stop() on a follower that never started: release the feed's
+      // connection here, or its reconnect loop would keep the process alive.
+      await this.#feed.close().catch(() => undefined)
+      throw error
+    }
     this.#loop = this.#tail()
   }
 

@@ -1,3 +1,5 @@
+import { StoreUnavailable } from '../../errors.js'
+
 /**
  * The part of a node-redis v5 client or cluster this store uses. Both `createClient()` and
  * `createCluster()` results satisfy it, so the store runs on either without knowing which.
@@ -58,6 +60,39 @@ export interface StreamEntry {
 /** One Redis node that can SCAN (a standalone client, or one master of a cluster). */
 export interface ScannableNode {
   scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[]>
-  mGet(keys: string[]): Promise<(string | null)[]>
+  get(key: string): Promise<string | null>
   pTTL(key: string): Promise<number>
+}
+
+/**
+ * Gives every command of `redis` a deadline of `ms`. node-redis's own `timeout` command option
+ * only bounds the wait before a command is written: once on the wire, a command to a Redis that
+ * never answers (hung, paused, partitioned without a reset) stays pending forever, and so would
+ * every verify waiting on it. Past the deadline the call rejects with ERR_STORE_UNAVAILABLE; a
+ * late reply is ignored. `close`, `duplicate` and `withCommandOptions` pass through untouched.
+ */
+export function withDeadline(redis: RedisConnection, ms: number): RedisConnection {
+  return new Proxy(redis, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown
+      if (typeof value !== 'function') return value
+      const method = value as (...args: unknown[]) => unknown
+      if (property === 'close' || property === 'duplicate' || property === 'withCommandOptions') {
+        return method.bind(target)
+      }
+      return (...args: unknown[]) => deadline(method.apply(target, args), ms, String(property))
+    },
+  })
+}
+
+function deadline(result: unknown, ms: number, command: string): unknown {
+  if (!(result instanceof Promise)) return result
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new StoreUnavailable(`Redis did not answer ${command} within ${ms} ms`)),
+      ms,
+    )
+  })
+  return Promise.race([result, expired]).finally(() => clearTimeout(timer))
 }

@@ -39,6 +39,8 @@ export class RedisChangeFeed implements ChangeFeed {
   readonly #retentionMs: number
   readonly #now: () => number
   readonly #nodes: () => Promise<ScannableNode[]>
+  readonly #checkData: () => Promise<void>
+  readonly #assertData: () => void
 
   constructor(options: {
     redis: RedisConnection
@@ -48,6 +50,14 @@ export class RedisChangeFeed implements ChangeFeed {
     now: () => number
     /** Every node to scan: the one server, or each master of a cluster. */
     nodes: () => Promise<ScannableNode[]>
+    /**
+     * Runs the store's data-loss check (the generation marker) before each snapshot: a gap may
+     * mean Redis lost its data, and the loss must be handled (the epoch raised) before the
+     * snapshot is read, or the replica would load the emptied state as the truth.
+     */
+    checkData: () => Promise<void>
+    /** Throws while the store fails closed after a data loss: the feed then proves nothing. */
+    assertData: () => void
   }) {
     this.#redis = options.redis
     this.#blocking = options.blocking
@@ -55,6 +65,8 @@ export class RedisChangeFeed implements ChangeFeed {
     this.#retentionMs = options.retentionMs
     this.#now = options.now
     this.#nodes = options.nodes
+    this.#checkData = options.checkData
+    this.#assertData = options.assertData
   }
 
   /**
@@ -62,6 +74,7 @@ export class RedisChangeFeed implements ChangeFeed {
    * in the scan, or after the cursor, or both (applying a change twice is harmless).
    */
   async snapshot(): Promise<FeedBatch> {
+    await this.#checkData()
     const [last] = await this.#redis.xRevRange(this.#keys.feed, '+', '-', { COUNT: 1 })
     const cursor = last?.id ?? '0-0'
     const now = this.#now()
@@ -71,8 +84,11 @@ export class RedisChangeFeed implements ChangeFeed {
       for (const pattern of [scan.jtis, scan.sessions, scan.userCutoffs, scan.userSessions]) {
         for await (const keys of node.scanIterator({ MATCH: pattern.match, COUNT: SCAN_COUNT })) {
           if (keys.length === 0) continue
+          // One GET per key, not one MGET per batch: on a cluster master, a batch holds keys
+          // of many slots and MGET across slots fails with CROSSSLOT. Issued together, they
+          // still go out as one pipeline.
           const [values, ttls] = await Promise.all([
-            pattern.kind === 'user' ? node.mGet(keys) : keys.map(() => null),
+            Promise.all(keys.map((key) => (pattern.kind === 'user' ? node.get(key) : null))),
             Promise.all(keys.map((key) => node.pTTL(key))),
           ])
           keys.forEach((key, i) => {
@@ -103,6 +119,7 @@ export class RedisChangeFeed implements ChangeFeed {
     // Checked after the read: a trim during the blocking read is caught too. XREAD itself
     // silently skips entries that were trimmed away.
     await this.#assertNoGap(cursor)
+    this.#assertData()
     const messages = reply?.[0]?.messages ?? []
     return { changes: decode(messages), cursor: messages.at(-1)?.id ?? cursor }
   }

@@ -18,7 +18,7 @@ import type {
   StoredKey,
 } from '../store.js'
 import type { Change, ChangeFeed } from '../change-feed.js'
-import type { RedisConnection, ScannableNode } from './connection.js'
+import { withDeadline, type RedisConnection, type ScannableNode } from './connection.js'
 import { RedisChangeFeed } from './feed.js'
 import {
   findUnsafeEvictionPolicies,
@@ -101,7 +101,9 @@ export class RedisStore implements Store {
   ) {
     this.#nodes = nodes
     this.#connection = redis
-    this.#redis = redis.withCommandOptions({ timeout: options.commandTimeout ?? 250 })
+    const timeout = options.commandTimeout ?? 250
+    // The client's own timeout bounds the wait to be written; the deadline bounds the reply.
+    this.#redis = withDeadline(redis.withCommandOptions({ timeout }), timeout)
     this.#owned = owned
     this.#feedRetention = options.feedRetention ?? 86_700_000
     this.#keys = redisKeys(checkPrefix(options.prefix ?? DEFAULT_PREFIX))
@@ -540,6 +542,11 @@ export class RedisStore implements Store {
       retentionMs: this.#feedRetention,
       now: this.#clock,
       nodes: async () => (await this.#nodes()) as unknown as ScannableNode[],
+      checkData: async () => {
+        await this.checkDataLoss()
+        this.#assertData()
+      },
+      assertData: () => this.#assertData(),
     })
   }
 
