@@ -14,12 +14,48 @@ function percentile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number
 }
 
+/** Length of one throughput slice. */
+export const SLICE_MS = 100
+const SLICE_NS = BigInt(SLICE_MS * 1e6)
+
+/**
+ * Throughput counted in slices of wall time. A case reports the median slice: this machine's
+ * CPU is shared, and a burst of someone else's work during one case would otherwise move that
+ * case's mean, and every ratio built on it, far more than the code under test does.
+ */
+class SliceRates {
+  readonly #rates: number[] = []
+  #start: bigint
+  #ops = 0
+
+  constructor(start: bigint) {
+    this.#start = start
+  }
+
+  /** Counts one finished call at `now`. */
+  count(now: bigint): void {
+    this.#ops += 1
+    const elapsed = now - this.#start
+    if (elapsed < SLICE_NS) return
+    this.#rates.push((this.#ops * 1e9) / Number(elapsed))
+    this.#start = now
+    this.#ops = 0
+  }
+
+  /** The median slice rate; the plain mean when too few slices finished to take a median. */
+  opsPerSecond(ops: number, seconds: number): number {
+    if (this.#rates.length < 5) return ops / seconds
+    const sorted = Float64Array.from(this.#rates).sort()
+    return percentile(sorted, 0.5)
+  }
+}
+
 function summarise(
   name: string,
   alg: string,
   concurrency: number,
+  opsPerSecond: number,
   ops: number,
-  seconds: number,
   latencies: Float64Array,
 ): CaseResult {
   const sorted = latencies.slice(0, ops).sort()
@@ -27,7 +63,7 @@ function summarise(
     name,
     alg,
     concurrency,
-    ops_per_s: Math.round(ops / seconds),
+    ops_per_s: Math.round(opsPerSecond),
     p50_us: Number((percentile(sorted, 0.5) / 1000).toFixed(2)),
     p99_us: Number((percentile(sorted, 0.99) / 1000).toFixed(2)),
   }
@@ -59,19 +95,22 @@ export async function sequential(
   let ops = 0
   const start = process.hrtime.bigint()
   const end = start + BigInt(Math.round(seconds * 1e9))
+  const slices = new SliceRates(start)
   let now = start
   while (now < end && ops < MAX_SAMPLES) {
     const result = fn()
     if (result instanceof Promise) await result
     const after = process.hrtime.bigint()
     latencies[ops++] = Number(after - now)
+    slices.count(after)
     now = after
     if (ops % YIELD_EVERY === 0) {
       await turnEventLoop()
       now = process.hrtime.bigint() // the turn itself is not the call's time
     }
   }
-  return summarise(name, alg, 1, ops, Number(now - start) / 1e9, latencies)
+  const opsPerSecond = slices.opsPerSecond(ops, Number(now - start) / 1e9)
+  return summarise(name, alg, 1, opsPerSecond, ops, latencies)
 }
 
 /** Keeps `concurrency` calls of an async `fn` in flight for `seconds`, timing each call. */
@@ -105,13 +144,16 @@ export async function concurrent(
   // One gate for all workers: every YIELD_EVERY calls in total, they all wait for one turn of
   // the event loop (otherwise the other workers' microtasks would keep it from turning).
   let gate: Promise<unknown> | undefined
+  const slices = new SliceRates(start)
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (process.hrtime.bigint() < end && ops < MAX_SAMPLES) {
         if (gate !== undefined) await gate
         const before = process.hrtime.bigint()
         await fn()
-        latencies[ops++] = Number(process.hrtime.bigint() - before)
+        const after = process.hrtime.bigint()
+        latencies[ops++] = Number(after - before)
+        slices.count(after)
         if (ops % YIELD_EVERY === 0) {
           gate = turnEventLoop().then(() => {
             gate = undefined
@@ -120,14 +162,8 @@ export async function concurrent(
       }
     }),
   )
-  return summarise(
-    name,
-    alg,
-    concurrency,
-    ops,
-    Number(process.hrtime.bigint() - start) / 1e9,
-    latencies,
-  )
+  const opsPerSecond = slices.opsPerSecond(ops, Number(process.hrtime.bigint() - start) / 1e9)
+  return summarise(name, alg, concurrency, opsPerSecond, ops, latencies)
 }
 
 /** Latency percentiles of a list of samples in milliseconds. */

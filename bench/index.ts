@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { deletePrefix, REDIS_URL } from '../test/support/redis.js'
-import type { CaseResult } from './harness.js'
+import { SLICE_MS, type CaseResult } from './harness.js'
 import { benchMemory } from './memory.js'
 import { benchPropagation } from './propagation.js'
 import { benchSessions } from './sessions.js'
@@ -27,7 +27,8 @@ const report = (result: CaseResult) => {
 }
 
 console.log(
-  `revocable bench (${quick ? 'quick' : 'full'}), Node ${process.version}, ${availableParallelism()} cores\n`,
+  `revocable bench (${quick ? 'quick' : 'full'}), Node ${process.version}, ${availableParallelism()} cores; ` +
+    `ops/s is the median of ${SLICE_MS} ms slices (the mean when a case is shorter than 5 slices)\n`,
 )
 try {
   await benchVerify({ seconds, redisUrl: REDIS_URL, prefix }, report)
