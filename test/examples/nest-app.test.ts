@@ -10,7 +10,7 @@ import {
 
 let app: RunningExample
 before(async () => {
-  app = await startExample('nest-app/index.js')
+  app = await startExample('nest-app/main.ts')
 })
 after(() => app.stop())
 

@@ -34,7 +34,9 @@ export async function startExample(
   env: Record<string, string> = {},
 ): Promise<RunningExample> {
   assertBuilt()
-  const child = spawn(process.execPath, [`examples/${path}`], {
+  // TypeScript examples (the Nest one: decorators) run through tsx; the others are plain node.
+  const loader = path.endsWith('.ts') ? ['--import', 'tsx'] : []
+  const child = spawn(process.execPath, [...loader, `examples/${path}`], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
