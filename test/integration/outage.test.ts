@@ -161,6 +161,29 @@ describe('a Redis outage under fail-closed (the default)', () => {
     }
   })
 
+  test('connecting to a Redis that hangs fails with ERR_STORE_UNAVAILABLE instead of hanging', async () => {
+    redis.pause() // the port accepts connections (the kernel does), nothing answers
+    try {
+      let guard: NodeJS.Timeout | undefined
+      const outcome = await Promise.race([
+        RedisStore.connect({ url: redis.url, prefix: newPrefix(), warn: () => {} }).then(
+          async (store) => {
+            await store.close()
+            return 'connected'
+          },
+          (error: { code?: string }) => String(error.code),
+        ),
+        new Promise<string>((resolve) => {
+          guard = setTimeout(() => resolve('hung'), HANG_GUARD_MS)
+        }),
+      ])
+      clearTimeout(guard)
+      assert.equal(outcome, 'ERR_STORE_UNAVAILABLE')
+    } finally {
+      await cleanup()
+    }
+  })
+
   test('a Redis that hangs counts as down once the command timeout passes', async (t) => {
     try {
       const { auth } = await open(redis, newPrefix(), { replica: false }, {}, opened)

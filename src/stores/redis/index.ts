@@ -197,7 +197,11 @@ export class RedisStore implements Store {
           )
         : [connection as ConfigurableNode]
 
-    try {
+    // A Redis that accepts the connection and never answers (hung, paused, a half-open link)
+    // would leave connect() pending forever: the whole start-up has one deadline.
+    const startupTimeout = clientDefaults.socket.connectTimeout + 4 * timeout
+    let expired = false
+    const start = async (): Promise<RedisStore> => {
       if (!(connection as { isOpen?: boolean }).isOpen) await (connection as OwnedClient).connect()
       const store = new RedisStore(connection as RedisConnection, owned, options, nodes)
       const unsafe = await findUnsafeEvictionPolicies(await nodes())
@@ -209,11 +213,33 @@ export class RedisStore implements Store {
         store.#options.warn(message)
       }
       await store.checkDataLoss()
+      if (expired) throw new StoreUnavailable('Redis answered after the start-up deadline')
       store.#startDataLossChecks()
       return store
+    }
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        expired = true
+        reject(
+          new StoreUnavailable(`Redis did not answer within ${startupTimeout} ms of connecting`),
+        )
+      }, startupTimeout)
+    })
+    const starting = start()
+    starting.catch(() => undefined) // past the deadline, its late failure is nobody's to handle
+    try {
+      return await Promise.race([starting, deadline])
     } catch (error) {
-      if (owned) await (connection as RedisConnection).close().catch(() => undefined)
+      if (owned) {
+        const client = connection as { destroy?: () => void } & RedisConnection
+        // destroy() drops pending commands at once; close() would wait for a hung server.
+        if (expired && typeof client.destroy === 'function') client.destroy()
+        else await client.close().catch(() => undefined)
+      }
       throw error
+    } finally {
+      clearTimeout(timer)
     }
   }
 
