@@ -4,7 +4,11 @@ import { after, before, describe, test, type TestContext } from 'node:test'
 import { createClient } from 'redis'
 import { createRevocable, type Revocable, type RevocableOptions } from '../../src/index.js'
 import { redisKeys } from '../../src/stores/redis/keys.js'
-import { RedisStore, type RedisStoreOptions } from '../../src/stores/redis/index.js'
+import {
+  MAX_PENDING_COMMANDS,
+  RedisStore,
+  type RedisStoreOptions,
+} from '../../src/stores/redis/index.js'
 import { AUDIENCE, HMAC_SECRET, ISSUER } from '../support/auth.js'
 import { b64, parts } from '../support/forge.js'
 import { DURABLE_ARGS, eventually, rawCommand, RedisProcess } from '../support/redis-server.js'
@@ -156,6 +160,35 @@ describe('a Redis outage under fail-closed (the default)', () => {
       assert.equal(outcome, 'ERR_STORE_UNAVAILABLE')
       assert.equal(auth.stats().directLookups, direct + 1)
       assert.equal(auth.stats().revocationChecksSkipped, 0)
+    } finally {
+      await cleanup()
+    }
+  })
+
+  test('a hung Redis holds at most MAX_PENDING_COMMANDS: past them, lookups fail at once', async () => {
+    try {
+      const { auth } = await open(
+        redis,
+        newPrefix(),
+        { replica: false, tokenCacheSize: 0 },
+        {},
+        opened,
+      )
+      const token = await auth.issue({ sub: 'alice' })
+      assert.equal(await verdict(auth, token), 'valid')
+      redis.pause()
+      const outcomes = await Promise.all(
+        Array.from({ length: MAX_PENDING_COMMANDS + 500 }, () =>
+          auth.verify(token).then(
+            () => 'valid',
+            (error: { code?: string; cause?: { message?: string } }) =>
+              error.cause?.message === 'The queue is full' ? 'queue full' : String(error.code),
+          ),
+        ),
+      )
+      assert.equal(outcomes.includes('valid'), false)
+      assert.ok(outcomes.includes('queue full'), 'some lookups were refused by the full queue')
+      assert.ok(outcomes.includes('ERR_STORE_UNAVAILABLE'), 'the queued ones hit their deadline')
     } finally {
       await cleanup()
     }

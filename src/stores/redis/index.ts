@@ -70,6 +70,9 @@ const DEFAULT_PREFIX = 'rvk:'
 // in practice and the bound only guards against a pathological loop.
 const MAX_SWAP_ATTEMPTS = 10
 
+/** Commands a connection may hold unanswered before new ones fail at once. */
+export const MAX_PENDING_COMMANDS = 10_000
+
 type OwnedClient = { connect(): Promise<unknown>; on(event: 'error', fn: (e: Error) => void): void }
 
 /**
@@ -152,6 +155,10 @@ export class RedisStore implements Store {
     let owned = false
     const clientDefaults = {
       disableOfflineQueue: true,
+      // While Redis hangs with the connection open, each verify's lookup waits in the client's
+      // queue until its deadline; at a high request rate that queue would grow without bound.
+      // Past this many pending commands, new ones fail at once (and count as the store down).
+      commandsQueueMaxLength: MAX_PENDING_COMMANDS,
       socket: {
         connectTimeout: Math.max(timeout, 1000),
         reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
