@@ -274,6 +274,11 @@ function decodeToken(token: unknown): DecodedToken | null {
 
 const toDate = (seconds: unknown) => new Date(Number(seconds) * 1000)
 
+/** An error that says the store (or the code) failed, not that a token was bad. */
+function isStoreFailure(error: unknown): boolean {
+  return !(error instanceof RevocableError) || error instanceof StoreUnavailable
+}
+
 /** Turns a revocable error into the error jwt-redis (or jsonwebtoken) throws in that case. */
 function toJwtError(error: unknown, token: string): unknown {
   if (!(error instanceof RevocableError) || error instanceof StoreUnavailable) return error
@@ -430,16 +435,27 @@ export default class JWTR {
       throw new TypeError('"jti" must be a non-empty string')
     }
     let jti = jtiOrToken
-    let exp: number | undefined
+    const entries = await Promise.all(this.#secrets.values())
     if (jtiOrToken.includes('.')) {
       const payload = decodeToken(jtiOrToken)?.payload
       if (typeof payload !== 'object' || typeof payload.jti !== 'string' || payload.jti === '') {
         throw new TokenInvalidError('not a token with a jti')
       }
       jti = payload.jti
-      if (typeof payload.exp === 'number') exp = payload.exp
+      // The token's exp bounds the entry only once its signature is proven: a forged token
+      // naming a real jti with an early exp would otherwise make the entry die early, or not
+      // be written at all. The instance of the secret that signed it revokes it by its own exp.
+      for (const { auth } of entries) {
+        try {
+          await auth.revokeToken(jtiOrToken)
+        } catch (error) {
+          if (isStoreFailure(error)) throw error
+          continue // not signed with this secret (or not a token of ours): try the next
+        }
+        if (this.#replica === 'auto') await Promise.all(entries.map((e) => e.auth.revokeToken(jti)))
+        return true
+      }
     }
-    const entries = await Promise.all(this.#secrets.values())
     if (this.#replica === 'auto' && entries.length > 0) {
       // Each instance's replica learns of it at once; the store write is the same each time.
       await Promise.all(entries.map(({ auth }) => auth.revokeToken(jti)))
@@ -447,9 +463,8 @@ export default class JWTR {
     }
     // Without replicas every verify asks the store, so one store write is seen by all at once.
     const now = this.#clock()
-    const expiresAt =
-      ((exp ?? Math.floor(now / 1000) + this.#maxExpiresIn) + this.#clockTolerance) * 1000
-    if (expiresAt <= now) return true // expired already: nothing can accept it any more
+    // An unproven jti: deny it for as long as any token this layer signs can live.
+    const expiresAt = (Math.floor(now / 1000) + this.#maxExpiresIn + this.#clockTolerance) * 1000
     const store = await this.#openStore()
     try {
       await store.revokeJti(jti, expiresAt)

@@ -19,6 +19,7 @@ import { REDIS_URL, deletePrefix } from '../support/redis.js'
 import { RedisProcess } from '../support/redis-server.js'
 
 const SECRET = 'a-jwt-redis-secret-of-32-bytes-or-more'
+const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
 const OTHER_SECRET = 'another-secret-that-is-32-bytes-long!'
 
 type Client = ReturnType<typeof createClient>
@@ -165,6 +166,22 @@ describe('jwt-redis: jti', () => {
     const { jwtr } = setup()
     const token = await jwtr.sign({}, SECRET)
     await jwtr.destroy(token)
+    await assert.rejects(jwtr.verify(token, SECRET), { name: 'TokenDestroyedError' })
+  })
+
+  test('destroy does not trust the exp of a token it cannot verify', async () => {
+    const { jwtr, clock } = setup()
+    const token = await jwtr.sign({ jti: 'shared-jti' }, SECRET, { expiresIn: 3600 })
+    await jwtr.verify(token, SECRET)
+    // A forged token naming the same jti, signed with a secret this JWTR has never seen, with an
+    // exp already past: believing it, destroy would write nothing (or an entry that dies early).
+    const forged = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({
+      jti: 'shared-jti',
+      exp: Math.floor(clock() / 1000) - 10,
+    })}.${'A'.repeat(43)}`
+    await jwtr.destroy(forged)
+    await assert.rejects(jwtr.verify(token, SECRET), { name: 'TokenDestroyedError' })
+    clock.advance(1800 * 1000) // half the real token's life: still destroyed
     await assert.rejects(jwtr.verify(token, SECRET), { name: 'TokenDestroyedError' })
   })
 
