@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Revocable } from '../revocable.js'
+import type { FollowerStats } from '../revocation/feed.js'
 import type { Store } from '../stores/store.js'
 
 export class ServiceMetrics {
@@ -63,6 +64,48 @@ export class ServiceMetrics {
         this.set({ source: 'store' }, stats.directLookups)
         this.set({ source: 'replica' }, stats.replicaLookups)
         this.set({ source: 'skipped' }, stats.revocationChecksSkipped)
+      },
+    })
+    // The local replica (a store with a change feed, i.e. Redis): how far behind it may be.
+    // Verify falls back to the store past maxStaleness; these show how often that is near.
+    const replicaGauge = (name: string, help: string, read: (r: FollowerStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          const replica = auth.stats().replica
+          if (replica !== undefined) this.set(read(replica))
+        },
+      })
+    replicaGauge(
+      'revocable_replica_staleness_seconds',
+      'Age of the last proof that the replica holds every change (verify asks the store past maxStaleness)',
+      (r) => r.staleness / 1000,
+    )
+    replicaGauge(
+      'revocable_replica_lag_seconds',
+      'Delay between a change entering the feed and this replica applying it (last change)',
+      (r) => r.lagMs / 1000,
+    )
+    replicaGauge('revocable_replica_resyncs', 'Snapshots loaded since start', (r) => r.resyncs)
+    replicaGauge(
+      'revocable_replica_feed_errors',
+      'Feed read failures since start',
+      (r) => r.feedErrors,
+    )
+    replicaGauge('revocable_replica_connected', '1 while the feed is being tailed', (r) =>
+      r.connected ? 1 : 0,
+    )
+    new Gauge({
+      name: 'revocable_replica_entries',
+      help: 'Entries held by the replica, by kind',
+      labelNames: ['kind'],
+      registers: [this.registry],
+      collect() {
+        const replica = auth.stats().replica
+        if (replica === undefined) return
+        for (const [kind, count] of Object.entries(replica.entries)) this.set({ kind }, count)
       },
     })
   }

@@ -47,6 +47,29 @@ describe('on the shared Redis', () => {
     assert.equal((await me(service, tokens.access_token)).status, 401)
   })
 
+  test('GET /metrics exposes the replica: staleness, lag, resyncs, feed state and entries', async () => {
+    const { tokens } = await signUp(service)
+    await fetch(`${service.url}/auth/logout`, {
+      method: 'POST',
+      headers: bearer(tokens.access_token),
+    })
+    const text = await (await fetch(`${service.url}/metrics`)).text()
+    const value = (name: string) => {
+      const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text)
+      assert.ok(match?.[1] !== undefined, `${name} is exported`)
+      return Number(match[1])
+    }
+    const staleness = value('revocable_replica_staleness_seconds')
+    assert.ok(
+      Number.isFinite(staleness) && staleness >= 0,
+      `staleness ${staleness} s is a proven age`,
+    )
+    assert.ok(value('revocable_replica_lag_seconds') >= 0)
+    assert.ok(value('revocable_replica_resyncs') >= 1, 'the replica loaded a snapshot')
+    assert.equal(value('revocable_replica_connected'), 1)
+    assert.match(text, /^revocable_replica_entries\{kind="sessions"\} [1-9]\d*$/m)
+  })
+
   test('a username registered twice is a 409 on Redis too', async () => {
     const { username } = await signUp(service)
     const response = await postJson(service, '/auth/register', { username, password: PASSWORD })
