@@ -122,7 +122,11 @@ export async function buildApp(
   attachAudit(runtime.auth, app.log)
 
   await app.register(cookie)
-  await app.register(rateLimit, { global: false })
+  // On Redis every instance counts against one limit; elsewhere (one process) in memory.
+  await app.register(rateLimit, {
+    global: false,
+    ...(runtime.rateLimitStore === undefined ? {} : { store: runtime.rateLimitStore }),
+  })
   for (const routes of [
     metadataRoutes,
     jwksRoutes,

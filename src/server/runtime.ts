@@ -11,6 +11,7 @@ import type { ServerConfig } from './config.js'
 import type { UserDirectory } from './users/directory.js'
 import { MemoryUserDirectory } from './users/memory.js'
 import { loadPeer } from './peer.js'
+import { redisRateLimitStore, type RateLimitRedis } from './rate-limit-store.js'
 import { RedisUserDirectory, type UserRedis } from './users/redis.js'
 import { SqliteUserDirectory } from './users/sqlite.js'
 
@@ -18,6 +19,8 @@ export interface Runtime {
   readonly auth: Revocable
   readonly store: Store
   readonly users: UserDirectory
+  /** On Redis: a rate-limit counter every instance shares (undefined: counted in memory). */
+  readonly rateLimitStore?: ReturnType<typeof redisRateLimitStore>
   /** Closes the Revocable, the store, the user directory and their connections, once. */
   close(): Promise<void>
 }
@@ -63,7 +66,12 @@ async function connectRedis(client: RedisClientLike, where: string): Promise<voi
 async function openBackend(
   config: ServerConfig,
   warn: (message: string) => void,
-): Promise<{ store: Store; users: UserDirectory; release: () => Promise<void> }> {
+): Promise<{
+  store: Store
+  users: UserDirectory
+  rateLimitStore?: ReturnType<typeof redisRateLimitStore>
+  release: () => Promise<void>
+}> {
   const spec = config.store
   switch (spec.kind) {
     case 'memory':
@@ -116,7 +124,11 @@ async function openBackend(
           client.withCommandOptions({ timeout: COMMAND_TIMEOUT_MS }) as UserRedis,
           config.redisPrefix,
         )
-        return { store, users, release: () => client.close() }
+        const rateLimitStore = redisRateLimitStore(
+          client.withCommandOptions({ timeout: COMMAND_TIMEOUT_MS }) as RateLimitRedis,
+          config.redisPrefix,
+        )
+        return { store, users, rateLimitStore, release: () => client.close() }
       } catch (error) {
         await client.close().catch(() => undefined)
         throw error
@@ -163,6 +175,7 @@ export async function openRuntime(
     auth,
     store,
     users: backend.users,
+    rateLimitStore: backend.rateLimitStore,
     close: () =>
       (closing ??= (async () => {
         await auth.close()

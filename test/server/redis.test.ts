@@ -77,6 +77,31 @@ describe('on the shared Redis', () => {
   })
 })
 
+describe('two instances on one Redis', () => {
+  test('share one login rate limit: the limit holds across instances, not per instance', async () => {
+    const prefix = `rvk-test:svc-rl:${randomBytes(6).toString('hex')}:`
+    const env = { STORE: REDIS_URL, REDIS_PREFIX: prefix, LOGIN_RATE_LIMIT: '2' }
+    const a = await startService(env)
+    const b = await startService(env)
+    try {
+      const statuses: number[] = []
+      for (const instance of [a, b, b]) {
+        const response = await postJson(instance, '/auth/login', {
+          username: 'nobody',
+          password: PASSWORD,
+        })
+        statuses.push(response.status)
+      }
+      // Per-instance counters would answer 401 three times (B has seen only two logins).
+      assert.deepEqual(statuses, [401, 401, 429])
+    } finally {
+      await a.close()
+      await b.close()
+      await deletePrefix(REDIS_URL, prefix)
+    }
+  })
+})
+
 function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   return new Promise((resolve, reject) => {
