@@ -120,7 +120,7 @@ export function readCookie(
  * thrown.
  */
 export async function authenticateRequest(
-  auth: Revocable,
+  auth: Pick<Revocable, 'verify'>,
   headers: CredentialHeaders,
   options: ResolvedAuthenticateOptions,
 ): Promise<AuthOutcome> {

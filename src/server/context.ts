@@ -1,12 +1,11 @@
 /**
  * What every route needs, built once per app, and the bearer-token guard the protected routes
- * share. The guard reads the header with the adapters' parser and answers with their mapping,
- * so the service and the framework adapters reject a token identically.
+ * share. The guard is the adapters' decision path, so the service and the framework adapters
+ * reject a token identically.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { readBearerHeader } from '../adapters/bearer.js'
-import { bearerErrorResponse, missingTokenResponse } from '../adapters/http-error.js'
-import { RevocableError, TokenMalformed } from '../errors.js'
+import { authenticateRequest, resolveAuthenticateOptions } from '../adapters/authenticate.js'
+import { RevocableError } from '../errors.js'
 import type { Revocable } from '../revocable.js'
 import type { AccessTokenClaims } from '../tokens/claims.js'
 import type { ServerConfig } from './config.js'
@@ -48,24 +47,20 @@ export function claimsOf(request: FastifyRequest): AccessTokenClaims {
   return claims
 }
 
-/** A preHandler that requires a valid access token (RFC 6750) and remembers its claims. */
+/**
+ * A preHandler that requires a valid access token (RFC 6750) and remembers its claims. The
+ * decision is the adapters' own (`authenticateRequest`), with a verify that counts outcomes.
+ */
 export function requireBearer(context: ServiceContext) {
+  const verifier = { verify: (token: string) => verifyCounted(context, token) }
+  const options = resolveAuthenticateOptions(verifier, {})
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const header = readBearerHeader(request.headers.authorization)
-    if (header.kind === 'absent') {
-      await sendHttpError(reply, missingTokenResponse())
-      return
-    }
-    if (header.kind === 'malformed') {
-      const error = new TokenMalformed('the Authorization header is not a Bearer token')
-      await sendHttpError(reply, bearerErrorResponse(error))
-      return
-    }
-    try {
-      claimsByRequest.set(request, await verifyCounted(context, header.token))
-    } catch (error) {
-      if (!(error instanceof RevocableError)) throw error
-      await sendHttpError(reply, bearerErrorResponse(error))
-    }
+    const outcome = await authenticateRequest(
+      verifier,
+      { authorization: request.headers.authorization, cookie: undefined },
+      options,
+    )
+    if (outcome.kind === 'rejected') await sendHttpError(reply, outcome.response)
+    else if (outcome.kind === 'authenticated') claimsByRequest.set(request, outcome.claims)
   }
 }
