@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { createRevocable, type Revocable } from '../revocable.js'
 import { MemoryStore } from '../stores/memory.js'
+import { clientOptions, withDeadline } from '../stores/redis/connection.js'
 import type { Store } from '../stores/store.js'
 import type { ServerConfig } from './config.js'
 import type { UserDirectory } from './users/directory.js'
@@ -94,13 +95,7 @@ async function openBackend(
     case 'redis-cluster': {
       const { createClient, createCluster } = await loadPeer('redis', 'STORE=redis://…')
       const { RedisStore } = await import('../stores/redis/index.js')
-      const defaults = {
-        disableOfflineQueue: true,
-        socket: {
-          connectTimeout: 1000,
-          reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
-        },
-      }
+      const defaults = clientOptions(COMMAND_TIMEOUT_MS)
       const client = (spec.kind === 'redis'
         ? createClient({ url: spec.url, ...defaults })
         : createCluster({
@@ -120,14 +115,13 @@ async function openBackend(
           commandTimeout: COMMAND_TIMEOUT_MS,
           warn,
         })
-        const users = new RedisUserDirectory(
-          client.withCommandOptions({ timeout: COMMAND_TIMEOUT_MS }) as UserRedis,
-          config.redisPrefix,
+        // The same bounds as the store's own commands: a write timeout and a reply deadline.
+        const bounded = withDeadline(
+          client.withCommandOptions({ timeout: COMMAND_TIMEOUT_MS }) as object,
+          COMMAND_TIMEOUT_MS,
         )
-        const rateLimitStore = redisRateLimitStore(
-          client.withCommandOptions({ timeout: COMMAND_TIMEOUT_MS }) as RateLimitRedis,
-          config.redisPrefix,
-        )
+        const users = new RedisUserDirectory(bounded as UserRedis, config.redisPrefix)
+        const rateLimitStore = redisRateLimitStore(bounded as RateLimitRedis, config.redisPrefix)
         return { store, users, rateLimitStore, release: () => client.close() }
       } catch (error) {
         await client.close().catch(() => undefined)

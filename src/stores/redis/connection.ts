@@ -71,7 +71,7 @@ export interface ScannableNode {
  * every verify waiting on it. Past the deadline the call rejects with ERR_STORE_UNAVAILABLE; a
  * late reply is ignored. `close`, `duplicate` and `withCommandOptions` pass through untouched.
  */
-export function withDeadline(redis: RedisConnection, ms: number): RedisConnection {
+export function withDeadline<T extends object>(redis: T, ms: number): T {
   return new Proxy(redis, {
     get(target, property) {
       const value = Reflect.get(target, property, target) as unknown
@@ -95,4 +95,25 @@ function deadline(result: unknown, ms: number, command: string): unknown {
     )
   })
   return Promise.race([result, expired]).finally(() => clearTimeout(timer))
+}
+
+/** Commands a connection may hold unanswered before new ones fail at once. */
+export const MAX_PENDING_COMMANDS = 10_000
+
+/**
+ * The options every client this package creates runs with: an outage fails fast (no offline
+ * queue), a hung Redis cannot grow the queue without bound, and reconnects back off to 2 s.
+ */
+export function clientOptions(commandTimeout: number) {
+  return {
+    disableOfflineQueue: true,
+    // While Redis hangs with the connection open, each verify's lookup waits in the client's
+    // queue until its deadline; at a high request rate that queue would grow without bound.
+    // Past this many pending commands, new ones fail at once (and count as the store down).
+    commandsQueueMaxLength: MAX_PENDING_COMMANDS,
+    socket: {
+      connectTimeout: Math.max(commandTimeout, 1000),
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
+    },
+  }
 }

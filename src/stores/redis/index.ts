@@ -18,7 +18,13 @@ import type {
   StoredKey,
 } from '../store.js'
 import type { Change, ChangeFeed } from '../change-feed.js'
-import { withDeadline, type RedisConnection, type ScannableNode } from './connection.js'
+import {
+  clientOptions,
+  withDeadline,
+  type RedisConnection,
+  type ScannableNode,
+} from './connection.js'
+export { MAX_PENDING_COMMANDS } from './connection.js'
 import { RedisChangeFeed } from './feed.js'
 import {
   findUnsafeEvictionPolicies,
@@ -69,9 +75,6 @@ const DEFAULT_PREFIX = 'rvk:'
 // another caller won; after the first winner and one reuse, the record is gone, so 3 suffices
 // in practice and the bound only guards against a pathological loop.
 const MAX_SWAP_ATTEMPTS = 10
-
-/** Commands a connection may hold unanswered before new ones fail at once. */
-export const MAX_PENDING_COMMANDS = 10_000
 
 type OwnedClient = { connect(): Promise<unknown>; on(event: 'error', fn: (e: Error) => void): void }
 
@@ -153,17 +156,7 @@ export class RedisStore implements Store {
 
     let connection: unknown
     let owned = false
-    const clientDefaults = {
-      disableOfflineQueue: true,
-      // While Redis hangs with the connection open, each verify's lookup waits in the client's
-      // queue until its deadline; at a high request rate that queue would grow without bound.
-      // Past this many pending commands, new ones fail at once (and count as the store down).
-      commandsQueueMaxLength: MAX_PENDING_COMMANDS,
-      socket: {
-        connectTimeout: Math.max(timeout, 1000),
-        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
-      },
-    }
+    const clientDefaults = clientOptions(timeout)
     if (options.client !== undefined) {
       connection = options.client
     } else if (options.url !== undefined) {
