@@ -6,11 +6,11 @@
 import type { FastifyInstance } from 'fastify'
 import { RevocableError } from '../../errors.js'
 import { callStore } from '../../revocation/revoker.js'
-import { hashesEqual, parseRefreshToken } from '../../sessions/refresh-token.js'
+import { parseRefreshToken } from '../../sessions/refresh-token.js'
 import { verifyCounted, type ServiceContext } from '../context.js'
 import { acceptFormsOnly } from '../form.js'
 import { isStoreUnavailable } from '../http.js'
-import { requireClient } from './oauth-common.js'
+import { requireClient, sessionOfRefreshToken } from './oauth-common.js'
 import { revocationSchema } from './revoke.js'
 
 interface IntrospectBody {
@@ -45,13 +45,9 @@ async function introspectAccessToken(context: ServiceContext, token: string) {
 }
 
 async function introspectRefreshToken(context: ServiceContext, token: string) {
-  const parsed = parseRefreshToken(token)
-  if (parsed === undefined) return INACTIVE
+  const session = await sessionOfRefreshToken(context, token, { spent: false })
+  if (session === undefined) return INACTIVE
   const { store, options } = context.auth
-  const session = await callStore('read a session', () => store.getSession(parsed.sid))
-  if (session?.refreshHash === undefined || !hashesEqual(session.refreshHash, parsed.hash)) {
-    return INACTIVE
-  }
   const now = options.clock()
   // The same checks a verify makes of the session: revoked, ended, expired, user or global cutoff.
   const status = await callStore('check a session', () =>

@@ -1,5 +1,11 @@
-/** What the three OAuth endpoints share: the form schema pieces and client authentication. */
+/**
+ * What the three OAuth endpoints share: the form schema pieces, client authentication, and
+ * finding the session behind a refresh token.
+ */
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { callStore } from '../../revocation/revoker.js'
+import { hashesEqual, parseRefreshToken } from '../../sessions/refresh-token.js'
+import type { SessionRecord } from '../../stores/store.js'
 import { authenticateClient, CLIENT_CHALLENGE, type ClientCredentialsBody } from '../client-auth.js'
 import type { ServiceContext } from '../context.js'
 import { sendError } from '../http.js'
@@ -33,4 +39,23 @@ export function requireClient(
     client.kind === 'invalid' ? client.reason : 'client authentication required',
   )
   return undefined
+}
+
+/**
+ * The session a refresh token of ours belongs to: its current token, or with `spent` also one
+ * it has rotated away from. A token that merely names a real session (a forgery) finds nothing.
+ */
+export async function sessionOfRefreshToken(
+  context: ServiceContext,
+  token: string,
+  { spent }: { spent: boolean },
+): Promise<SessionRecord | undefined> {
+  const parsed = parseRefreshToken(token)
+  if (parsed === undefined) return undefined
+  const { store } = context.auth
+  const session = await callStore('read a session', () => store.getSession(parsed.sid))
+  if (session === undefined) return undefined
+  const current = session.refreshHash !== undefined && hashesEqual(session.refreshHash, parsed.hash)
+  const known = current || (spent && session.spentHashes.some((h) => hashesEqual(h, parsed.hash)))
+  return known ? session : undefined
 }

@@ -7,12 +7,11 @@
 import type { FastifyInstance } from 'fastify'
 import { RevocableError } from '../../errors.js'
 import type { AuditContext } from '../../events.js'
-import { callStore } from '../../revocation/revoker.js'
-import { hashesEqual, parseRefreshToken } from '../../sessions/refresh-token.js'
+import { parseRefreshToken } from '../../sessions/refresh-token.js'
 import type { ServiceContext } from '../context.js'
 import { acceptFormsOnly } from '../form.js'
 import { isStoreUnavailable } from '../http.js'
-import { CLIENT_PARAMS, requireClient, TOKEN_PARAM } from './oauth-common.js'
+import { CLIENT_PARAMS, requireClient, sessionOfRefreshToken, TOKEN_PARAM } from './oauth-common.js'
 
 interface RevokeBody {
   token: string
@@ -41,15 +40,8 @@ async function revokeRefreshToken(
   token: string,
   audit: AuditContext,
 ): Promise<void> {
-  const parsed = parseRefreshToken(token)
-  if (parsed === undefined) return
-  const store = context.auth.store
-  const session = await callStore('read a session', () => store.getSession(parsed.sid))
-  if (session === undefined) return
-  const known =
-    (session.refreshHash !== undefined && hashesEqual(session.refreshHash, parsed.hash)) ||
-    session.spentHashes.some((hash) => hashesEqual(hash, parsed.hash))
-  if (known) await context.auth.revokeSession(parsed.sid, audit)
+  const session = await sessionOfRefreshToken(context, token, { spent: true })
+  if (session !== undefined) await context.auth.revokeSession(session.sid, audit)
 }
 
 async function revokeAccessToken(
