@@ -36,6 +36,7 @@ import { RedisStore } from '../stores/redis/index.js'
 import type { AccessTokenClaims } from '../tokens/claims.js'
 import { randomId } from '../tokens/ids.js'
 import { signAccessToken } from '../tokens/issue.js'
+import { decodeUnverified } from '../tokens/decode.js'
 
 // ---------------------------------------------------------------------------------------------
 // Errors: the names jwt-redis exports (its own two, and the three it re-exports from
@@ -154,11 +155,7 @@ export interface DecodeOptions {
 }
 
 /** What `decode(token, { complete: true })` returns. */
-export interface DecodedToken {
-  header: Record<string, unknown>
-  payload: Record<string, unknown> | string
-  signature: string
-}
+export type { DecodedToken } from '../tokens/decode.js'
 
 const SIGN_OPTIONS = new Set([
   'expiresIn',
@@ -242,36 +239,6 @@ function secretBytes(secret: unknown): Buffer {
   )
 }
 
-function decodeSegment(segment: string): string | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(segment)) return undefined
-  return Buffer.from(segment, 'base64url').toString('utf8')
-}
-
-function decodeToken(token: unknown): DecodedToken | null {
-  if (typeof token !== 'string') return null
-  const parts = token.split('.')
-  if (parts.length !== 3) return null
-  const [h, p, signature] = parts as [string, string, string]
-  const headerText = decodeSegment(h)
-  const payloadText = decodeSegment(p)
-  if (headerText === undefined || payloadText === undefined) return null
-  let header: unknown
-  try {
-    header = JSON.parse(headerText)
-  } catch {
-    return null
-  }
-  if (header === null || typeof header !== 'object') return null
-  let payload: Record<string, unknown> | string = payloadText
-  try {
-    const parsed: unknown = JSON.parse(payloadText)
-    if (parsed !== null && typeof parsed === 'object') payload = parsed as Record<string, unknown>
-  } catch {
-    // not JSON: jsonwebtoken returns the text
-  }
-  return { header: header as Record<string, unknown>, payload, signature }
-}
-
 const toDate = (seconds: unknown) => new Date(Number(seconds) * 1000)
 
 /** An error that says the store (or the code) failed, not that a token was bad. */
@@ -282,7 +249,7 @@ function isStoreFailure(error: unknown): boolean {
 /** Turns a revocable error into the error jwt-redis (or jsonwebtoken) throws in that case. */
 function toJwtError(error: unknown, token: string): unknown {
   if (!(error instanceof RevocableError) || error instanceof StoreUnavailable) return error
-  const payload = decodeToken(token)?.payload
+  const payload = decodeUnverified(token)?.payload
   const claims = typeof payload === 'object' ? payload : {}
   if (error instanceof TokenRevoked) return new TokenDestroyedError(undefined, { cause: error })
   if (error instanceof TokenExpired) {
@@ -417,7 +384,7 @@ export default class JWTR {
    * `{ header, payload, signature }` with `complete`, or null when it is not a JWS.
    */
   decode<T = Record<string, unknown>>(token: string, options: DecodeOptions = {}): T {
-    const decoded = decodeToken(token)
+    const decoded = decodeUnverified(token)
     if (decoded === null) return null as T
     return (options.complete === true ? decoded : decoded.payload) as T
   }
@@ -437,7 +404,7 @@ export default class JWTR {
     let jti = jtiOrToken
     const entries = await Promise.all(this.#secrets.values())
     if (jtiOrToken.includes('.')) {
-      const payload = decodeToken(jtiOrToken)?.payload
+      const payload = decodeUnverified(jtiOrToken)?.payload
       if (typeof payload !== 'object' || typeof payload.jti !== 'string' || payload.jti === '') {
         throw new TokenInvalidError('not a token with a jti')
       }

@@ -1,4 +1,5 @@
 import { RevocableError } from '../../errors.js'
+import { decodeUnverified } from '../../tokens/decode.js'
 import {
   CONFIG_HELP,
   configFrom,
@@ -13,16 +14,11 @@ import {
   type Command,
 } from '../command.js'
 
-function decodeSegment(segment: string | undefined): Record<string, unknown> | undefined {
-  if (segment === undefined) return undefined
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'))
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined
-  } catch {
-    return undefined
-  }
+/** A plain JSON object (not an array, not text), as a JWS header and claims must be. */
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined
 }
 
 export const tokenCommand: Command = {
@@ -42,10 +38,10 @@ ${CONFIG_HELP}`,
     if (action !== 'inspect') throw new UsageError(`unknown action "${action}" (inspect)`)
     const token = positional(parsed, 1, 'jwt')
     noExtra(parsed, 2)
-    const segments = token.split('.')
-    const header = decodeSegment(segments[0])
-    const claims = decodeSegment(segments[1])
-    if (segments.length !== 3 || header === undefined || claims === undefined) {
+    const decoded = decodeUnverified(token)
+    const header = asObject(decoded?.header)
+    const claims = asObject(decoded?.payload)
+    if (header === undefined || claims === undefined) {
       output(
         io,
         json,
