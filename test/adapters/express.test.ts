@@ -4,34 +4,10 @@ import express, { type ErrorRequestHandler } from 'express'
 import request from 'supertest'
 import { authenticate, requireScope } from '../../src/adapters/express.js'
 import type { Revocable } from '../../src/index.js'
-import { adapterSuite, type AdapterApp } from './suite.js'
+import { expressSuiteApp } from './express-app.js'
+import { adapterSuite } from './suite.js'
 
-function buildApp(auth: Revocable): express.Express {
-  const app = express()
-  const sub = (req: express.Request, res: express.Response) => {
-    res.json({ sub: req.auth?.sub ?? null })
-  }
-  app.get('/me', authenticate(auth), sub)
-  app.get('/maybe', authenticate(auth, { optional: true }), sub)
-  app.get('/admin', authenticate(auth), requireScope('admin'), sub)
-  app.get('/cookie', authenticate(auth, { cookie: 'access_token' }), sub)
-  app.get('/realm', authenticate(auth, { realm: 'example' }), sub)
-  app.get('/realm-admin', authenticate(auth, { realm: 'example' }), requireScope('admin'), sub)
-  return app
-}
-
-async function makeApp(auth: Revocable): Promise<AdapterApp> {
-  const app = buildApp(auth)
-  return {
-    async request(path, headers = {}) {
-      const res = await request(app).get(path).set(headers)
-      return { status: res.status, headers: res.headers, body: res.body }
-    },
-    async close() {},
-  }
-}
-
-adapterSuite('Express', makeApp)
+adapterSuite('Express', expressSuiteApp(express))
 
 test('an error that is not a token problem goes to the Express error handler', async () => {
   const broken = {
