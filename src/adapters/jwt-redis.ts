@@ -361,7 +361,7 @@ function isStoreFailure(error: unknown): boolean {
  * truthy value), the payload is text unless it parses to an object. A header with `typ: "JWT"`
  * and a payload that is not JSON throws a SyntaxError, as it does there.
  */
-function decodeLikeJsonwebtoken(token: unknown): DecodedToken | null {
+function decodeLikeJsonwebtoken(token: unknown, json = false): DecodedToken | null {
   if (typeof token !== 'string') return null
   if (!/^[a-zA-Z0-9\-_]+?\.[a-zA-Z0-9\-_]+?\.([a-zA-Z0-9\-_]+)?$/.test(token)) return null
   const [h, p, signature] = token.split('.') as [string, string, string]
@@ -374,7 +374,7 @@ function decodeLikeJsonwebtoken(token: unknown): DecodedToken | null {
   if (!header) return null
   const text = Buffer.from(p, 'base64').toString('utf8')
   let payload: unknown = text
-  if ((header as { typ?: unknown }).typ === 'JWT') payload = JSON.parse(text)
+  if ((header as { typ?: unknown }).typ === 'JWT' || json) payload = JSON.parse(text)
   if (typeof payload === 'string') {
     try {
       const parsed: unknown = JSON.parse(payload)
@@ -621,7 +621,7 @@ export default class JWTR {
    * const { jti } = jwtr.decode(token)
    */
   decode<T = Record<string, unknown>>(token: string, options: DecodeOptions = {}): T {
-    const decoded = decodeLikeJsonwebtoken(token)
+    const decoded = decodeLikeJsonwebtoken(token, options?.json === true)
     if (decoded === null) return null as T
     const payload = restorePayload(decoded.payload)
     return (options?.complete === true ? { ...decoded, payload } : payload) as T

@@ -198,6 +198,7 @@ const TABLE: Record<string, Row> = {
     for (const [name, input] of Object.entries(MALFORMED)) {
       results[name] = await outcome(() => jwtr.decode(input))
       results[`${name} (complete)`] = await outcome(() => jwtr.decode(input, { complete: true }))
+      results[`${name} (json)`] = await outcome(() => jwtr.decode(input, { json: true }))
     }
     return results
   },

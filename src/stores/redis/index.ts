@@ -357,6 +357,9 @@ export class RedisStore implements Store {
    * Records that a token with this jti was issued, until `expiresAt` (ms), with an opaque
    * `record` (revocable/jwt-redis keeps jwt-redis's label there, so that `destroy` can say
    * whether it destroyed something). Not part of the Store contract: only jwt-redis needs it.
+   *
+   * @example
+   * await store.recordIssued(jti, JSON.stringify({ until, exp }), until)
    */
   async recordIssued(jti: string, record: string, expiresAt: number): Promise<void> {
     this.#assertData()
@@ -367,13 +370,23 @@ export class RedisStore implements Store {
     })
   }
 
-  /** The record `recordIssued` wrote for this jti, or null (never written, expired, taken). */
+  /**
+   * The record `recordIssued` wrote for this jti, or null (never written, expired, taken).
+   *
+   * @example
+   * const record = await store.readIssued(jti)
+   */
   async readIssued(jti: string): Promise<string | null> {
     this.#assertData()
     return this.#redis.get(this.#keys.issued(jti))
   }
 
-  /** Deletes the issued record of a jti; true when this call deleted it (one caller wins). */
+  /**
+   * Deletes the issued record of a jti; true when this call deleted it (one caller wins).
+   *
+   * @example
+   * const wasLive = await store.deleteIssued(jti)
+   */
   async deleteIssued(jti: string): Promise<boolean> {
     this.#assertData()
     return (await this.#redis.del(this.#keys.issued(jti))) === 1

@@ -17,7 +17,10 @@ interface NodeRedisV4Client {
 
 /**
  * True for a node-redis v4 client: it has `quit` and `scanIterator` but not v5's
- * `withCommandOptions` (a v5 cluster has neither `quit` nor `scanIterator` and is not matched).
+ * `withCommandOptions` (every v5 client and cluster has that, and is not matched).
+ *
+ * @example
+ * const connection = isNodeRedisV4(client) ? fromNodeRedisV4(client) : client
  */
 export function isNodeRedisV4(client: unknown): boolean {
   if (client === null || typeof client !== 'object') return false
