@@ -44,6 +44,13 @@ async function outcome(run: () => unknown): Promise<unknown> {
   }
 }
 
+/** 'valid', or the error's name and message. */
+const verdict = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'valid',
+    (error: Error) => `${error.name}: ${error.message}`,
+  )
+
 const seg = (text: string) => Buffer.from(text).toString('base64url')
 const HS256 = seg('{"alg":"HS256","typ":"JWT"}')
 const NO_TYP = seg('{"alg":"HS256"}')
@@ -202,6 +209,24 @@ const TABLE: Record<string, Row> = {
     }
     return results
   },
+
+  // Rows where the two differ on purpose (see DIFFERENCES)
+  'sign without expiresIn or exp: the lifetime of the token': async (jwtr) => {
+    const d = jwtr.decode(await jwtr.sign({}, SECRET)) as Record<string, number>
+    return d.exp === undefined ? 'for ever' : (d.exp as number) - (d.iat as number)
+  },
+  'a jti signed again after its destroy': async (jwtr) => {
+    await jwtr.sign({ jti: 'reused' }, SECRET)
+    await jwtr.destroy('reused')
+    const again = await jwtr.sign({ jti: 'reused' }, SECRET)
+    return verdict(jwtr.verify(again, SECRET))
+  },
+  'destroy given the token itself': async (jwtr) => {
+    const token = await jwtr.sign({ jti: 'by-token' }, SECRET)
+    const answer = await jwtr.destroy(token)
+    return [answer, await verdict(jwtr.verify(token, SECRET))]
+  },
+  'a sub that is an object': (jwtr) => verdict(jwtr.sign({ sub: { id: 1 } }, SECRET)),
   'a tampered signature is an invalid signature': async (jwtr) => {
     const token = await jwtr.sign({}, SECRET)
     const tampered = token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA')
@@ -213,7 +238,28 @@ const TABLE: Record<string, Row> = {
  * The rows where revocable/jwt-redis differs on purpose, with each side's exact outcome. Every
  * other difference from jwt-redis is listed in docs/migration-from-jwt-redis.md.
  */
-const DIFFERENCES: Record<string, { real: unknown; ours: unknown }> = {}
+const DIFFERENCES: Record<string, { real: unknown; ours: unknown }> = {
+  // Every token has an exp: maxExpiresIn (30 days) by default.
+  'sign without expiresIn or exp: the lifetime of the token': {
+    real: { ok: 'for ever' },
+    ours: { ok: 2_592_000 },
+  },
+  // A destroyed jti stays destroyed (jwt-redis writes the label back).
+  'a jti signed again after its destroy': {
+    real: { ok: 'valid' },
+    ours: { ok: 'TokenDestroyedError: ' },
+  },
+  // jwt-redis looks for a label named after the whole token; this layer destroys the token.
+  'destroy given the token itself': {
+    real: { ok: [false, 'valid'] },
+    ours: { ok: [true, 'TokenDestroyedError: '] },
+  },
+  // revocable needs a string subject: a number is carried as its decimal string, nothing else.
+  'a sub that is an object': {
+    real: { ok: 'valid' },
+    ours: { ok: 'TypeError: "sub" must be a non-empty string or a number' },
+  },
+}
 
 const prefixes: string[] = []
 let v4: ReturnType<typeof createClientV4>
@@ -239,7 +285,8 @@ after(async () => {
 })
 
 for (const [name, row] of Object.entries(TABLE)) {
-  test(`jwt-redis and revocable/jwt-redis agree: ${name}`, async () => {
+  const verb = DIFFERENCES[name] === undefined ? 'agree' : 'differ as documented'
+  test(`jwt-redis and revocable/jwt-redis ${verb}: ${name}`, async () => {
     const now = Math.floor(Date.now() / 1000)
     const expected = await outcome(() => row(real, now))
     const actual = await outcome(() => row(ours as unknown as JwtrLike, now))
