@@ -1,11 +1,11 @@
 /**
  * jwt-redis's API on top of revocable, so that moving off jwt-redis is a one-line import change:
- * `new JWTR(redisClient)` with `sign`, `verify`, `decode` and `destroy`, the same semantics (a jti
- * is generated when the payload has none, a destroyed token is rejected until it expires,
- * `expiresIn` is honoured) and errors of the same names. Underneath, tokens are revocable's
- * (HS256 on the given secret, `typ: at+jwt`), and the state lives in a `RedisStore` on the given
- * node-redis v5 client, so `jwtr.auth(secret)` opens sessions, user revocation and the rest.
- * docs/migration-from-jwt-redis.md says what is the same and what differs.
+ * `new JWTR(redisClient)` with `sign`, `verify`, `decode` and `destroy`, giving the answers
+ * jwt-redis gives (its own test suite and a behaviour table run against both: destroy's boolean,
+ * jsonwebtoken's error classes, messages and check order, short secrets, a numeric sub).
+ * Underneath, tokens are revocable's (HS256 on the given secret, `typ: at+jwt`), and the state
+ * lives in a `RedisStore` on the given node-redis v4 or v5 client, so `jwtr.auth(secret)` opens
+ * sessions, user revocation and the rest. docs/migration-from-jwt-redis.md lists every difference.
  *
  * @example
  * import JWTR from 'revocable/jwt-redis' // was: import JWTR from 'jwt-redis'
