@@ -120,13 +120,13 @@ export const VARIABLES: readonly Variable[] = [
   },
   { name: 'ALLOWED_ORIGINS', default: "the issuer's origin", description: 'cookie-mode origins' },
   { name: 'LOGIN_RATE_LIMIT', default: '100', description: 'login requests per minute per IP' },
-  { name: 'LOCKOUT_PAIR_FAILURES', default: '5', description: 'failed logins (user, IP)' },
-  { name: 'LOCKOUT_USER_FAILURES', default: '20', description: 'failed logins per user' },
+  { name: 'LOCKOUT_PAIR_FAILURES', default: '10', description: 'failed logins (user, IP)' },
+  { name: 'LOCKOUT_USER_FAILURES', default: '30', description: 'failed logins per user' },
   { name: 'LOCKOUT_IP_FAILURES', default: '100', description: 'failed logins per IP' },
-  { name: 'LOCKOUT_CREDENTIAL_FAILURES', default: '20', description: 'failed secrets per IP' },
+  { name: 'LOCKOUT_CREDENTIAL_FAILURES', default: '50', description: 'failed secrets per IP' },
   { name: 'LOCKOUT_SECONDS', default: '60', description: 'first lock, doubled per failure' },
   { name: 'LOCKOUT_MAX_SECONDS', default: '900', description: 'longest lock, seconds' },
-  { name: 'LOCKOUT_WINDOW', default: '3600', description: 'failures forgotten after, s' },
+  { name: 'LOCKOUT_WINDOW', default: '43200', description: 'failures forgotten after, s' },
   { name: 'BODY_LIMIT', default: '16384', description: 'largest request body, bytes' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level (`silent` for none)' },
   { name: 'TRUST_PROXY', default: 'false', description: 'trust X-Forwarded-*', boolean: true },
@@ -248,7 +248,7 @@ function loadLockout(get: (name: string) => string | undefined): LockoutConfig {
     integer(name, get(name), fallback, 1, 2_592_000) * 1000
   const lockMs = seconds('LOCKOUT_SECONDS', 60)
   const maxLockMs = seconds('LOCKOUT_MAX_SECONDS', 900)
-  const windowMs = seconds('LOCKOUT_WINDOW', 3600)
+  const windowMs = seconds('LOCKOUT_WINDOW', 43_200)
   if (maxLockMs < lockMs) {
     throw new ConfigError('LOCKOUT_MAX_SECONDS', 'must not be less than LOCKOUT_SECONDS')
   }
@@ -256,10 +256,10 @@ function loadLockout(get: (name: string) => string | undefined): LockoutConfig {
     throw new ConfigError('LOCKOUT_WINDOW', 'must not be less than LOCKOUT_MAX_SECONDS')
   }
   return Object.freeze({
-    pairFailures: count('LOCKOUT_PAIR_FAILURES', 5),
-    userFailures: count('LOCKOUT_USER_FAILURES', 20),
+    pairFailures: count('LOCKOUT_PAIR_FAILURES', 10),
+    userFailures: count('LOCKOUT_USER_FAILURES', 30),
     ipFailures: count('LOCKOUT_IP_FAILURES', 100),
-    credentialFailures: count('LOCKOUT_CREDENTIAL_FAILURES', 20),
+    credentialFailures: count('LOCKOUT_CREDENTIAL_FAILURES', 50),
     lockMs,
     maxLockMs,
     windowMs,

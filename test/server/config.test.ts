@@ -166,3 +166,29 @@ describe('CLIENTS in its JSON form', () => {
     }
   })
 })
+
+describe('LOCKOUT_*', () => {
+  test('the defaults are Auth0 and Keycloak shaped', () => {
+    assert.deepEqual(loadConfig({}).lockout, {
+      pairFailures: 10,
+      userFailures: 30,
+      ipFailures: 100,
+      credentialFailures: 50,
+      lockMs: 60_000,
+      maxLockMs: 900_000,
+      windowMs: 43_200_000,
+    })
+    assert.equal(loadConfig({}).loginRateLimit, 100)
+  })
+
+  test('a longest lock shorter than the first, or a window shorter than the longest lock, is refused', () => {
+    assert.throws(
+      () => loadConfig({ LOCKOUT_SECONDS: '120', LOCKOUT_MAX_SECONDS: '60' }),
+      (error: unknown) => error instanceof ConfigError && error.variable === 'LOCKOUT_MAX_SECONDS',
+    )
+    assert.throws(
+      () => loadConfig({ LOCKOUT_MAX_SECONDS: '900', LOCKOUT_WINDOW: '600' }),
+      (error: unknown) => error instanceof ConfigError && error.variable === 'LOCKOUT_WINDOW',
+    )
+  })
+})
