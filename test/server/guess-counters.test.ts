@@ -10,7 +10,12 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
 import { createClient } from 'redis'
-import { MemoryGuessCounters, type GuessCounters } from '../../src/server/guessing/counters.js'
+import {
+  MemoryGuessCounters,
+  SWEEP_EVERY,
+  type GuessCounters,
+} from '../../src/server/guessing/counters.js'
+import { counterAddress } from '../../src/server/guessing/guard.js'
 import { RedisGuessCounters, type GuessRedis } from '../../src/server/guessing/redis.js'
 import { lockedUntil, retryAfterSeconds } from '../../src/server/guessing/rules.js'
 import { SqliteGuessCounters } from '../../src/server/guessing/sqlite.js'
@@ -97,6 +102,18 @@ test('two SQLite connections to one file share the counts', async () => {
   assert.equal((await first.read('login:alice', T0 + 2, WINDOW)).get('user')?.count, 2)
 })
 
+test('SQLite sweeps the forgotten counts of every bucket, not only the one written', async () => {
+  const db = new Database(join(dir, 'sweep.db'))
+  databases.push(db)
+  const counters = new SqliteGuessCounters(db)
+  for (let i = 0; i < 10; i += 1) await counters.add(`login:random${i}`, ['user'], T0, WINDOW)
+  const later = T0 + WINDOW + 1
+  for (let i = 0; i < SWEEP_EVERY; i += 1)
+    await counters.add('login:alice', ['user'], later, WINDOW)
+  const rows = db.prepare('SELECT COUNT(*) AS n FROM guess_counters').get() as { n: number }
+  assert.equal(rows.n, 1)
+})
+
 describe('on the shared Redis', () => {
   const prefix = `rvk-test:guess-counters:${randomBytes(6).toString('hex')}:`
   const client = createClient({ url: REDIS_URL })
@@ -137,5 +154,23 @@ describe('the lock rule', () => {
   test('Retry-After rounds up to whole seconds', () => {
     assert.equal(retryAfterSeconds({ count: 3, lastAt: T0 }, rule, T0 + 59_001), 1)
     assert.equal(retryAfterSeconds({ count: 3, lastAt: T0 }, rule, T0 + 60_000), 0)
+  })
+})
+
+describe('counterAddress', () => {
+  test('IPv4 stays as it is, IPv4-mapped IPv6 becomes IPv4', () => {
+    assert.equal(counterAddress('192.0.2.1'), '192.0.2.1')
+    assert.equal(counterAddress('::ffff:192.0.2.1'), '192.0.2.1')
+  })
+
+  test('IPv6 is counted per /64, however it is written', () => {
+    const forms = ['2001:db8:1:2:a:b:c:d', '2001:0db8:0001:0002::1', '2001:db8:1:2::ffff%eth0']
+    for (const form of forms) assert.equal(counterAddress(form), '2001:db8:1:2::/64')
+    assert.equal(counterAddress('2001:db8::1'), '2001:db8:0:0::/64')
+    assert.equal(counterAddress('::1'), '0:0:0:0::/64')
+  })
+
+  test('anything else is kept as it came', () => {
+    assert.equal(counterAddress('not an address'), 'not an address')
   })
 })

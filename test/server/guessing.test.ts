@@ -167,6 +167,14 @@ describe('login lockout', () => {
     assert.equal((await h.login(username, PASSWORD, '198.51.100.8')).status, 200)
   })
 
+  test('IPv6 addresses of one /64 count as one address', async () => {
+    const username = await h.register()
+    for (let i = 0; i < 3; i += 1)
+      await h.login(username, 'wrong password!', `2001:db8:16::${i + 1}`)
+    assert.equal((await h.login(username, PASSWORD, '2001:db8:16::ffff')).status, 429)
+    assert.equal((await h.login(username, PASSWORD, '2001:db8:17::1')).status, 200)
+  })
+
   test('failures for one username from many addresses lock the account', async () => {
     const username = await h.register()
     const answers: Answer[] = []

@@ -33,11 +33,29 @@ export function nextCount(
   return { count: (live?.count ?? 0) + 1, lastAt: now }
 }
 
-/** Counters in this process (STORE=memory). Forgotten buckets are dropped as they are read. */
+/** Adds between two sweeps of every forgotten count (memory and SQLite). */
+export const SWEEP_EVERY = 256
+
+/**
+ * Counters in this process (STORE=memory). Forgotten counts are dropped as a bucket is read and
+ * by a sweep every few hundred adds, so random usernames cannot grow the map for ever.
+ */
 export class MemoryGuessCounters implements GuessCounters {
   readonly #buckets = new Map<string, Map<string, FailureCount>>()
+  #adds = 0
+
+  #sweep(now: number, windowMs: number): void {
+    for (const [bucket, counts] of this.#buckets) {
+      for (const [field, failures] of counts) {
+        if (liveCount(failures, now, windowMs) === undefined) counts.delete(field)
+      }
+      if (counts.size === 0) this.#buckets.delete(bucket)
+    }
+  }
 
   async add(bucket: string, fields: readonly string[], now: number, windowMs: number) {
+    this.#adds += 1
+    if (this.#adds % SWEEP_EVERY === 0) this.#sweep(now, windowMs)
     const counts = this.#buckets.get(bucket) ?? new Map<string, FailureCount>()
     this.#buckets.set(bucket, counts)
     return fields.map((field) => {

@@ -5,6 +5,7 @@
  * `Retry-After` before any password is hashed or secret compared, the same for a username that
  * exists and one that does not.
  */
+import { isIPv6 } from 'node:net'
 import type { FastifyReply } from 'fastify'
 import type { LockoutConfig } from '../config.js'
 import { sendError } from '../http.js'
@@ -63,7 +64,8 @@ export class GuessGuard {
   }
 
   /** Seconds before `username` may try to log in from `ip` again; 0 when it may now. */
-  async loginWait(username: string, ip: string): Promise<number> {
+  async loginWait(username: string, clientIp: string): Promise<number> {
+    const ip = counterAddress(clientIp)
     const now = this.#clock()
     const [login, address] = await Promise.all([
       this.#counters.read(loginBucket(username), now, this.#config.windowMs),
@@ -77,7 +79,8 @@ export class GuessGuard {
   }
 
   /** Counts a failed login against the pair, the username and the address. */
-  async loginFailed(username: string, ip: string): Promise<void> {
+  async loginFailed(username: string, clientIp: string): Promise<void> {
+    const ip = counterAddress(clientIp)
     const now = this.#clock()
     await Promise.all([
       this.#counters.add(
@@ -91,19 +94,24 @@ export class GuessGuard {
   }
 
   /** A successful login forgets the failures of its pair (never counted itself). */
-  async loginSucceeded(username: string, ip: string): Promise<void> {
-    await this.#counters.clear(loginBucket(username), [ADDRESS + ip])
+  async loginSucceeded(username: string, clientIp: string): Promise<void> {
+    await this.#counters.clear(loginBucket(username), [ADDRESS + counterAddress(clientIp)])
   }
 
   /** Seconds before `ip` may present a credential of this kind again; 0 when it may now. */
-  async credentialWait(kind: CredentialKind, ip: string): Promise<number> {
+  async credentialWait(kind: CredentialKind, clientIp: string): Promise<number> {
     const now = this.#clock()
-    const address = await this.#counters.read(ipBucket(ip), now, this.#config.windowMs)
+    const address = await this.#counters.read(
+      ipBucket(counterAddress(clientIp)),
+      now,
+      this.#config.windowMs,
+    )
     return retryAfterSeconds(address.get(kind), this.#credential, now)
   }
 
-  async credentialFailed(kind: CredentialKind, ip: string): Promise<void> {
-    await this.#counters.add(ipBucket(ip), [kind], this.#clock(), this.#config.windowMs)
+  async credentialFailed(kind: CredentialKind, clientIp: string): Promise<void> {
+    const bucket = ipBucket(counterAddress(clientIp))
+    await this.#counters.add(bucket, [kind], this.#clock(), this.#config.windowMs)
   }
 
   /** The failed logins of a username: the account's count and each address's. */
@@ -127,6 +135,32 @@ export class GuessGuard {
   async clearLogin(username: string): Promise<void> {
     await this.#counters.clear(loginBucket(username))
   }
+}
+
+/**
+ * The address a counter is kept for: an IPv4 address as it is (IPv4-mapped IPv6 too), an IPv6
+ * address as its /64 prefix, since one subscriber usually holds a whole /64 and could otherwise
+ * take a fresh address for every guess.
+ *
+ * @example
+ * counterAddress('2001:db8:1:2:a:b:c:d') // '2001:db8:1:2::/64'
+ * counterAddress('::ffff:192.0.2.1') // '192.0.2.1'
+ */
+export function counterAddress(ip: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip)
+  if (mapped?.[1] !== undefined) return mapped[1]
+  const address = ip.split('%')[0] as string
+  if (!isIPv6(address)) return ip
+  const [head = '', tail] = address.split('::')
+  const groups = (part: string | undefined) =>
+    part === undefined || part === ''
+      ? []
+      : part.split(':').flatMap((group) => (group.includes('.') ? ['0', '0'] : [group]))
+  const front = groups(head)
+  const back = groups(tail)
+  const full = [...front, ...Array<string>(8 - front.length - back.length).fill('0'), ...back]
+  const prefix = full.slice(0, 4).map((group) => Number.parseInt(group, 16).toString(16))
+  return `${prefix.join(':')}::/64`
 }
 
 function loginBucket(username: string): string {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { nextCount, type GuessCounters } from './counters.js'
+import { nextCount, SWEEP_EVERY, type GuessCounters } from './counters.js'
 import type { FailureCount } from './rules.js'
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS guess_counters (
@@ -8,7 +8,8 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS guess_counters (
   count INTEGER NOT NULL,
   last_at INTEGER NOT NULL,
   PRIMARY KEY (bucket, field)
-) WITHOUT ROWID`
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS guess_counters_last_at ON guess_counters (last_at)`
 
 interface Row {
   field: string
@@ -18,7 +19,8 @@ interface Row {
 
 /**
  * Counters in a table of the service's SQLite file: every process on that file shares them.
- * Each add is one transaction; rows past the window are deleted as the bucket is written.
+ * Each add is one transaction; rows past the window are deleted as their bucket is written, and
+ * all of them every few hundred adds.
  */
 export class SqliteGuessCounters implements GuessCounters {
   readonly #db: Database.Database
@@ -27,6 +29,8 @@ export class SqliteGuessCounters implements GuessCounters {
   readonly #expire: Database.Statement
   readonly #deleteBucket: Database.Statement
   readonly #deleteField: Database.Statement
+  readonly #sweep: Database.Statement
+  #adds = 0
 
   constructor(db: Database.Database) {
     db.exec(SCHEMA)
@@ -38,6 +42,7 @@ export class SqliteGuessCounters implements GuessCounters {
     this.#expire = db.prepare('DELETE FROM guess_counters WHERE bucket = ? AND last_at <= ?')
     this.#deleteBucket = db.prepare('DELETE FROM guess_counters WHERE bucket = ?')
     this.#deleteField = db.prepare('DELETE FROM guess_counters WHERE bucket = ? AND field = ?')
+    this.#sweep = db.prepare('DELETE FROM guess_counters WHERE last_at <= ?')
   }
 
   #rows(bucket: string): Map<string, FailureCount> {
@@ -46,8 +51,11 @@ export class SqliteGuessCounters implements GuessCounters {
   }
 
   async add(bucket: string, fields: readonly string[], now: number, windowMs: number) {
+    this.#adds += 1
+    const sweep = this.#adds % SWEEP_EVERY === 0
     const run = this.#db.transaction(() => {
-      this.#expire.run(bucket, now - windowMs)
+      if (sweep) this.#sweep.run(now - windowMs)
+      else this.#expire.run(bucket, now - windowMs)
       const current = this.#rows(bucket)
       return fields.map((field) => {
         const next = nextCount(current.get(field), now, windowMs)
