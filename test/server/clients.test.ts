@@ -127,6 +127,16 @@ describe('CLIENTS as a JSON array (rights spelled out)', () => {
       assert.equal((await me(service, tokens.access_token)).status, 401)
     })
 
+    test('a public client revokes its own access token with only its client_id', async () => {
+      const tokens = await loginTokens({ client_id: 'spa' })
+      const response = await postForm(service, '/oauth/revoke', {
+        token: tokens.access_token,
+        client_id: 'spa',
+      })
+      assert.equal(response.status, 200)
+      assert.equal((await me(service, tokens.access_token)).status, 401)
+    })
+
     test("a public client's revocation of another client's token is 200 and changes nothing", async () => {
       const tokens = await loginTokens({ client_id: 'mobile' })
       const response = await postForm(service, '/oauth/revoke', {

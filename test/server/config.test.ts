@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { ConfigError, loadConfig } from '../../src/server/config.js'
 
 describe('loadConfig', () => {
@@ -143,6 +146,35 @@ describe('CLIENTS in its JSON form', () => {
     assert.deepEqual(spa?.grantTypes, ['refresh_token'])
     assert.equal(rs?.resourceServer, true)
     assert.deepEqual(rs?.scopes, ['a', 'b'])
+  })
+
+  test('CLIENTS_FILE reads the same JSON from a file, and not together with CLIENTS', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rvk-clients-'))
+    try {
+      const file = join(dir, 'clients.json')
+      writeFileSync(file, JSON.stringify([{ id: 'spa', public: true }]))
+      assert.equal(loadConfig({ CLIENTS_FILE: file }).clients.get('spa')?.secret, undefined)
+      assert.throws(
+        () => loadConfig({ CLIENTS_FILE: file, CLIENTS: 'a:Q7m2xVb9LkP4wZr8' }),
+        (error: unknown) => error instanceof ConfigError && error.variable === 'CLIENTS_FILE',
+      )
+      assert.throws(
+        () => loadConfig({ CLIENTS_FILE: join(dir, 'missing.json') }),
+        (error: unknown) => error instanceof ConfigError && error.variable === 'CLIENTS_FILE',
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('a weak secret in the JSON form is refused without being quoted', () => {
+    assert.throws(
+      () => loadConfig({ CLIENTS: JSON.stringify([{ id: 'rs', secret: 'aaaaaaaaaaaaaaaa' }]) }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message.includes('the secret of client "rs" has too little entropy') &&
+        !error.message.includes('aaaaaaaaaaaaaaaa'),
+    )
   })
 
   test('a bad entry is a ConfigError naming the client and the field', () => {
