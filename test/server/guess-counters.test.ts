@@ -18,6 +18,7 @@ import {
 import { counterAddress } from '../../src/server/guessing/guard.js'
 import { RedisGuessCounters, type GuessRedis } from '../../src/server/guessing/redis.js'
 import { lockedUntil, retryAfterSeconds } from '../../src/server/guessing/rules.js'
+import { SerialByKey } from '../../src/server/guessing/serial.js'
 import { SqliteGuessCounters } from '../../src/server/guessing/sqlite.js'
 import { deletePrefix, REDIS_URL } from '../support/redis.js'
 
@@ -172,5 +173,50 @@ describe('counterAddress', () => {
 
   test('anything else is kept as it came', () => {
     assert.equal(counterAddress('not an address'), 'not an address')
+  })
+})
+
+describe('SerialByKey', () => {
+  test('tasks of one key run one after another, in order; other keys do not wait', async () => {
+    const serial = new SerialByKey(8)
+    const log: string[] = []
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const first = serial.run('a', async () => {
+      log.push('a1 start')
+      await gate
+      log.push('a1 end')
+    })
+    const second = serial.run('a', async () => {
+      log.push('a2')
+    })
+    await serial.run('b', async () => {
+      log.push('b1')
+    })
+    release()
+    await Promise.all([first, second])
+    assert.deepEqual(log, ['a1 start', 'b1', 'a1 end', 'a2'])
+  })
+
+  test('beyond the limit a task is refused without running; a failing task frees its place', async () => {
+    const serial = new SerialByKey(2)
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const held = serial.run('k', () => gate.then(() => Promise.reject(new Error('boom'))))
+    const queued = serial.run('k', async () => 'second')
+    let ran = false
+    const refused = await serial.run('k', async () => {
+      ran = true
+    })
+    assert.deepEqual(refused, { refused: true })
+    assert.equal(ran, false)
+    release()
+    await assert.rejects(held, /boom/)
+    assert.deepEqual(await queued, { value: 'second' })
+    assert.deepEqual(await serial.run('k', async () => 'again'), { value: 'again' })
   })
 })

@@ -167,6 +167,18 @@ describe('login lockout', () => {
     assert.equal((await h.login(username, PASSWORD, '198.51.100.8')).status, 200)
   })
 
+  test('a burst of parallel guesses gets no more tries than the threshold', async () => {
+    const username = await h.register()
+    const ip = nextIp()
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, () => h.login(username, 'wrong password!', ip)),
+    )
+    const counts = new Map<number, number>()
+    for (const { status } of burst) counts.set(status, (counts.get(status) ?? 0) + 1)
+    assert.equal(counts.get(401), 3)
+    assert.equal(counts.get(429), 17)
+  })
+
   test('IPv6 addresses of one /64 count as one address', async () => {
     const username = await h.register()
     for (let i = 0; i < 3; i += 1)

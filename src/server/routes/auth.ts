@@ -14,6 +14,7 @@ import {
 } from '../cookies.js'
 import { acceptJsonOnly } from '../form.js'
 import { sendTooManyAttempts } from '../guessing/guard.js'
+import { SerialByKey } from '../guessing/serial.js'
 import { sendError, sendGrantError } from '../http.js'
 import { sessionJson } from '../session-json.js'
 import { normalizeUsername } from '../users/directory.js'
@@ -24,6 +25,9 @@ const USERNAME = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za
 // Lengths are checked by the password policy (in characters, with a clear message); the schema
 // only bounds the work.
 const PASSWORD = { type: 'string', minLength: 1, maxLength: 4096 }
+
+/** Logins of one username this process runs or queues at once; more are refused with 429. */
+const ATTEMPTS_PER_USERNAME = 8
 
 const registerSchema = {
   body: {
@@ -110,6 +114,7 @@ async function endBrowserSession(request: FastifyRequest, context: ServiceContex
 export async function authRoutes(app: FastifyInstance, context: ServiceContext): Promise<void> {
   const { auth, users, hasher, config } = context
   const guesses = context.guard
+  const serial = new SerialByKey(ATTEMPTS_PER_USERNAME)
   acceptJsonOnly(app)
   const guard = requireBearer(context)
   const rateLimit = { max: config.loginRateLimit, timeWindow: 60_000 }
@@ -148,17 +153,27 @@ export async function authRoutes(app: FastifyInstance, context: ServiceContext):
         return sendError(reply, 400, 'unauthorized_client', 'the client may not hold user sessions')
       }
       const username = normalizeUsername(request.body.username)
-      // Locked pairs, accounts and addresses wait, known username or not, before any scrypt.
-      const wait = await guesses.loginWait(username, request.ip)
-      if (wait > 0) return sendTooManyAttempts(reply, wait)
-      const user = await users.find(username)
-      // One scrypt whether or not the user exists: the answer time says nothing about it.
-      const valid = await hasher.verify(request.body.password, user?.passwordHash)
-      if (user === undefined || !valid) {
-        await guesses.loginFailed(username, request.ip)
+      // One attempt per username at a time, so each sees the failures counted before it.
+      const attempt = await serial.run(username, async () => {
+        // Locked pairs, accounts and addresses wait, known username or not, before any scrypt.
+        const wait = await guesses.loginWait(username, request.ip)
+        if (wait > 0) return { wait }
+        const found = await users.find(username)
+        // One scrypt whether or not the user exists: the answer time says nothing about it.
+        const valid = await hasher.verify(request.body.password, found?.passwordHash)
+        if (found === undefined || !valid) {
+          await guesses.loginFailed(username, request.ip)
+          return { user: undefined }
+        }
+        await guesses.loginSucceeded(username, request.ip)
+        return { user: found }
+      })
+      if ('refused' in attempt) return sendTooManyAttempts(reply, 1)
+      const { wait, user } = attempt.value
+      if (wait !== undefined) return sendTooManyAttempts(reply, wait)
+      if (user === undefined) {
         return sendError(reply, 401, 'invalid_grant', 'invalid username or password')
       }
-      await guesses.loginSucceeded(username, request.ip)
       let tokens: TokenSet
       try {
         tokens = await auth.startSession({
