@@ -10,6 +10,8 @@ import type { DestinationStream } from 'pino'
 import { attachAudit } from './audit.js'
 import type { ServerConfig } from './config.js'
 import type { ServiceContext } from './context.js'
+import { MemoryGuessCounters } from './guessing/counters.js'
+import { GuessGuard } from './guessing/guard.js'
 import { handleError, sendError } from './http.js'
 import { ServiceMetrics } from './metrics.js'
 import { adminRoutes } from './routes/admin.js'
@@ -35,6 +37,8 @@ export interface AppDeps {
 export interface BuildOptions {
   /** Where log lines go (default stdout). */
   readonly logStream?: DestinationStream
+  /** ms since the epoch for the lockout counters (tests move it by hand); default Date.now. */
+  readonly clock?: () => number
 }
 
 /** Secrets that must never reach a log line, wherever they appear. */
@@ -117,6 +121,11 @@ export async function buildApp(
     users: runtime.users,
     hasher: new PasswordHasher(config.scryptLogN),
     metrics,
+    guard: new GuessGuard(
+      runtime.guesses ?? new MemoryGuessCounters(),
+      config.lockout,
+      options.clock,
+    ),
   }
   metrics.attach(runtime.auth)
   attachAudit(runtime.auth, app.log)

@@ -9,6 +9,9 @@ import { MemoryStore } from '../stores/memory.js'
 import { clientOptions, withDeadline } from '../stores/redis/connection.js'
 import type { Store } from '../stores/store.js'
 import type { ServerConfig } from './config.js'
+import { MemoryGuessCounters, type GuessCounters } from './guessing/counters.js'
+import { RedisGuessCounters, type GuessRedis } from './guessing/redis.js'
+import { SqliteGuessCounters } from './guessing/sqlite.js'
 import type { UserDirectory } from './users/directory.js'
 import { MemoryUserDirectory } from './users/memory.js'
 import { loadPeer } from './peer.js'
@@ -20,6 +23,11 @@ export interface Runtime {
   readonly auth: Revocable
   readonly store: Store
   readonly users: UserDirectory
+  /**
+   * Failed-attempt counters, in the same backend as the users (shared by every instance);
+   * a hand-built runtime without them counts in memory.
+   */
+  readonly guesses?: GuessCounters
   /** On Redis: a rate-limit counter every instance shares (undefined: counted in memory). */
   readonly rateLimitStore?: ReturnType<typeof redisRateLimitStore>
   /** Closes the Revocable, the store, the user directory and their connections, once. */
@@ -70,13 +78,19 @@ async function openBackend(
 ): Promise<{
   store: Store
   users: UserDirectory
+  guesses: GuessCounters
   rateLimitStore?: ReturnType<typeof redisRateLimitStore>
   release: () => Promise<void>
 }> {
   const spec = config.store
   switch (spec.kind) {
     case 'memory':
-      return { store: new MemoryStore(), users: new MemoryUserDirectory(), release: async () => {} }
+      return {
+        store: new MemoryStore(),
+        users: new MemoryUserDirectory(),
+        guesses: new MemoryGuessCounters(),
+        release: async () => {},
+      }
     case 'sqlite': {
       if (spec.path !== ':memory:') mkdirSync(dirname(spec.path), { recursive: true })
       // One connection for both: the store sets WAL and synchronous=FULL on it, and the users
@@ -88,6 +102,7 @@ async function openBackend(
       return {
         store,
         users: new SqliteUserDirectory(db),
+        guesses: new SqliteGuessCounters(db),
         release: async () => void db.close(),
       }
     }
@@ -122,7 +137,8 @@ async function openBackend(
         )
         const users = new RedisUserDirectory(bounded as UserRedis, config.redisPrefix)
         const rateLimitStore = redisRateLimitStore(bounded as RateLimitRedis, config.redisPrefix)
-        return { store, users, rateLimitStore, release: () => client.close() }
+        const guesses = new RedisGuessCounters(bounded as GuessRedis, config.redisPrefix)
+        return { store, users, guesses, rateLimitStore, release: () => client.close() }
       } catch (error) {
         await client.close().catch(() => undefined)
         throw error
@@ -169,6 +185,7 @@ export async function openRuntime(
     auth,
     store,
     users: backend.users,
+    guesses: backend.guesses,
     rateLimitStore: backend.rateLimitStore,
     close: () =>
       (closing ??= (async () => {
