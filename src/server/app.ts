@@ -12,6 +12,7 @@ import type { ServerConfig } from './config.js'
 import type { ServiceContext } from './context.js'
 import { handleError, sendError } from './http.js'
 import { ServiceMetrics } from './metrics.js'
+import { trackRoutes, type RouteTable } from './method-not-allowed.js'
 import { adminRoutes } from './routes/admin.js'
 import { authRoutes } from './routes/auth.js'
 import { healthRoutes } from './routes/health.js'
@@ -35,6 +36,13 @@ export interface AppDeps {
 export interface BuildOptions {
   /** Where log lines go (default stdout). */
   readonly logStream?: DestinationStream
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every path the service serves and its methods (405 answers, tests). */
+    routeTable: RouteTable
+  }
 }
 
 /** Secrets that must never reach a log line, wherever they appear. */
@@ -109,7 +117,15 @@ export async function buildApp(
   })
   app.addHook('onClose', async () => runtime.close())
   app.setErrorHandler(handleError)
-  app.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'not_found', 'no such route'))
+  const routeTable = trackRoutes(app)
+  app.decorate('routeTable', routeTable)
+  app.setNotFoundHandler((request, reply) => {
+    const allowed = routeTable.allowed(request.url.split('?')[0] ?? '')
+    if (allowed.length === 0) return sendError(reply, 404, 'not_found', 'no such route')
+    return sendError(reply, 405, 'invalid_request', 'method not allowed', {
+      allow: allowed.join(', '),
+    })
+  })
 
   const context: ServiceContext = {
     config,
