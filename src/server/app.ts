@@ -5,13 +5,14 @@
  */
 import cookie from '@fastify/cookie'
 import rateLimit from '@fastify/rate-limit'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { attachAudit } from './audit.js'
 import type { ServerConfig } from './config.js'
 import type { ServiceContext } from './context.js'
 import { handleError, sendError } from './http.js'
 import { ServiceMetrics } from './metrics.js'
+import { redactQuery } from './redact.js'
 import { trackRoutes, type RouteTable } from './method-not-allowed.js'
 import { adminRoutes } from './routes/admin.js'
 import { authRoutes } from './routes/auth.js'
@@ -92,6 +93,16 @@ export async function buildApp(
   const logger = {
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Fastify's own request serializer, with the query values taken out of the URL.
+    serializers: {
+      req: (request: FastifyRequest) => ({
+        method: request.method,
+        url: redactQuery(request.url),
+        host: request.host,
+        remoteAddress: request.ip,
+        remotePort: request.socket?.remotePort,
+      }),
+    },
     ...(options.logStream !== undefined && { stream: options.logStream }),
   }
   const app = Fastify({

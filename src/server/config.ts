@@ -4,6 +4,8 @@
  * startup with a `ConfigError` that names the variable.
  */
 
+import { redactUrlCredentials } from './redact.js'
+
 /** Where the service keeps its state (the library's Store and the user directory). */
 export type StoreSpec =
   | { readonly kind: 'sqlite'; readonly path: string }
@@ -165,7 +167,10 @@ function parseStore(text: string): StoreSpec {
     try {
       new URL(text)
     } catch {
-      throw new ConfigError('STORE', `is not a valid Redis URL (got "${text}")`)
+      throw new ConfigError(
+        'STORE',
+        `is not a valid Redis URL (got "${redactUrlCredentials(text)}")`,
+      )
     }
     return { kind: 'redis', url: text }
   }
@@ -178,7 +183,7 @@ function parseStore(text: string): StoreSpec {
   }
   throw new ConfigError(
     'STORE',
-    `must be sqlite:<path>, memory, redis://… or redis-cluster://… (got "${text}")`,
+    `must be sqlite:<path>, memory, redis://… or redis-cluster://… (got "${redactUrlCredentials(text)}")`,
   )
 }
 
