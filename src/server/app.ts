@@ -110,6 +110,9 @@ export async function buildApp(
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    // A bad percent-encoding or an over-long path parameter: Fastify's own answers echo the
+    // path; ours are the service's usual JSON with a fixed description.
+    frameworkErrors: (error, request, reply) => handleError(error, request, reply),
     ajv: {
       // Reject rather than strip unknown fields, and never turn 123 into "123".
       customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },

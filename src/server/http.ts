@@ -83,6 +83,7 @@ export class HttpError extends Error {
 
 const MESSAGES: Record<number, [string, string]> = {
   413: ['invalid_request', 'request body is too large'],
+  414: ['invalid_request', 'a path segment is too long'],
   415: ['invalid_request', 'unsupported content type'],
   429: ['too_many_requests', 'too many requests; try again later'],
 }
