@@ -13,6 +13,7 @@ import type { ServiceContext } from './context.js'
 import { handleError, sendError } from './http.js'
 import { ServiceMetrics } from './metrics.js'
 import { redactQuery } from './redact.js'
+import { fastifyTrustProxy } from './trust-proxy.js'
 import { trackRoutes, type RouteTable } from './method-not-allowed.js'
 import { adminRoutes } from './routes/admin.js'
 import { authRoutes } from './routes/auth.js'
@@ -108,7 +109,7 @@ export async function buildApp(
   const app = Fastify({
     logger,
     bodyLimit: config.bodyLimit,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     return503OnClosing: true,
     // A bad percent-encoding or an over-long path parameter: Fastify's own answers echo the
     // path; ours are the service's usual JSON with a fixed description.

@@ -5,6 +5,7 @@
  */
 
 import { redactUrlCredentials } from './redact.js'
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js'
 
 /** Where the service keeps its state (the library's Store and the user directory). */
 export type StoreSpec =
@@ -38,7 +39,11 @@ export interface ServerConfig {
   /** Largest request body, in bytes. */
   readonly bodyLimit: number
   readonly logLevel: string
-  readonly trustProxy: boolean
+  /**
+   * Which proxies may set `X-Forwarded-For`: false (none, the default), the number of proxy
+   * hops in front of the service, or their addresses/CIDRs. Fastify's `trustProxy` takes it.
+   */
+  readonly trustProxy: TrustProxy
   /** log2 of scrypt's cost N for new password hashes. */
   readonly scryptLogN: number
 }
@@ -95,7 +100,11 @@ export const VARIABLES: readonly Variable[] = [
   { name: 'LOGIN_RATE_LIMIT', default: '10', description: 'logins per minute per IP' },
   { name: 'BODY_LIMIT', default: '16384', description: 'largest request body, bytes' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level (`silent` for none)' },
-  { name: 'TRUST_PROXY', default: 'false', description: 'trust X-Forwarded-*', boolean: true },
+  {
+    name: 'TRUST_PROXY',
+    default: 'false',
+    description: 'proxies trusted for X-Forwarded-For: a hop count or addresses/CIDRs',
+  },
   { name: 'SCRYPT_LOG_N', default: '15', description: 'log2 scrypt cost of new hashes' },
 ]
 
@@ -274,7 +283,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
     loginRateLimit: integer('LOGIN_RATE_LIMIT', get('LOGIN_RATE_LIMIT'), 10, 1, 1_000_000),
     bodyLimit: integer('BODY_LIMIT', get('BODY_LIMIT'), 16_384, 1024, 10_485_760),
     logLevel,
-    trustProxy: boolean('TRUST_PROXY', get('TRUST_PROXY')),
+    trustProxy: parseTrustProxy(get('TRUST_PROXY')),
     scryptLogN: integer('SCRYPT_LOG_N', get('SCRYPT_LOG_N'), 15, 10, 20),
   })
 }
