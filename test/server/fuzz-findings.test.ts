@@ -1,9 +1,9 @@
-// What the fuzz of the service found in request paths (issue 11): Fastify's own answers to a
-// bad path echoed the path back, with a Content-Length that did not match the body.
+// What the fuzz of the service found (issue 11), one test each: Fastify's own answers to a bad
+// path echoed the path back; a repeated form parameter echoed its name, whatever it was.
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { after, before, test } from 'node:test'
-import { startService, type Service } from './support.js'
+import { clientBasic, postForm, startService, type Service } from './support.js'
 
 let service: Service
 before(async () => {
@@ -56,5 +56,24 @@ test('a malformed percent-encoding in a path parameter is a 400 that does not ec
   assert.deepEqual(answer, {
     status: 400,
     body: { error: 'invalid_request', error_description: 'malformed request' },
+  })
+})
+
+test('a repeated form parameter is named only when its name is a plain parameter name', async () => {
+  const hostile = await postForm(
+    service,
+    '/oauth/revoke',
+    'x%E2%80%A8%22y=1&x%E2%80%A8%22y=2',
+    clientBasic(),
+  )
+  assert.equal(hostile.status, 400)
+  assert.deepEqual(await hostile.json(), {
+    error: 'invalid_request',
+    error_description: 'a parameter is given more than once',
+  })
+  const plain = await postForm(service, '/oauth/revoke', 'token=1&token=2', clientBasic())
+  assert.deepEqual(await plain.json(), {
+    error: 'invalid_request',
+    error_description: 'parameter token is given more than once',
   })
 })
