@@ -18,7 +18,7 @@ import {
 import { TOKEN_CASES, openVerifier, type Verifier } from '../conformance/hostile-tokens.js'
 import { parseBearerChallenge } from '../support/challenge.js'
 import { captureLogs } from '../support/log-capture.js'
-import { startService, testConfig, type Service } from './support.js'
+import { clientBasic, startService, testConfig, type Service } from './support.js'
 
 /** Every route that takes a user's bearer token, with what a good token gets there. */
 const USER_ROUTES = [
@@ -89,8 +89,31 @@ describe('the service under hostile tokens', () => {
     )
   }
 
+  /** Introspection (RFC 7662) of `token` must agree with the library too: active or not. */
+  async function expectIntrospection(token: string): Promise<void> {
+    // A form carries UTF-8: a lone surrogate arrives as U+FFFD.
+    const received = Buffer.from(token, 'utf8').toString('utf8')
+    const response = await withDeadline(
+      'POST /oauth/introspect',
+      fetch(`${service.url}/oauth/introspect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...clientBasic() },
+        body: new URLSearchParams({ token }).toString(),
+      }),
+    )
+    const body = (await response.json()) as { active?: boolean; error?: string }
+    // An empty token is an omitted one, and the form caps a token at 8192 characters.
+    if (received === '' || received.length > 8192) {
+      assert.deepEqual([response.status, body.error], [400, 'invalid_request'])
+      return
+    }
+    assert.deepEqual([response.status, body.active], [200, await verdict(received)])
+  }
+
   /** Sends `token` to every bearer route; each answer must match the library's verdict. */
   async function expectVerdicts(token: string): Promise<void> {
+    sent.add(token)
+    await expectIntrospection(token)
     for (const way of deliveries(token, 'unused')) {
       if (way.cookie) continue // the service takes access tokens from the header only
       sent.add(token)
@@ -113,7 +136,7 @@ describe('the service under hostile tokens', () => {
     }
   }
 
-  test(`every token of the hostile corpus (${TOKEN_CASES.length}) gets the library's verdict on every bearer route`, async () => {
+  test(`every token of the hostile corpus (${TOKEN_CASES.length}) gets the library's verdict on every bearer route and from introspection`, async () => {
     const crashes = watchForCrashes()
     const failures: string[] = []
     try {
