@@ -8,6 +8,9 @@ import { weakSecretReason } from './secret-strength.js'
  * startup with a `ConfigError` that names the variable.
  */
 
+import { redactUrlCredentials } from './redact.js'
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js'
+
 /** Where the service keeps its state (the library's Store and the user directory). */
 export type StoreSpec =
   | { readonly kind: 'sqlite'; readonly path: string }
@@ -42,7 +45,11 @@ export interface ServerConfig {
   /** Largest request body, in bytes. */
   readonly bodyLimit: number
   readonly logLevel: string
-  readonly trustProxy: boolean
+  /**
+   * Which proxies may set `X-Forwarded-For`: false (none, the default), the number of proxy
+   * hops in front of the service, or their addresses/CIDRs. Fastify's `trustProxy` takes it.
+   */
+  readonly trustProxy: TrustProxy
   /** log2 of scrypt's cost N for new password hashes. */
   readonly scryptLogN: number
 }
@@ -129,7 +136,11 @@ export const VARIABLES: readonly Variable[] = [
   { name: 'LOCKOUT_WINDOW', default: '43200', description: 'failures forgotten after, s' },
   { name: 'BODY_LIMIT', default: '16384', description: 'largest request body, bytes' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level (`silent` for none)' },
-  { name: 'TRUST_PROXY', default: 'false', description: 'trust X-Forwarded-*', boolean: true },
+  {
+    name: 'TRUST_PROXY',
+    default: 'false',
+    description: 'proxies trusted for X-Forwarded-For: a hop count or addresses/CIDRs',
+  },
   { name: 'SCRYPT_LOG_N', default: '15', description: 'log2 scrypt cost of new hashes' },
 ]
 
@@ -201,7 +212,10 @@ function parseStore(text: string): StoreSpec {
     try {
       new URL(text)
     } catch {
-      throw new ConfigError('STORE', `is not a valid Redis URL (got "${text}")`)
+      throw new ConfigError(
+        'STORE',
+        `is not a valid Redis URL (got "${redactUrlCredentials(text)}")`,
+      )
     }
     return { kind: 'redis', url: text }
   }
@@ -214,7 +228,7 @@ function parseStore(text: string): StoreSpec {
   }
   throw new ConfigError(
     'STORE',
-    `must be sqlite:<path>, memory, redis://… or redis-cluster://… (got "${text}")`,
+    `must be sqlite:<path>, memory, redis://… or redis-cluster://… (got "${redactUrlCredentials(text)}")`,
   )
 }
 
@@ -331,7 +345,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
     lockout: loadLockout(get),
     bodyLimit: integer('BODY_LIMIT', get('BODY_LIMIT'), 16_384, 1024, 10_485_760),
     logLevel,
-    trustProxy: boolean('TRUST_PROXY', get('TRUST_PROXY')),
+    trustProxy: parseTrustProxy(get('TRUST_PROXY')),
     scryptLogN: integer('SCRYPT_LOG_N', get('SCRYPT_LOG_N'), 15, 10, 20),
   })
 }

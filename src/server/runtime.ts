@@ -15,6 +15,7 @@ import { SqliteGuessCounters } from './guessing/sqlite.js'
 import type { UserDirectory } from './users/directory.js'
 import { MemoryUserDirectory } from './users/memory.js'
 import { loadPeer } from './peer.js'
+import { redactUrlCredentials } from './redact.js'
 import { redisRateLimitStore, type RateLimitRedis } from './rate-limit-store.js'
 import { RedisUserDirectory, type UserRedis } from './users/redis.js'
 import { SqliteUserDirectory } from './users/sqlite.js'
@@ -58,7 +59,7 @@ async function connectRedis(client: RedisClientLike, where: string): Promise<voi
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`could not connect to Redis at ${where}`)),
+      () => reject(new Error(`could not connect to Redis at ${redactUrlCredentials(where)}`)),
       CONNECT_TIMEOUT_MS,
     )
   })
@@ -119,7 +120,7 @@ async function openBackend(
           })) as unknown as RedisClientLike
       let reported = false
       client.on('error', (error) => {
-        if (!reported) warn(`revocable: Redis error: ${error.message}`)
+        if (!reported) warn(`revocable: Redis error: ${redactUrlCredentials(error.message)}`)
         reported = true
       })
       await connectRedis(client, spec.kind === 'redis' ? spec.url : spec.urls.join(','))

@@ -79,7 +79,9 @@ describe('loadConfig', () => {
       [{ LOGIN_RATE_LIMIT: '0' }, 'LOGIN_RATE_LIMIT'],
       [{ BODY_LIMIT: '10' }, 'BODY_LIMIT'],
       [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
-      [{ TRUST_PROXY: '2' }, 'TRUST_PROXY'],
+      [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+      [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+      [{ TRUST_PROXY: 'proxy.internal' }, 'TRUST_PROXY'],
       [{ REDIS_PREFIX: 'a{b}' }, 'REDIS_PREFIX'],
       [{ SCRYPT_LOG_N: '30' }, 'SCRYPT_LOG_N'],
     ]
