@@ -113,6 +113,8 @@ export async function buildApp(
   const app = Fastify({
     logger,
     bodyLimit: config.bodyLimit,
+    // Two info lines per request cost ~65 µs each; audit lines, warnings and errors stay.
+    disableRequestLogging: !config.accessLog,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     return503OnClosing: true,
     // A bad percent-encoding or an over-long path parameter: Fastify's own answers echo the

@@ -45,6 +45,8 @@ export interface ServerConfig {
   /** Largest request body, in bytes. */
   readonly bodyLimit: number
   readonly logLevel: string
+  /** One log line per request and per answer (off by default: it costs CPU on every request). */
+  readonly accessLog: boolean
   /**
    * Which proxies may set `X-Forwarded-For`: false (none, the default), the number of proxy
    * hops in front of the service, or their addresses/CIDRs. Fastify's `trustProxy` takes it.
@@ -136,6 +138,12 @@ export const VARIABLES: readonly Variable[] = [
   { name: 'LOCKOUT_WINDOW', default: '43200', description: 'failures forgotten after, s' },
   { name: 'BODY_LIMIT', default: '16384', description: 'largest request body, bytes' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level (`silent` for none)' },
+  {
+    name: 'ACCESS_LOG',
+    default: 'false',
+    description: 'one log line per request and answer',
+    boolean: true,
+  },
   {
     name: 'TRUST_PROXY',
     default: 'false',
@@ -345,6 +353,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
     lockout: loadLockout(get),
     bodyLimit: integer('BODY_LIMIT', get('BODY_LIMIT'), 16_384, 1024, 10_485_760),
     logLevel,
+    accessLog: boolean('ACCESS_LOG', get('ACCESS_LOG')),
     trustProxy: parseTrustProxy(get('TRUST_PROXY')),
     scryptLogN: integer('SCRYPT_LOG_N', get('SCRYPT_LOG_N'), 15, 10, 20),
   })

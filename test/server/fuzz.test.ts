@@ -303,7 +303,7 @@ let fixtures: Fixtures
 const logs = captureLogs()
 
 before(async () => {
-  service = await startService({ LOG_LEVEL: 'info' }, logs.stream)
+  service = await startService({ LOG_LEVEL: 'info', ACCESS_LOG: 'true' }, logs.stream)
   const { sub, username, tokens } = await signUp(service)
   fixtures = { sub, username, tokens }
 })

@@ -72,7 +72,7 @@ describe('the service under hostile tokens', () => {
       close: async () => {},
     }
     service = await startService(
-      { config: testConfig({ LOG_LEVEL: 'info' }), runtime },
+      { config: testConfig({ LOG_LEVEL: 'info', ACCESS_LOG: 'true' }), runtime },
       logs.stream,
     )
   })

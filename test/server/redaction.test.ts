@@ -33,7 +33,7 @@ test('every query value, and any name that is not plain, is redacted from a requ
 
 test('a token sent as ?access_token= never reaches the request log', async () => {
   const logs = captureLogs()
-  const service = await startService({ LOG_LEVEL: 'info' }, logs.stream)
+  const service = await startService({ LOG_LEVEL: 'info', ACCESS_LOG: 'true' }, logs.stream)
   try {
     const { tokens } = await signUp(service)
     const token = tokens.access_token
