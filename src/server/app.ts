@@ -27,6 +27,7 @@ import { metricsRoutes } from './routes/metrics.js'
 import { revokeRoutes } from './routes/revoke.js'
 import { tokenRoutes } from './routes/token.js'
 import { openRuntime, type Runtime } from './runtime.js'
+import type { HashQueue } from './users/hash-queue.js'
 import { PasswordHasher } from './users/password.js'
 
 /** An already opened runtime to serve (tests, embedding). The app closes it when it closes. */
@@ -42,6 +43,8 @@ export interface BuildOptions {
   readonly logStream?: DestinationStream
   /** ms since the epoch for the lockout counters (tests move it by hand); default Date.now. */
   readonly clock?: () => number
+  /** The bound on password hashing (tests give a small one); default from the core count. */
+  readonly hashQueue?: HashQueue
 }
 
 declare module 'fastify' {
@@ -152,7 +155,7 @@ export async function buildApp(
     config,
     auth: runtime.auth,
     users: runtime.users,
-    hasher: new PasswordHasher(config.scryptLogN),
+    hasher: new PasswordHasher(config.scryptLogN, options.hashQueue),
     metrics,
     guard: new GuessGuard(
       runtime.guesses ?? new MemoryGuessCounters(),

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
+import { HashQueue } from './hash-queue.js'
 
 /**
  * Password hashing with scrypt (memory-hard, in node:crypto). A hash records its own parameters
@@ -28,17 +29,20 @@ function derive(
 /** Hashes and verifies passwords; verifying for an unknown user costs as much as for a known one. */
 export class PasswordHasher {
   readonly #logN: number
+  readonly #queue: HashQueue
   readonly #dummy: Promise<string>
 
-  constructor(logN = 15) {
+  /** Every hash runs through `queue` (src/server/users/hash-queue.ts): a flood cannot starve verification. */
+  constructor(logN = 15, queue: HashQueue = new HashQueue()) {
     this.#logN = logN
+    this.#queue = queue
     // Compared against when the user does not exist, so both answers take one scrypt.
     this.#dummy = this.hash(randomBytes(16).toString('base64url'))
   }
 
   async hash(password: string): Promise<string> {
     const salt = randomBytes(SALT_BYTES)
-    const key = await derive(password, salt, this.#logN, 8, 1)
+    const key = await this.#queue.run(() => derive(password, salt, this.#logN, 8, 1))
     return ['scrypt', this.#logN, 8, 1, salt.toString('base64url'), key.toString('base64url')].join(
       '$',
     )
@@ -49,12 +53,8 @@ export class PasswordHasher {
     const [scheme, logN, r, p, salt, key] = (stored ?? (await this.#dummy)).split('$')
     if (scheme !== 'scrypt' || salt === undefined || key === undefined) return false
     const expected = Buffer.from(key, 'base64url')
-    const actual = await derive(
-      password,
-      Buffer.from(salt, 'base64url'),
-      Number(logN),
-      Number(r),
-      Number(p),
+    const actual = await this.#queue.run(() =>
+      derive(password, Buffer.from(salt, 'base64url'), Number(logN), Number(r), Number(p)),
     )
     return (
       stored !== undefined && expected.length === actual.length && timingSafeEqual(expected, actual)
