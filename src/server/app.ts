@@ -28,7 +28,7 @@ import { revokeRoutes } from './routes/revoke.js'
 import { tokenRoutes } from './routes/token.js'
 import { openRuntime, type Runtime } from './runtime.js'
 import type { HashQueue } from './users/hash-queue.js'
-import { PasswordHasher } from './users/password.js'
+import { loadArgon2, PasswordHasher } from './users/password.js'
 
 /** An already opened runtime to serve (tests, embedding). The app closes it when it closes. */
 export interface AppDeps {
@@ -155,13 +155,20 @@ export async function buildApp(
     config,
     auth: runtime.auth,
     users: runtime.users,
-    hasher: new PasswordHasher(config.scryptLogN, options.hashQueue),
+    hasher: new PasswordHasher({
+      scryptLogN: config.scryptLogN,
+      argon2: config.passwordHash === 'argon2id' ? await loadArgon2() : undefined,
+      ...(options.hashQueue !== undefined && { queue: options.hashQueue }),
+    }),
     metrics,
     guard: new GuessGuard(
       runtime.guesses ?? new MemoryGuessCounters(),
       config.lockout,
       options.clock,
     ),
+  }
+  if (config.passwordHash !== context.hasher.scheme) {
+    app.log.warn('@node-rs/argon2 is not installed: new password hashes use scrypt')
   }
   metrics.attach(runtime.auth)
   attachAudit(runtime.auth, app.log)

@@ -54,6 +54,8 @@ export interface ServerConfig {
   readonly trustProxy: TrustProxy
   /** log2 of scrypt's cost N for new password hashes. */
   readonly scryptLogN: number
+  /** The scheme of new password hashes (scrypt when `@node-rs/argon2` is not installed). */
+  readonly passwordHash: 'argon2id' | 'scrypt'
 }
 
 /** When failed attempts lock a login or a client address out. */
@@ -150,6 +152,11 @@ export const VARIABLES: readonly Variable[] = [
     description: 'proxies trusted for X-Forwarded-For: a hop count or addresses/CIDRs',
   },
   { name: 'SCRYPT_LOG_N', default: '15', description: 'log2 scrypt cost of new hashes' },
+  {
+    name: 'PASSWORD_HASH',
+    default: 'argon2id',
+    description: '`argon2id` (needs `@node-rs/argon2`) or `scrypt` for new hashes',
+  },
 ]
 
 /** `SESSION_IDLE_TTL` -> `session-idle-ttl`. */
@@ -288,6 +295,14 @@ function loadLockout(get: (name: string) => string | undefined): LockoutConfig {
   })
 }
 
+function passwordScheme(text: string | undefined): 'argon2id' | 'scrypt' {
+  const value = text ?? 'argon2id'
+  if (value !== 'argon2id' && value !== 'scrypt') {
+    throw new ConfigError('PASSWORD_HASH', 'must be "argon2id" or "scrypt"')
+  }
+  return value
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /**
@@ -356,5 +371,6 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
     accessLog: boolean('ACCESS_LOG', get('ACCESS_LOG')),
     trustProxy: parseTrustProxy(get('TRUST_PROXY')),
     scryptLogN: integer('SCRYPT_LOG_N', get('SCRYPT_LOG_N'), 15, 10, 20),
+    passwordHash: passwordScheme(get('PASSWORD_HASH')),
   })
 }

@@ -24,6 +24,8 @@ export function testConfig(env: Record<string, string> = {}): ServerConfig {
     ISSUER,
     LOG_LEVEL: 'silent',
     SCRYPT_LOG_N: '10',
+    // Cheap hashes for the many tests that log in; Argon2id has its own tests.
+    PASSWORD_HASH: 'scrypt',
     LOGIN_RATE_LIMIT: '10000',
     CLIENTS: JSON.stringify([
       {

@@ -111,6 +111,24 @@ async function endBrowserSession(request: FastifyRequest, context: ServiceContex
   })
 }
 
+/**
+ * After a successful login, stores a hash of today's scheme (an scrypt hash becomes Argon2id).
+ * Best effort: a full hashing queue or a store error leaves the old hash, upgraded next time.
+ */
+async function upgradeHash(
+  context: ServiceContext,
+  username: string,
+  password: string,
+  stored: string,
+): Promise<void> {
+  if (!context.hasher.needsRehash(stored)) return
+  try {
+    await context.users.updatePasswordHash(username, await context.hasher.hash(password))
+  } catch {
+    // Kept as it was; the login itself has succeeded.
+  }
+}
+
 export async function authRoutes(app: FastifyInstance, context: ServiceContext): Promise<void> {
   const { auth, users, hasher, config } = context
   const guesses = context.guard
@@ -166,6 +184,7 @@ export async function authRoutes(app: FastifyInstance, context: ServiceContext):
           return { user: undefined }
         }
         await guesses.loginSucceeded(username, request.ip)
+        await upgradeHash(context, found.username, request.body.password, found.passwordHash)
         return { user: found }
       })
       if ('refused' in attempt) return sendTooManyAttempts(reply, 1)

@@ -17,6 +17,8 @@ export interface UserDirectory {
   /** Adds a user; resolves to false (and changes nothing) when the username is taken. */
   create(user: UserRecord): Promise<boolean>
   find(username: string): Promise<UserRecord | undefined>
+  /** Replaces the password hash of an existing user (a hash upgraded at login). */
+  updatePasswordHash(username: string, passwordHash: string): Promise<void>
   close(): Promise<void>
 }
 

@@ -14,5 +14,10 @@ export class MemoryUserDirectory implements UserDirectory {
     return this.#users.get(username)
   }
 
+  async updatePasswordHash(username: string, passwordHash: string): Promise<void> {
+    const user = this.#users.get(username)
+    if (user !== undefined) this.#users.set(username, { ...user, passwordHash })
+  }
+
   async close(): Promise<void> {}
 }

@@ -5,6 +5,7 @@ import type { UserDirectory, UserRecord } from './directory.js'
 export interface UserRedis {
   hSetNX(key: string, field: string, value: string): Promise<number | boolean>
   hGet(key: string, field: string): Promise<string | null | undefined>
+  hSet(key: string, field: string, value: string): Promise<number>
 }
 
 async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
@@ -38,6 +39,14 @@ export class RedisUserDirectory implements UserDirectory {
   async find(username: string): Promise<UserRecord | undefined> {
     const raw = await call('read a user', () => this.#redis.hGet(this.#key, username))
     return raw === null || raw === undefined ? undefined : (JSON.parse(raw) as UserRecord)
+  }
+
+  async updatePasswordHash(username: string, passwordHash: string): Promise<void> {
+    const user = await this.find(username)
+    if (user === undefined) return
+    await call('update a password hash', () =>
+      this.#redis.hSet(this.#key, username, JSON.stringify({ ...user, passwordHash })),
+    )
   }
 
   async close(): Promise<void> {}

@@ -19,6 +19,7 @@ interface Row {
 export class SqliteUserDirectory implements UserDirectory {
   readonly #insert: Database.Statement
   readonly #select: Database.Statement
+  readonly #updateHash: Database.Statement
 
   constructor(db: Database.Database) {
     db.exec(SCHEMA)
@@ -26,6 +27,7 @@ export class SqliteUserDirectory implements UserDirectory {
       'INSERT OR IGNORE INTO users (username, sub, password_hash, created_at) VALUES (?, ?, ?, ?)',
     )
     this.#select = db.prepare('SELECT * FROM users WHERE username = ?')
+    this.#updateHash = db.prepare('UPDATE users SET password_hash = ? WHERE username = ?')
   }
 
   async create(user: UserRecord): Promise<boolean> {
@@ -42,6 +44,10 @@ export class SqliteUserDirectory implements UserDirectory {
       passwordHash: row.password_hash,
       createdAt: row.created_at,
     }
+  }
+
+  async updatePasswordHash(username: string, passwordHash: string): Promise<void> {
+    this.#updateHash.run(passwordHash, username)
   }
 
   async close(): Promise<void> {}
