@@ -3,6 +3,8 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import { makeAuth } from '../../support/auth.js'
 import { parts } from '../../support/forge.js'
+import { ADMIT_ONE_IN, TokenCache, type CachedToken } from '../../../src/revocation/token-cache.js'
+import type { AccessTokenClaims } from '../../../src/tokens/claims.js'
 
 test('a cached token that gets revoked is rejected on its next use', async () => {
   const { auth } = await makeAuth()
@@ -90,4 +92,53 @@ test('property: with or without the cache, verify gives the same verdicts', asyn
     }),
     { numRuns: 60 },
   )
+})
+
+// Issue 20: a cache that never hits (every token distinct) must cost nearly nothing, so once it
+// is full and nothing has hit for a whole cache's worth of inserts, it admits only a sample of
+// new tokens; the first hit brings full admission back.
+
+function entry(sub: string): CachedToken {
+  return { claims: { sub } as AccessTokenClaims, kid: 'k1' }
+}
+
+test('a full cache that never hits admits only a sample of new tokens', () => {
+  const cache = new TokenCache(8)
+  for (let i = 0; i < 16; i += 1) cache.set(`h.p${i}.s${i}`, entry(`u${i}`))
+  const before = cache.inserts
+  for (let i = 16; i < 16 + 640; i += 1) {
+    assert.equal(cache.get(`h.p${i}.s${i}`), undefined)
+    cache.set(`h.p${i}.s${i}`, entry(`u${i}`))
+  }
+  assert.ok(cache.inserts - before <= 640 / ADMIT_ONE_IN + 1, `${cache.inserts - before} inserts`)
+  assert.ok(cache.inserts - before >= 1, 'the sample admitted nothing, so a hit could never return')
+})
+
+test('a hit brings back full admission', () => {
+  const cache = new TokenCache(8)
+  for (let i = 0; i < 640; i += 1) cache.set(`h.p${i}.s${i}`, entry(`u${i}`))
+  const cachedToken = [...Array(640).keys()]
+    .map((i) => `h.p${i}.s${i}`)
+    .find((token) => cache.get(token) !== undefined)
+  assert.notEqual(cachedToken, undefined)
+  const before = cache.inserts
+  for (let i = 1000; i < 1004; i += 1) cache.set(`h.p${i}.s${i}`, entry(`u${i}`))
+  assert.equal(cache.inserts - before, 4)
+})
+
+test("a token with a cached token's signature but another payload is not a hit", () => {
+  const cache = new TokenCache(8)
+  cache.set('header.payload-a.signature', entry('alice'))
+  assert.equal(cache.get('header.payload-b.signature'), undefined)
+  assert.equal(cache.get('header.payload-a.signature')?.claims.sub, 'alice')
+})
+
+test('a forged payload under a cached signature is rejected like without the cache', async () => {
+  const { auth } = await makeAuth()
+  const token = await auth.issue({ sub: 'alice' })
+  await auth.verify(token)
+  const [header, , signature] = token.split('.') as [string, string, string]
+  const payload = { ...parts(token).payload, sub: 'mallory' }
+  const forged = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${signature}`
+  await assert.rejects(auth.verify(forged), (error: { code?: string }) => error.code !== undefined)
 })
