@@ -5,7 +5,7 @@
  */
 import cookie from '@fastify/cookie'
 import rateLimit from '@fastify/rate-limit'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { attachAudit } from './audit.js'
 import type { ServerConfig } from './config.js'
@@ -116,8 +116,12 @@ export async function buildApp(
   const app = Fastify({
     logger,
     bodyLimit: config.bodyLimit,
-    // Two info lines per request cost ~65 µs each; audit lines, warnings and errors stay.
-    disableRequestLogging: !config.accessLog,
+    // Two info lines per request cost ~65 µs; audit lines, warnings and errors stay (our error
+    // handler logs the 500s itself). LogController is recent in Fastify 5; older 5.x take the
+    // top-level option that it deprecates.
+    ...((LogController as unknown) === undefined
+      ? { disableRequestLogging: !config.accessLog }
+      : { logController: new LogController({ disableRequestLogging: !config.accessLog }) }),
     trustProxy: fastifyTrustProxy(config.trustProxy),
     return503OnClosing: true,
     // A bad percent-encoding or an over-long path parameter: Fastify's own answers echo the
