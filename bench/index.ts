@@ -1,4 +1,5 @@
-// `npm run bench` (add `-- --quick` for a reduced run under a minute). Every comparison runs in
+// `npm run bench` (add `-- --quick` for a reduced run under a minute; `-- --service` for the
+// service section alone, bench/service.ts, written to bench/results/service.json). Every comparison runs in
 // this one process, back to back, on the same keys and claims; results are printed as a table
 // and as ratios against anchors of the same run, and written to bench/results/latest.json.
 import { randomBytes } from 'node:crypto'
@@ -9,13 +10,55 @@ import { deletePrefix, REDIS_URL } from '../test/support/redis.js'
 import { SLICE_MS, type CaseResult } from './harness.js'
 import { benchMemory } from './memory.js'
 import { benchPropagation } from './propagation.js'
+import { benchService } from './service.js'
 import { benchSessions } from './sessions.js'
 import { benchVerify } from './verify.js'
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } })
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    service: { type: 'boolean', default: false },
+  },
+})
 const quick = values.quick as boolean
 const seconds = quick ? 0.25 : 2
 const prefix = `rvk-bench:${randomBytes(4).toString('hex')}:`
+
+if (values.service === true) {
+  // The service's GET /auth/me (Redis, ES256, many distinct tokens) against a bare Fastify route
+  // verifying the same tokens statelessly; target >= 0.8 at 16 connections (issue 20).
+  try {
+    const result = await benchService({
+      store: REDIS_URL,
+      prefix: `${prefix}svc:`,
+      seconds: quick ? 1 : 3,
+      rounds: quick ? 3 : 5,
+      connections: 16,
+      // More than the token cache holds, so it never hits.
+      tokens: 12_000,
+    })
+    console.log('service GET /auth/me vs a stateless Fastify route (interleaved rounds):')
+    console.log(result)
+    const ratio = {
+      value: result.service_vs_stateless,
+      target: 0.8,
+      met: result.service_vs_stateless >= 0.8,
+    }
+    console.log(
+      `  service_vs_stateless_16_connections ${ratio.value}   target ${ratio.met ? 'met' : 'MISSED'} (0.8)`,
+    )
+    mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
+    const out = new URL('./results/service.json', import.meta.url)
+    writeFileSync(
+      out,
+      `${JSON.stringify({ quick, node: process.version, result, ratio }, null, 2)}\n`,
+    )
+    console.log(`\nwrote ${out.pathname}`)
+  } finally {
+    await deletePrefix(REDIS_URL, prefix)
+  }
+  process.exit(0)
+}
 
 const cases: CaseResult[] = []
 const report = (result: CaseResult) => {
