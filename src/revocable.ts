@@ -166,7 +166,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     const checked = checkTokenInput(input, 'issue')
     const ttl = checkTtl(input.ttl, this.options)
     const sid = input.sid === undefined ? undefined : checkSessionId(input.sid)
-    const issuedAt = this.#revoker.issueInstant()
+    const issuedAt = this.#revoker.issueInstant(checked.sub)
     const session = { ...checked, sid: sid ?? randomId() }
 
     if (sid !== undefined) {
@@ -479,6 +479,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
         revocationExpiresAt: this.#revoker.sessionRevocationExpiry(),
       }),
     )
+    if (result.revoked === true) throw new SessionRevoked()
     if (!result.created) throw new SessionNotFound('too many active sessions')
     this.#revoker.announceSessionsEnded(result.evicted)
     const { sid, sub, createdAt, expiresAt } = record

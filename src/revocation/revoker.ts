@@ -1,5 +1,6 @@
 import { RevocableError, StoreUnavailable } from '../errors.js'
 import type { ResolvedOptions } from '../options.js'
+import { instantAfter } from '../sessions/cutoff.js'
 import type { Change } from '../stores/change-feed.js'
 import type { RevocationQuery, RevocationStatus, SessionRecord, Store } from '../stores/store.js'
 
@@ -23,7 +24,9 @@ export class Revoker {
   readonly #store: Store
   readonly #options: RevokerOptions
   readonly #announce: (change: Change) => void
-  #latestCutoff = 0
+  /** Cutoffs this process set that still lie at or after its clock, per user (bounded: swept). */
+  readonly #recentCutoffs = new Map<string, number>()
+  #latestEpoch: number | undefined
 
   /**
    * `announce` hears every change this process made, once the store has it: the local replica
@@ -62,11 +65,25 @@ export class Revoker {
   }
 
   /**
-   * The issue instant for a new token: now, but strictly after every cutoff this process has set,
-   * so a login that follows `revokeUser` or `revokeAll` within the same millisecond still works.
+   * The issue instant for a token of `sub` minted without a store read (`issue`): now, but
+   * strictly after the cutoffs this process set for that user and the epoch, so a token that
+   * follows `revokeUser` within the same millisecond still works. Per user: another user's
+   * revocation never moves it. Sessions read the store's cutoffs instead (`Store.readCutoffs`).
    */
-  issueInstant(): number {
-    return Math.max(this.#options.clock(), this.#latestCutoff + 1)
+  issueInstant(sub: string): number {
+    return instantAfter(this.#options.clock(), {
+      user: this.#recentCutoffs.get(sub),
+      epoch: this.#latestEpoch,
+    })
+  }
+
+  #rememberCutoff(sub: string, cutoff: number): void {
+    const now = this.#options.clock()
+    // A cutoff in the past no longer moves any instant: forget it, so the map stays small.
+    for (const [user, value] of this.#recentCutoffs)
+      if (value < now) this.#recentCutoffs.delete(user)
+    if (cutoff >= now)
+      this.#recentCutoffs.set(sub, Math.max(cutoff, this.#recentCutoffs.get(sub) ?? cutoff))
   }
 
   /** Denies one jti. `exp` (seconds) bounds the entry; without it, the longest token lifetime does. */
@@ -91,7 +108,7 @@ export class Revoker {
 
   /** Denies a user's tokens issued at or before `cutoff` and ends the sessions started by then. */
   async revokeUser(sub: string, cutoff: number): Promise<SessionRecord[]> {
-    this.#latestCutoff = Math.max(this.#latestCutoff, cutoff)
+    this.#rememberCutoff(sub, cutoff)
     // Tokens issued at or before the cutoff are all gone one token lifetime after it; the entry
     // is still written when that has passed, since the sessions must end all the same.
     const expiresAt = Math.max(cutoff + this.#tokenLifetimeMs, this.#options.clock() + 1000)
@@ -105,7 +122,7 @@ export class Revoker {
 
   async revokeAll(): Promise<number> {
     const cutoff = this.#options.clock()
-    this.#latestCutoff = Math.max(this.#latestCutoff, cutoff)
+    this.#latestEpoch = Math.max(cutoff, this.#latestEpoch ?? cutoff)
     await callStore('revoke all tokens', () => this.#store.setEpoch(cutoff))
     this.#announce({ kind: 'epoch', cutoff })
     return cutoff

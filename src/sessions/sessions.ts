@@ -120,7 +120,9 @@ export class Sessions {
     const { sub, clientId, scope, claims } = checkTokenInput(input, 'startSession')
     const device = checkDevice(input.device)
     const { store, options, revoker, emit } = this.#deps
-    const now = revoker.issueInstant()
+    // The login begins here, before any I/O: a revokeUser that resolves after this instant
+    // covers the session, whatever order the store steps run in (sessions/cutoff.ts).
+    const now = revoker.issueInstant(sub)
     const sid = randomId()
     const refresh = createRefreshToken(sid)
     const absoluteExpiresAt = now + options.sessionMaxAge * 1000
@@ -152,6 +154,7 @@ export class Sessions {
         revocationExpiresAt: revoker.sessionRevocationExpiry(),
       }),
     )
+    if (result.revoked === true) throw new SessionRevoked('a revocation landed during the login')
     if (!result.created) throw new SessionLimitReached()
     revoker.announceSessionsEnded(result.evicted)
     revoker.announce({
@@ -183,7 +186,7 @@ export class Sessions {
     const parsed = parseRefreshToken(refreshToken)
     if (parsed === undefined) throw new RefreshTokenInvalid()
     const { store, options, revoker, emit } = this.#deps
-    const now = revoker.issueInstant()
+    const now = options.clock()
     const next = createRefreshToken(parsed.sid)
     const request: RotationRequest = {
       sid: parsed.sid,
@@ -218,7 +221,9 @@ export class Sessions {
           grace: result.outcome === 'grace',
           at: now,
         })
-        return this.#tokenSet(rotated, next.token, now)
+        // A live session was created after every cutoff, so minting no earlier than its start
+        // keeps the new token after them too, on any instance's clock.
+        return this.#tokenSet(rotated, next.token, Math.max(now, rotated.createdAt))
       }
       case 'reused': {
         const { sid, sub } = session as SessionRecord

@@ -38,9 +38,12 @@ export interface Store {
   listRetiredKids(): Promise<string[]>
 
   /**
-   * Records a new session, enforcing the per-user cap atomically: when the user already has
-   * `limit.max` active sessions (`isSessionActive`), either the least recently used are ended (`evict`) or nothing
-   * is created (`refuse`).
+   * Records a new session, in one atomic step with the cutoff rule and the per-user cap:
+   * - when `isCutOff(session.createdAt, cutoffs)` holds for the user's cutoff and the epoch as
+   *   they are now (a revocation landed after the login began), nothing is created and
+   *   `revoked` is true;
+   * - when the user already has `limit.max` active sessions (`isSessionActive`), either the least
+   *   recently used are ended (`evict`) or nothing is created (`refuse`).
    */
   createSession(session: SessionRecord, limit: SessionLimit): Promise<CreateSessionResult>
   /** The record of a session, active or recently expired; undefined once ended or forgotten. */
@@ -75,6 +78,8 @@ export interface SessionLimit {
 
 export interface CreateSessionResult {
   readonly created: boolean
+  /** Set when the session was refused because a cutoff covers it (see `Store.createSession`). */
+  readonly revoked?: true
   /** Sessions ended to make room, least recently used first. */
   readonly evicted: SessionRecord[]
 }

@@ -1,5 +1,5 @@
 -- Revokes a user in one atomic step: raises the cutoff (keeping the later cutoff and expiry)
--- and ends every session created at or before it.
+-- and ends every session created at or before it (the rule of sessions/cutoff.ts).
 -- KEYS[1] cutoff, KEYS[2] user's session index
 -- ARGV[1] cutoff (ms), ARGV[2] ttl (ms), ARGV[3] session record prefix, ARGV[4] revoked marker prefix
 local cutoff = tonumber(ARGV[1])
@@ -17,7 +17,7 @@ for _, sid in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   local record = redis.call('GET', ARGV[3] .. sid)
   if not record then
     redis.call('ZREM', KEYS[2], sid)
-  elseif cjson.decode(record).createdAt <= cutoff then
+  elseif cjson.decode(record).createdAt <= kept then
     redis.call('DEL', ARGV[3] .. sid)
     redis.call('ZREM', KEYS[2], sid)
     local marker = ARGV[4] .. sid
