@@ -65,16 +65,32 @@ export class Revoker {
   }
 
   /**
-   * The issue instant for a token of `sub` minted without a store read (`issue`): now, but
-   * strictly after the cutoffs this process set for that user and the epoch, so a token that
-   * follows `revokeUser` within the same millisecond still works. Per user: another user's
-   * revocation never moves it. Sessions read the store's cutoffs instead (`Store.readCutoffs`).
+   * The issue instant of a login or token of `sub`, taken before any I/O: now, but strictly after
+   * the cutoffs this process set for that user and the epoch, so a login that follows
+   * `revokeUser` within the same millisecond still works. Per user: another user's revocation
+   * never moves it.
    */
   issueInstant(sub: string): number {
     return instantAfter(this.#options.clock(), {
       user: this.#recentCutoffs.get(sub),
       epoch: this.#latestEpoch,
     })
+  }
+
+  /**
+   * The default cutoff of `revokeUser(sub)`: now, but no earlier than any instant this process
+   * has stamped on a login of `sub` (instants run a millisecond ahead of the clock right after a
+   * revocation), so every login that began before the call is covered.
+   */
+  nextUserCutoff(sub: string): number {
+    return this.issueInstant(sub)
+  }
+
+  /** The default epoch of `revokeAll`: now, but no earlier than any instant already stamped. */
+  #nextEpoch(): number {
+    let epoch = instantAfter(this.#options.clock(), { user: undefined, epoch: this.#latestEpoch })
+    for (const cutoff of this.#recentCutoffs.values()) epoch = Math.max(epoch, cutoff + 1)
+    return epoch
   }
 
   #rememberCutoff(sub: string, cutoff: number): void {
@@ -107,21 +123,25 @@ export class Revoker {
   }
 
   /** Denies a user's tokens issued at or before `cutoff` and ends the sessions started by then. */
-  async revokeUser(sub: string, cutoff: number): Promise<SessionRecord[]> {
+  async revokeUser(sub: string, cutoff: number, everySession = false): Promise<SessionRecord[]> {
     this.#rememberCutoff(sub, cutoff)
     // Tokens issued at or before the cutoff are all gone one token lifetime after it; the entry
     // is still written when that has passed, since the sessions must end all the same.
     const expiresAt = Math.max(cutoff + this.#tokenLifetimeMs, this.#options.clock() + 1000)
     const ended = await callStore('revoke a user', () =>
-      this.#store.revokeUser(sub, cutoff, expiresAt),
+      this.#store.revokeUser(sub, cutoff, expiresAt, everySession),
     )
-    this.#announce({ kind: 'user', sub, cutoff, expiresAt })
+    // With `everySession` the store raised the cutoff to the latest session it ended: a login
+    // from here on must be stamped after that one.
+    const applied = Math.max(cutoff, ...ended.map((session) => session.createdAt))
+    this.#rememberCutoff(sub, applied)
+    this.#announce({ kind: 'user', sub, cutoff: applied, expiresAt })
     this.announceSessionsEnded(ended)
     return ended
   }
 
   async revokeAll(): Promise<number> {
-    const cutoff = this.#options.clock()
+    const cutoff = this.#nextEpoch()
     this.#latestEpoch = Math.max(cutoff, this.#latestEpoch ?? cutoff)
     await callStore('revoke all tokens', () => this.#store.setEpoch(cutoff))
     this.#announce({ kind: 'epoch', cutoff })

@@ -47,3 +47,22 @@ export function isCutOff(createdAt: number, cutoffs: Cutoffs): boolean {
 export function instantAfter(now: number, cutoffs: Cutoffs): number {
   return Math.max(now, (cutoffs.user ?? -Infinity) + 1, (cutoffs.epoch ?? -Infinity) + 1)
 }
+
+/**
+ * Orders a login after the cutoffs it cannot order by time: a cutoff at or after `now` but less
+ * than `uncertainty` ms ahead was set by another instance whose clock this one knows only to
+ * within `uncertainty`; since it reached the store before this login did, the login comes after
+ * it and is stamped one past it. With `uncertainty` 0 (one clock) nothing moves.
+ *
+ * @example
+ * instantAfterNearby(1000, { user: 1002, epoch: undefined }, 3) // 1003
+ */
+export function instantAfterNearby(now: number, cutoffs: Cutoffs, uncertainty: number): number {
+  let instant = now
+  for (const cutoff of [cutoffs.user, cutoffs.epoch]) {
+    if (cutoff !== undefined && cutoff >= now && cutoff - now < uncertainty) {
+      instant = Math.max(instant, cutoff + 1)
+    }
+  }
+  return instant
+}

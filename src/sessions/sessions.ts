@@ -12,6 +12,7 @@ import { callStore, type Revoker } from '../revocation/revoker.js'
 import type { DeviceInfo, SessionRecord, Store } from '../stores/store.js'
 import { randomId } from '../tokens/ids.js'
 import { checkTokenInput, type TokenInput } from '../tokens/token-input.js'
+import { instantAfterNearby } from './cutoff.js'
 import { createRefreshToken, parseRefreshToken } from './refresh-token.js'
 import { sessionExpiry, type RotationRequest } from './rotation.js'
 
@@ -59,6 +60,8 @@ export interface SessionsDeps {
   /** Signs an access token for a session at an issue instant. */
   readonly mint: (session: SessionRecord, issuedAt: number) => string
   readonly emit: Emit
+  /** How far this instance's clock may be from the other instances' (ms; 0: one clock). */
+  readonly clockUncertainty: () => number
 }
 
 // A session that expired is remembered this long, so a late refresh hears ERR_SESSION_EXPIRED.
@@ -122,7 +125,12 @@ export class Sessions {
     const { store, options, revoker, emit } = this.#deps
     // The login begins here, before any I/O: a revokeUser that resolves after this instant
     // covers the session, whatever order the store steps run in (sessions/cutoff.ts).
-    const now = revoker.issueInstant(sub)
+    let now = revoker.issueInstant(sub)
+    const uncertainty = this.#deps.clockUncertainty()
+    if (uncertainty > 0 && store.readCutoffs !== undefined) {
+      const cutoffs = await callStore('start a session', () => store.readCutoffs!(sub))
+      now = instantAfterNearby(now, cutoffs, uncertainty)
+    }
     const sid = randomId()
     const refresh = createRefreshToken(sid)
     const absoluteExpiresAt = now + options.sessionMaxAge * 1000

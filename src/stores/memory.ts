@@ -153,7 +153,18 @@ export class MemoryStore implements Store {
     return copy(this.#endSession(sid, expiresAt))
   }
 
-  async revokeUser(sub: string, cutoff: number, expiresAt: number): Promise<SessionRecord[]> {
+  async revokeUser(
+    sub: string,
+    requested: number,
+    expiresAt: number,
+    everySession = false,
+  ): Promise<SessionRecord[]> {
+    let cutoff = requested
+    if (everySession) {
+      for (const sid of this.#sessionsByUser.get(sub) ?? []) {
+        cutoff = Math.max(cutoff, this.#session(sid)?.createdAt ?? cutoff)
+      }
+    }
     const previous = this.#entry(this.#userCutoffs, sub)
     this.#userCutoffs.set(sub, {
       value: Math.max(cutoff, previous?.value ?? cutoff),

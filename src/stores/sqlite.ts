@@ -179,9 +179,17 @@ export class SqliteStore implements Store {
     return this.#db.transaction(() => this.#endSession(sid, expiresAt)).immediate()
   }
 
-  async revokeUser(sub: string, cutoff: number, expiresAt: number): Promise<SessionRecord[]> {
+  async revokeUser(
+    sub: string,
+    requested: number,
+    expiresAt: number,
+    everySession = false,
+  ): Promise<SessionRecord[]> {
     return this.#db
       .transaction(() => {
+        const cutoff = everySession
+          ? Math.max(requested, ...this.#userSessions(sub).map((s) => s.createdAt))
+          : requested
         this.#sql.putCutoff.run(sub, cutoff, expiresAt, this.#clock())
         const cutoffs = this.#cutoffs(sub)
         const ended = this.#userSessions(sub).filter((s) => isCutOff(s.createdAt, cutoffs))

@@ -29,7 +29,7 @@ export interface ContractOptions {
    * clock (memory, SQLite); Redis expires keys on its own time and checks TTLs in its own tests.
    */
   clockDrivesExpiry: boolean
-  /** Interleavings the cutoff model tries (default 100). */
+  /** Interleavings the cutoff model tries (default 200). */
   modelRuns?: number
 }
 
@@ -842,7 +842,7 @@ function cutoffContract(it: It, contract: ContractOptions): void {
       const clock = manualClock()
       const { store, cleanup } = await contract.makeStore(clock)
       try {
-        await runCutoffModel(store, clock, contract.modelRuns ?? 100)
+        await runCutoffModel(store, clock, contract.modelRuns ?? 200)
       } finally {
         await cleanup()
       }

@@ -97,6 +97,7 @@ export async function runCutoffModel(
   store: Store,
   clock: ManualClock,
   runs: number,
+  seed = 1207,
 ): Promise<void> {
   const gate: { scheduler?: fc.Scheduler } = {}
   const auth: Revocable = await createRevocable({
@@ -265,7 +266,7 @@ export async function runCutoffModel(
           )
         },
       ),
-      { numRuns: runs, seed: 1207, endOnFailure: true },
+      { numRuns: runs, seed, endOnFailure: true },
     )
   } finally {
     await auth.close()

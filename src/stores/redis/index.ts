@@ -377,7 +377,12 @@ export class RedisStore implements Store {
     return record === null ? undefined : (JSON.parse(record) as SessionRecord)
   }
 
-  async revokeUser(sub: string, cutoff: number, expiresAt: number): Promise<SessionRecord[]> {
+  async revokeUser(
+    sub: string,
+    cutoff: number,
+    expiresAt: number,
+    everySession = false,
+  ): Promise<SessionRecord[]> {
     this.#assertData()
     const user = this.#keys.user(sub)
     const [, ended] = (await Promise.all([
@@ -385,7 +390,13 @@ export class RedisStore implements Store {
       SCRIPTS.revokeUser.run(
         this.#redis,
         [user.cutoff, user.sessions],
-        [cutoff, Math.max(this.#ttl(expiresAt), 1), user.sessionPrefix, user.revokedSessionPrefix],
+        [
+          cutoff,
+          Math.max(this.#ttl(expiresAt), 1),
+          user.sessionPrefix,
+          user.revokedSessionPrefix,
+          everySession ? 1 : 0,
+        ],
       ),
     ])) as [string, string[]]
     const sessions = ended.map((record) => JSON.parse(record) as SessionRecord)
@@ -585,6 +596,16 @@ export class RedisStore implements Store {
       }
     }
     throw new StoreUnavailable('session record kept changing during refresh; try again')
+  }
+
+  async readCutoffs(sub: string): Promise<Cutoffs> {
+    this.#assertData()
+    return this.#cutoffs(sub)
+  }
+
+  /** Redis `TIME` in ms, from the node of the global slot (one clock for every instance). */
+  async time(): Promise<number> {
+    return Number(await SCRIPTS.time.run(this.#redis, [this.#keys.epoch], []))
   }
 
   /** Opens the change feed on a connection of its own (its blocking reads need one). */
