@@ -71,6 +71,13 @@ export interface RevocableOptions {
   tokenCacheSize?: number
   /** Time source in milliseconds. Default `Date.now`. Tests inject their own. */
   clock?: Clock
+  /**
+   * Whose clock stamps cutoffs, sessions and tokens. `store`: this instance's clock corrected by
+   * its measured offset from the store's (Redis `TIME`), so skew between instances cannot reorder
+   * revocations; `local`: `clock` as it is. Default `store` for a store that has a clock and no
+   * injected `clock`, else `local`.
+   */
+  timeAuthority?: 'store' | 'local'
 }
 
 /** Every default, in one place. */
@@ -115,6 +122,7 @@ export interface ResolvedOptions {
   readonly maxStaleness: number
   readonly tokenCacheSize: number
   readonly clock: Clock
+  readonly timeAuthority: 'store' | 'local'
 }
 
 function positiveSeconds(name: string, value: unknown, fallback: number): number {
@@ -187,6 +195,10 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
   const clock = options.clock ?? systemClock
   if (typeof clock !== 'function')
     throw new TypeError('"clock" must be a function returning milliseconds')
+  const timeAuthority = options.timeAuthority ?? (options.clock === undefined ? 'store' : 'local')
+  if (timeAuthority !== 'store' && timeAuthority !== 'local') {
+    throw new TypeError('"timeAuthority" must be "store" or "local"')
+  }
 
   const maxAccessTokenTtl = positiveWholeSeconds(
     'maxAccessTokenTtl',
@@ -265,6 +277,7 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
     maxStaleness: positiveSeconds('maxStaleness', options.maxStaleness, DEFAULTS.maxStaleness),
     tokenCacheSize,
     clock,
+    timeAuthority,
   })
 }
 

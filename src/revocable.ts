@@ -15,6 +15,7 @@ import { KeyRing, type KeyInfo } from './keys/key-ring.js'
 import { resolveOptions, type ResolvedOptions, type RevocableOptions } from './options.js'
 import { FeedFollower, type FollowerStats } from './revocation/feed.js'
 import { Replica } from './revocation/replica.js'
+import { StoreClock } from './revocation/store-clock.js'
 import { Revoker, callStore } from './revocation/revoker.js'
 import { TokenCache, type CachedToken } from './revocation/token-cache.js'
 import { revocationReason } from './revocation/rules.js'
@@ -118,6 +119,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   readonly #runtime: ReplicaRuntime | undefined
   readonly #maxStalenessMs: number
   readonly #headers = new HeaderCache()
+  readonly #storeClock: StoreClock | undefined
 
   /** @internal use `createRevocable` */
   constructor(
@@ -126,8 +128,10 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     ownsStore: boolean,
     ring: KeyRing,
     runtime?: ReplicaRuntime,
+    storeClock?: StoreClock,
   ) {
     super()
+    this.#storeClock = storeClock
     this.#cache = new TokenCache(options.tokenCacheSize)
     this.#runtime = runtime
     this.#maxStalenessMs = options.maxStaleness * 1000
@@ -147,6 +151,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       options,
       revoker: this.#revoker,
       mint: (session, issuedAt) => this.#mint(session, issuedAt, options.accessTokenTtl),
+      clockUncertainty: () => storeClock?.uncertainty ?? 0,
       // EventEmitter's generic emit cannot be narrowed through a forwarding call; Emit keeps
       // the callers exact.
       emit: (name, ...args) =>
@@ -166,7 +171,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     const checked = checkTokenInput(input, 'issue')
     const ttl = checkTtl(input.ttl, this.options)
     const sid = input.sid === undefined ? undefined : checkSessionId(input.sid)
-    const issuedAt = this.#revoker.issueInstant()
+    const issuedAt = this.#revoker.issueInstant(checked.sub)
     const session = { ...checked, sid: sid ?? randomId() }
 
     if (sid !== undefined) {
@@ -310,12 +315,17 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     const context = checkAudit(options)
     const now = this.options.clock()
     const before =
-      options.before instanceof Date ? options.before.getTime() : (options.before ?? now)
+      options.before instanceof Date
+        ? options.before.getTime()
+        : (options.before ?? this.#revoker.nextUserCutoff(sub))
     if (typeof before !== 'number' || !Number.isFinite(before)) {
       throw new TypeError('"before" must be a Date or a number of milliseconds')
     }
-    if (before > now) throw new TypeError('"before" must not lie in the future')
-    const ended = await this.#revoker.revokeUser(sub, before)
+    if (options.before !== undefined && before > now) {
+      throw new TypeError('"before" must not lie in the future')
+    }
+    // "Log out everywhere" (no `before`) ends every session that exists, whatever clock stamped it.
+    const ended = await this.#revoker.revokeUser(sub, before, options.before === undefined)
     this.emit('token.revoked', { kind: 'user', sub, cutoff: before, at: now, ...context })
     for (const session of ended) {
       this.emit('session.ended', {
@@ -426,12 +436,14 @@ export class Revocable extends EventEmitter<RevocableEvents> {
 
   /** Stops the replica's feed, and closes the store if `createRevocable` made it. */
   async close(): Promise<void> {
+    this.#storeClock?.stop()
     await this.#runtime?.follower.stop()
     if (this.#ownsStore) await this.store.close()
   }
 
   #mint(
-    session: Pick<SessionRecord, 'sub' | 'sid' | 'clientId' | 'scope' | 'claims'>,
+    session: Pick<SessionRecord, 'sub' | 'sid' | 'clientId' | 'scope' | 'claims'> &
+      Partial<Pick<SessionRecord, 'createdAt'>>,
     issuedAt: number,
     ttl: number,
   ): string {
@@ -445,6 +457,8 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       exp: iat + ttl,
       iat,
       iat_ms: issuedAt,
+      // A session's tokens carry its start, so a cutoff that ends the session revokes them all.
+      ...(session.createdAt !== undefined && { auth_time_ms: session.createdAt }),
       jti: randomId(),
       sid: session.sid,
       ...(session.clientId !== undefined && { client_id: session.clientId }),
@@ -479,6 +493,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
         revocationExpiresAt: this.#revoker.sessionRevocationExpiry(),
       }),
     )
+    if (result.revoked === true) throw new SessionRevoked()
     if (!result.created) throw new SessionNotFound('too many active sessions')
     this.#revoker.announceSessionsEnded(result.evicted)
     const { sid, sub, createdAt, expiresAt } = record
@@ -557,6 +572,9 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   }
 }
 
+// How often an instance re-measures its offset from the store's clock.
+const STORE_CLOCK_SYNC_INTERVAL_MS = 30_000
+
 /**
  * Creates a Revocable: validates the options, opens the key ring (generating and storing a key
  * when none is configured or stored) and returns the object with every verb.
@@ -571,12 +589,21 @@ export class Revocable extends EventEmitter<RevocableEvents> {
  * await auth.verify(token) // throws ERR_TOKEN_REVOKED
  */
 export async function createRevocable(options: RevocableOptions): Promise<Revocable> {
-  const resolved = resolveOptions(options)
+  let resolved = resolveOptions(options)
   const configured = await Promise.all(
     resolved.keys.map((key, index) => importConfiguredKey(key, `keys[${index}]`)),
   )
   const ownsStore = resolved.store === undefined
   const store: Store = resolved.store ?? new MemoryStore({ clock: resolved.clock })
+  let storeClock: StoreClock | undefined
+  if (resolved.timeAuthority === 'store' && store.time !== undefined) {
+    // One time line for every instance: this one's clock, corrected to the store's.
+    const clock = new StoreClock(resolved.clock, store.time.bind(store))
+    await callStore('read the store clock', () => clock.sync())
+    clock.start(STORE_CLOCK_SYNC_INTERVAL_MS)
+    storeClock = clock
+    resolved = Object.freeze({ ...resolved, clock: clock.now })
+  }
   const ring = await callStore('open the key ring', () =>
     KeyRing.open({ store, configured, algorithm: resolved.algorithm, clock: resolved.clock }),
   )
@@ -595,5 +622,5 @@ export async function createRevocable(options: RevocableOptions): Promise<Revoca
     await callStore('load the replica', () => follower.start())
     runtime = { replica, follower }
   }
-  return new Revocable(resolved, store, ownsStore, ring, runtime)
+  return new Revocable(resolved, store, ownsStore, ring, runtime, storeClock)
 }

@@ -66,17 +66,18 @@ export class Replica {
   check(query: RevocationQuery): ReplicaAnswer {
     const user = this.#users.get(query.sub)
     const session = this.#active.get(query.sid)
+    const userCutoff = user !== undefined && user.expiresAt > query.now ? user.cutoff : undefined
     return {
       status: {
         jtiRevoked: this.#jtis.has(query.jti, query.now),
         sessionRevoked: this.#revokedSessions.has(query.sid, query.now),
-        userCutoff: user !== undefined && user.expiresAt > query.now ? user.cutoff : undefined,
+        userCutoff,
         epoch: this.#epoch,
         kidRetired: this.#retired.has(query.kid),
         sessionActive:
           session !== undefined &&
           session.sub === query.sub &&
-          isSessionActive(session, query.now, this.#epoch),
+          isSessionActive(session, query.now, { user: userCutoff, epoch: this.#epoch }),
       },
       sessionKnown: session !== undefined,
     }

@@ -33,6 +33,8 @@ export interface ServerConfig {
   readonly accessTokenTtl: number
   readonly sessionIdleTtl: number
   readonly sessionMaxAge: number
+  /** Most active sessions per user; a login past it ends the least recently used. */
+  readonly sessionCap: number
   readonly reuseGrace: number
   readonly failMode: 'closed' | 'open'
   readonly cookieMode: boolean
@@ -113,6 +115,7 @@ export const VARIABLES: readonly Variable[] = [
   { name: 'ACCESS_TOKEN_TTL', default: '300', description: 'access-token lifetime, seconds' },
   { name: 'SESSION_IDLE_TTL', default: '1209600', description: 'session idle timeout, seconds' },
   { name: 'SESSION_MAX_AGE', default: '7776000', description: 'absolute session lifetime, s' },
+  { name: 'SESSION_CAP', default: '100', description: 'most active sessions per user' },
   { name: 'REUSE_GRACE', default: '0', description: 'refresh-token retry window, seconds' },
   {
     name: 'FAIL_MODE',
@@ -337,6 +340,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
     accessTokenTtl: integer('ACCESS_TOKEN_TTL', get('ACCESS_TOKEN_TTL'), 300, 1, 86_400),
     sessionIdleTtl: integer('SESSION_IDLE_TTL', get('SESSION_IDLE_TTL'), 1_209_600, 1, 2 ** 31),
     sessionMaxAge,
+    sessionCap: integer('SESSION_CAP', get('SESSION_CAP'), 100, 1, 10_000),
     reuseGrace: integer('REUSE_GRACE', get('REUSE_GRACE'), 0, 0, 3600),
     failMode,
     cookieMode: boolean('COOKIE_MODE', get('COOKIE_MODE')),

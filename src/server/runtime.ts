@@ -172,6 +172,9 @@ export async function openRuntime(
       accessTokenTtl: config.accessTokenTtl,
       sessionIdleTtl: config.sessionIdleTtl,
       sessionMaxAge: config.sessionMaxAge,
+      // Bounded work per login and per "log out everywhere", whatever the account's size.
+      maxSessionsPerUser: config.sessionCap,
+      sessionLimitAction: 'evict',
       reuseGrace: config.reuseGrace,
       onStoreError: config.failMode === 'open' ? 'fail-open' : 'fail-closed',
       replica: options.replica ?? 'auto',

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { systemClock, type Clock } from '../clock.js'
+import { isCutOff, type Cutoffs } from '../sessions/cutoff.js'
 import {
   decideRotation,
   isSessionActive,
@@ -158,10 +159,15 @@ export class SqliteStore implements Store {
     return rows.map((row) => JSON.parse(row.record) as SessionRecord)
   }
 
+  #cutoffs(sub: string): Cutoffs {
+    const row = this.#sql.getCutoff.get(sub, this.#clock()) as { cutoff: number } | undefined
+    return { user: row?.cutoff, epoch: this.#epoch() }
+  }
+
   #activeSessions(sub: string, now: number): SessionRecord[] {
-    const epoch = this.#epoch()
+    const cutoffs = this.#cutoffs(sub)
     return this.#userSessions(sub)
-      .filter((session) => isSessionActive(session, now, epoch))
+      .filter((session) => isSessionActive(session, now, cutoffs))
       .sort((a, b) => b.lastUsedAt - a.lastUsedAt)
   }
 
@@ -173,11 +179,20 @@ export class SqliteStore implements Store {
     return this.#db.transaction(() => this.#endSession(sid, expiresAt)).immediate()
   }
 
-  async revokeUser(sub: string, cutoff: number, expiresAt: number): Promise<SessionRecord[]> {
+  async revokeUser(
+    sub: string,
+    requested: number,
+    expiresAt: number,
+    everySession = false,
+  ): Promise<SessionRecord[]> {
     return this.#db
       .transaction(() => {
+        const cutoff = everySession
+          ? Math.max(requested, ...this.#userSessions(sub).map((s) => s.createdAt))
+          : requested
         this.#sql.putCutoff.run(sub, cutoff, expiresAt, this.#clock())
-        const ended = this.#userSessions(sub).filter((session) => session.createdAt <= cutoff)
+        const cutoffs = this.#cutoffs(sub)
+        const ended = this.#userSessions(sub).filter((s) => isCutOff(s.createdAt, cutoffs))
         for (const session of ended) this.#endSession(session.sid, expiresAt)
         return ended
       })
@@ -193,18 +208,17 @@ export class SqliteStore implements Store {
       .transaction((): RevocationStatus => {
         const now = this.#clock()
         const session = this.#session(query.sid)
-        const epoch = this.#epoch()
+        const cutoffs = this.#cutoffs(query.sub)
         return {
           jtiRevoked: this.#sql.getJti.get(query.jti, now) !== undefined,
           sessionRevoked: this.#sql.getRevokedSession.get(query.sid, now) !== undefined,
-          userCutoff: (this.#sql.getCutoff.get(query.sub, now) as { cutoff: number } | undefined)
-            ?.cutoff,
-          epoch,
+          userCutoff: cutoffs.user,
+          epoch: cutoffs.epoch,
           kidRetired: this.#sql.isRetired.get(query.kid) !== undefined,
           sessionActive:
             session !== undefined &&
             session.sub === query.sub &&
-            isSessionActive(session, query.now, epoch),
+            isSessionActive(session, query.now, cutoffs),
         }
       })
       .deferred()
@@ -240,6 +254,9 @@ export class SqliteStore implements Store {
   async createSession(session: SessionRecord, limit: SessionLimit): Promise<CreateSessionResult> {
     return this.#db
       .transaction((): CreateSessionResult => {
+        if (isCutOff(session.createdAt, this.#cutoffs(session.sub))) {
+          return { created: false, revoked: true, evicted: [] }
+        }
         const active = this.#activeSessions(session.sub, limit.now)
         const excess = active.length + 1 - limit.max
         if (excess > 0 && limit.onLimit === 'refuse') return { created: false, evicted: [] }
@@ -263,7 +280,11 @@ export class SqliteStore implements Store {
     return this.#db
       .transaction((): RotationResult => {
         const session = this.#session(request.sid)
-        const decision = decideRotation(session, request, this.#epoch())
+        const cutoffs =
+          session === undefined
+            ? { user: undefined, epoch: this.#epoch() }
+            : this.#cutoffs(session.sub)
+        const decision = decideRotation(session, request, cutoffs)
         if (decision.next !== undefined) {
           this.#saveSession(decision.next)
           return { outcome: decision.outcome, session: decision.next }

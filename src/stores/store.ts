@@ -1,4 +1,5 @@
 import type { JWK } from 'jose'
+import type { Cutoffs } from '../sessions/cutoff.js'
 import type { RotationRequest, RotationResult } from '../sessions/rotation.js'
 import type { ChangeFeed } from './change-feed.js'
 
@@ -21,9 +22,16 @@ export interface Store {
   /**
    * Denies a user's tokens issued at or before `cutoff` (keeping the later of an existing and the
    * new cutoff, and the later expiry) and ends every session of the user created at or before
-   * the cutoff. Resolves to the sessions ended.
+   * the cutoff. With `everySession` ("log out everywhere", the cutoff being now), the cutoff is
+   * first raised to the latest `createdAt` among the user's sessions: every session that exists
+   * ends, whatever clock stamped it. Resolves to the sessions ended.
    */
-  revokeUser(sub: string, cutoff: number, expiresAt: number): Promise<SessionRecord[]>
+  revokeUser(
+    sub: string,
+    cutoff: number,
+    expiresAt: number,
+    everySession?: boolean,
+  ): Promise<SessionRecord[]>
   /** Denies every token issued at or before `cutoff`. Keeps the later of the two cutoffs. */
   setEpoch(cutoff: number): Promise<void>
   /** Everything `verify` needs to decide on one token, in one round trip. */
@@ -38,9 +46,12 @@ export interface Store {
   listRetiredKids(): Promise<string[]>
 
   /**
-   * Records a new session, enforcing the per-user cap atomically: when the user already has
-   * `limit.max` active sessions (`isSessionActive`), either the least recently used are ended (`evict`) or nothing
-   * is created (`refuse`).
+   * Records a new session, in one atomic step with the cutoff rule and the per-user cap:
+   * - when `isCutOff(session.createdAt, cutoffs)` holds for the user's cutoff and the epoch as
+   *   they are now (a revocation landed after the login began), nothing is created and
+   *   `revoked` is true;
+   * - when the user already has `limit.max` active sessions (`isSessionActive`), either the least
+   *   recently used are ended (`evict`) or nothing is created (`refuse`).
    */
   createSession(session: SessionRecord, limit: SessionLimit): Promise<CreateSessionResult>
   /** The record of a session, active or recently expired; undefined once ended or forgotten. */
@@ -53,6 +64,19 @@ export interface Store {
    * token exactly one rotates. On `reused`, ends the session as `revokeSession` does.
    */
   rotateRefreshToken(request: RotationRequest): Promise<RotationResult>
+
+  /**
+   * The cutoffs that apply to `sub` now (optional; a store shared by instances offers it): a
+   * login on the store's time line reads them to order itself after a revocation that another
+   * instance stamped within the clocks' uncertainty (`instantAfterNearby`).
+   */
+  readCutoffs?(sub: string): Promise<Cutoffs>
+
+  /**
+   * The store's clock in ms (optional): a store shared by several instances offers it so they
+   * all stamp revocations on one time line (`timeAuthority: 'store'`).
+   */
+  time?(): Promise<number>
 
   /**
    * Opens a change feed (optional): a store that has one lets verifiers keep a local replica of
@@ -75,6 +99,8 @@ export interface SessionLimit {
 
 export interface CreateSessionResult {
   readonly created: boolean
+  /** Set when the session was refused because a cutoff covers it (see `Store.createSession`). */
+  readonly revoked?: true
   /** Sessions ended to make room, least recently used first. */
   readonly evicted: SessionRecord[]
 }

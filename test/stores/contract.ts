@@ -13,6 +13,7 @@ import type { SessionRecord, Store } from '../../src/stores/store.js'
 import { AUDIENCE, HMAC_SECRET, ISSUER } from '../support/auth.js'
 import { manualClock, type ManualClock } from '../support/clock.js'
 import { parts } from '../support/forge.js'
+import { runCutoffModel } from './cutoff-model.js'
 
 export interface ContractStore {
   store: Store
@@ -28,6 +29,8 @@ export interface ContractOptions {
    * clock (memory, SQLite); Redis expires keys on its own time and checks TTLs in its own tests.
    */
   clockDrivesExpiry: boolean
+  /** Interleavings the cutoff model tries (default 200). */
+  modelRuns?: number
 }
 
 const SECOND = 1000
@@ -418,6 +421,7 @@ export function storeContract(name: string, contract: ContractOptions): void {
     })
 
     sessionContract(it, expiryIt, withAuth)
+    cutoffContract(it, contract)
   })
 }
 
@@ -774,5 +778,74 @@ function sessionContract(
         assert.deepEqual(await store.revokeSession('s1', clock() + DAY), record)
         assert.equal(await store.getSession('s1'), undefined)
       }))
+  })
+}
+
+/** A refresh of a dead session: revoked, or already ended and forgotten. */
+function isDeadSession(error: { code?: string }): boolean {
+  return error.code === 'ERR_SESSION_REVOKED' || error.code === 'ERR_REFRESH_TOKEN_INVALID'
+}
+
+/** The cutoff rule of sessions/cutoff.ts, raced: deterministic cases, then the model. */
+function cutoffContract(it: It, contract: ContractOptions): void {
+  describe('the cutoff rule (log out everywhere wins every race)', () => {
+    it('a login racing revokeUser keeps no working session', {}, async ({ auth }) => {
+      for (let trial = 0; trial < 20; trial += 1) {
+        const sub = `race-${trial}`
+        const [login] = await Promise.allSettled([auth.startSession({ sub }), auth.revokeUser(sub)])
+        if (login.status === 'fulfilled') {
+          await assert.rejects(auth.verify(login.value.accessToken), {
+            code: 'ERR_TOKEN_REVOKED',
+          })
+          await assert.rejects(auth.refresh(login.value.refreshToken), isDeadSession)
+        }
+        assert.deepEqual(await auth.listSessions(sub), [])
+      }
+    })
+
+    it(
+      "another user's revocation in the same millisecond does not shield a login from its own",
+      {},
+      async ({ auth }) => {
+        await auth.revokeUser('a')
+        const login = auth.startSession({ sub: 'b' })
+        await auth.revokeUser('b')
+        const outcome = await login.then(
+          (set) => set,
+          (error: { code?: string }) => error.code,
+        )
+        if (typeof outcome === 'object') {
+          await assert.rejects(auth.verify(outcome.accessToken), { code: 'ERR_TOKEN_REVOKED' })
+          await assert.rejects(auth.refresh(outcome.refreshToken), isDeadSession)
+        } else assert.equal(outcome, 'ERR_SESSION_REVOKED')
+        assert.deepEqual(await auth.listSessions('b'), [])
+      },
+    )
+
+    it(
+      'a login that begins after revokeUser resolved works at once, in the same millisecond',
+      {},
+      async ({ auth }) => {
+        await auth.startSession({ sub: 'dave' })
+        await auth.revokeUser('dave')
+        const login = await auth.startSession({ sub: 'dave' })
+        assert.equal((await auth.verify(login.accessToken)).sub, 'dave')
+        const next = await auth.refresh(login.refreshToken)
+        assert.equal((await auth.verify(next.accessToken)).sub, 'dave')
+        await auth.revokeAll()
+        const again = await auth.startSession({ sub: 'dave' })
+        assert.equal((await auth.verify(again.accessToken)).sub, 'dave')
+      },
+    )
+
+    test('no interleaving of logins, refreshes, revocations and verifies breaks the rule or gives a rotation two heirs', async () => {
+      const clock = manualClock()
+      const { store, cleanup } = await contract.makeStore(clock)
+      try {
+        await runCutoffModel(store, clock, contract.modelRuns ?? 200)
+      } finally {
+        await cleanup()
+      }
+    })
   })
 }
