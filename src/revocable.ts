@@ -9,6 +9,7 @@ import {
   TokenRevoked,
 } from './errors.js'
 import type { AuditContext, RevocableEvents } from './events.js'
+import { parseKeyEncryptionKey, type KeyEncryptionKey } from './keys/envelope.js'
 import { importConfiguredKey } from './keys/import.js'
 import type { JSONWebKeySet } from './keys/jwks.js'
 import { KeyRing, type KeyInfo } from './keys/key-ring.js'
@@ -118,6 +119,9 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   readonly #runtime: ReplicaRuntime | undefined
   readonly #maxStalenessMs: number
   readonly #headers = new HeaderCache()
+  #closed = false
+  #reloading: Promise<void> | undefined
+  #reloadAgain = false
 
   /** @internal use `createRevocable` */
   constructor(
@@ -401,20 +405,45 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     return this.#ring.list()
   }
 
-  /** Generates a new signing key (stored for every instance); old keys still verify. Returns its kid. */
-  async rotateKeys(): Promise<string> {
-    const kid = await callStore('rotate keys', () => this.#ring.rotate())
+  /**
+   * Generates a new signing key, stored for every instance: it is published (JWKS) at once and
+   * signs from `lead` seconds later (default `keyPublishLead`), so verifiers know it before the
+   * first token it signs. Old keys still verify. Returns its kid. Refused (TypeError) when keys
+   * are configured.
+   *
+   * @example
+   * const kid = await auth.rotateKeys() // signs in keyPublishLead seconds
+   * await auth.rotateKeys({ lead: 0 }) // signs at once (a compromised key)
+   */
+  async rotateKeys(
+    options: { lead?: number; actor?: string; reason?: string } = {},
+  ): Promise<string> {
+    const lead = options.lead ?? this.options.keyPublishLead
+    if (typeof lead !== 'number' || !Number.isFinite(lead) || lead < 0) {
+      throw new TypeError('"lead" must be a non-negative number of seconds')
+    }
+    const context = checkAudit({ actor: options.actor, reason: options.reason })
+    if (this.#ring.configured) {
+      throw new TypeError(
+        'keys are configured ("keys" option, SIGNING_KEYS): rotate them in the configuration',
+      )
+    }
+    const kid = await callStore('rotate keys', () => this.#ring.rotate(lead * 1000))
     this.#headers.clear()
+    const at = this.options.clock()
+    this.emit('key.rotated', { kid, activatesAt: at + lead * 1000, at, ...context })
     return kid
   }
 
   /** Retires a key: every token signed with it is rejected from now on, on every instance. */
-  async retireKey(kid: string): Promise<void> {
+  async retireKey(kid: string, audit?: AuditContext): Promise<void> {
     checkId('kid', kid)
+    const context = checkAudit(audit)
     await this.#ring.retire(kid)
     this.#headers.clear()
     this.#revoker.announce({ kind: 'retired', kid })
     this.#cache.forgetKid(kid)
+    this.emit('key.retired', { kid, at: this.options.clock(), ...context })
   }
 
   /** Re-reads keys and retirements from the store (done by itself when an unknown kid shows up). */
@@ -424,9 +453,32 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     this.#headers.clear()
   }
 
+  /**
+   * @internal A key change arrived on the change feed: reload in the background, coalescing
+   * bursts. A failed reload is retried with the next change (or an unknown kid).
+   */
+  reloadKeysSoon(): void {
+    if (this.#closed) return
+    if (this.#reloading !== undefined) {
+      this.#reloadAgain = true
+      return
+    }
+    this.#reloading = this.reloadKeys()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#reloading = undefined
+        if (this.#reloadAgain) {
+          this.#reloadAgain = false
+          this.reloadKeysSoon()
+        }
+      })
+  }
+
   /** Stops the replica's feed, and closes the store if `createRevocable` made it. */
   async close(): Promise<void> {
+    this.#closed = true
     await this.#runtime?.follower.stop()
+    await this.#reloading
     if (this.#ownsStore) await this.store.close()
   }
 
@@ -577,8 +629,16 @@ export async function createRevocable(options: RevocableOptions): Promise<Revoca
   )
   const ownsStore = resolved.store === undefined
   const store: Store = resolved.store ?? new MemoryStore({ clock: resolved.clock })
+  const kek = await keyEncryptionKeyFor(resolved, store, configured.length > 0)
   const ring = await callStore('open the key ring', () =>
-    KeyRing.open({ store, configured, algorithm: resolved.algorithm, clock: resolved.clock }),
+    KeyRing.open({
+      store,
+      configured,
+      algorithm: resolved.algorithm,
+      clock: resolved.clock,
+      kek,
+      warn: resolved.warn,
+    }),
   )
   let runtime: ReplicaRuntime | undefined
   if (resolved.replica === 'auto' && store.openChangeFeed !== undefined) {
@@ -591,9 +651,36 @@ export async function createRevocable(options: RevocableOptions): Promise<Revoca
       // peaks near twice blockMs (plus a round trip): a quarter of the allowance leaves room.
       blockMs: Math.min(250, (resolved.maxStaleness * 1000) / 4),
       sweepInterval: 60_000,
+      onKeysChanged: () => keysChanged?.(),
     })
     await callStore('load the replica', () => follower.start())
     runtime = { replica, follower }
   }
-  return new Revocable(resolved, store, ownsStore, ring, runtime)
+  const auth = new Revocable(resolved, store, ownsStore, ring, runtime)
+  // Set after construction: a key change seen on the feed reloads this instance's ring.
+  const keysChanged = () => auth.reloadKeysSoon()
+  return auth
+}
+
+/**
+ * The key-encryption key: the option, else the store's own (SQLite: a 0600 file beside the
+ * database). A store that is not process memory gets no private key in plaintext unless
+ * `allowPlaintextKeys` says so; an instance with configured keys stores none.
+ */
+async function keyEncryptionKeyFor(
+  resolved: ResolvedOptions,
+  store: Store,
+  hasConfiguredKeys: boolean,
+): Promise<KeyEncryptionKey | undefined> {
+  if (resolved.keyEncryptionKey !== undefined) {
+    return parseKeyEncryptionKey(resolved.keyEncryptionKey, '"keyEncryptionKey"')
+  }
+  if (store instanceof MemoryStore) return undefined
+  const local = await store.localKeyEncryptionKey?.()
+  if (local !== undefined) return parseKeyEncryptionKey(local, "the store's key-encryption key")
+  if (hasConfiguredKeys || resolved.allowPlaintextKeys) return undefined
+  throw new TypeError(
+    'generated private keys would be kept in the store in plaintext: give "keyEncryptionKey" ' +
+      '(KEY_ENCRYPTION_KEY), configure "keys" (SIGNING_KEYS), or set "allowPlaintextKeys: true"',
+  )
 }

@@ -192,6 +192,10 @@ export class MemoryStore implements Store {
     if (!this.#keys.has(key.kid)) this.#keys.set(key.kid, structuredClone(key))
   }
 
+  async replaceKey(key: StoredKey): Promise<void> {
+    this.#keys.set(key.kid, structuredClone(key))
+  }
+
   async retireKey(kid: string): Promise<void> {
     this.#retiredKids.add(kid)
   }

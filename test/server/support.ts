@@ -11,6 +11,8 @@ export const CLIENT_ID = 'resource-server'
 export const CLIENT_SECRET = 'resource-server-secret-0123456789'
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef'
 export const ISSUER = 'http://auth.test'
+/** Seals the generated keys a service keeps in Redis (the service refuses plaintext there). */
+export const KEY_ENCRYPTION_KEY = 'q3xC6T1mOu2qJ1c2l9p2l7m1Yd3w0m9vW4i8Gf5bZ0E'
 
 /** Test defaults: memory store, quiet, cheap scrypt, no practical rate limit. */
 export function testConfig(env: Record<string, string> = {}): ServerConfig {
@@ -24,6 +26,7 @@ export function testConfig(env: Record<string, string> = {}): ServerConfig {
     LOGIN_RATE_LIMIT: '10000',
     CLIENTS: `${CLIENT_ID}:${CLIENT_SECRET}`,
     ADMIN_TOKEN,
+    KEY_ENCRYPTION_KEY,
     ...env,
   })
 }

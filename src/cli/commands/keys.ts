@@ -16,16 +16,17 @@ export const keysCommand: Command = {
   name: 'keys',
   summary: 'list, rotate or retire signing keys',
   help: `Usage: revocable keys list [--json]
-       revocable keys rotate [--json]
+       revocable keys rotate [--now] [--json]
        revocable keys retire <kid> [--json]
 
 list    every key that still verifies, and which one signs
-rotate  generate a new signing key (old keys keep verifying)
+rotate  generate a new key: published at once, it signs after KEY_PUBLISH_LEAD seconds
+        (--now: at once, e.g. to replace a compromised key); old keys keep verifying
 retire  reject every token signed with <kid> from now on, on every instance
 
 ${CONFIG_HELP}`,
   async run(args, io) {
-    const parsed = parse(args)
+    const parsed = parse(args, { now: { type: 'boolean' } })
     const json = parsed.values.json === true
     const action = positional(parsed, 0, 'list|rotate|retire')
     const config = configFrom(parsed, io)
@@ -53,8 +54,19 @@ ${CONFIG_HELP}`,
       }
       case 'rotate': {
         noExtra(parsed, 1)
-        const kid = await withRuntime(config, io, ({ auth }) => auth.rotateKeys())
-        output(io, json, { kid }, `new signing key ${kid}`)
+        const now = parsed.values.now === true
+        const { kid, activatesAt } = await withRuntime(config, io, async ({ auth }) => {
+          const kid = await auth.rotateKeys(now ? { lead: 0 } : {})
+          const activatesAt = auth.listKeys().find((key) => key.kid === kid)?.activatesAt ?? 0
+          return { kid, activatesAt }
+        })
+        const when = new Date(activatesAt).toISOString()
+        output(
+          io,
+          json,
+          { kid, activatesAt: when },
+          now ? `new signing key ${kid}` : `new key ${kid}: published now, signs from ${when}`,
+        )
         return EXIT_OK
       }
       case 'retire': {

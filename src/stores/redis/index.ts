@@ -432,7 +432,16 @@ export class RedisStore implements Store {
 
   async addKey(key: StoredKey): Promise<void> {
     this.#assertData()
-    await this.#redis.hSetNX(this.#keys.signingKeys, key.kid, JSON.stringify(key))
+    // Announced on the feed, so every instance's JWKS shows the key within maxStaleness.
+    await Promise.all([
+      this.#append({ kind: 'key', kid: key.kid }),
+      this.#redis.hSetNX(this.#keys.signingKeys, key.kid, JSON.stringify(key)),
+    ])
+  }
+
+  async replaceKey(key: StoredKey): Promise<void> {
+    this.#assertData()
+    await this.#redis.hSet(this.#keys.signingKeys, key.kid, JSON.stringify(key))
   }
 
   async retireKey(kid: string): Promise<void> {
