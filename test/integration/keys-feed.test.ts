@@ -132,6 +132,8 @@ describe('a retired kid after a Redis data loss', () => {
     await a.auth.retireKey(retiredKid)
     assert.ok(await eventually(async () => (await verdict(b.auth, old)) === 'ERR_KEY_RETIRED'))
 
+    const resyncs = (instance: Instance) => instance.auth.stats().replica?.resyncs ?? 0
+    const before = [resyncs(a), resyncs(b)]
     await redis.restart() // comes back empty: the retirement is gone from Redis
     const forgeFresh = () => {
       const now = Date.now()
@@ -148,7 +150,19 @@ describe('a retired kid after a Redis data loss', () => {
         { alg: 'ES256', key: stolen },
       )
     }
-    // Both instances notice the loss (feed resync, generation check) and write the kid back.
+    // Once both replicas have reloaded from the emptied Redis, a fresh token of the retired key
+    // is refused by both all the same.
+    assert.ok(
+      await eventually(
+        () => resyncs(a) > (before[0] ?? 0) && resyncs(b) > (before[1] ?? 0),
+        10_000,
+      ),
+      'both replicas resynchronised after the loss',
+    )
+    for (const instance of [a, b]) {
+      assert.equal(await verdict(instance.auth, forgeFresh()), 'ERR_KEY_RETIRED')
+    }
+    // And they write the retirement back to the store.
     const storeHasIt = async () => {
       const probe = await RedisStore.connect({ url: redis.url, prefix, warn: () => {} })
       try {
@@ -158,9 +172,6 @@ describe('a retired kid after a Redis data loss', () => {
       }
     }
     assert.ok(await eventually(storeHasIt, 10_000), 'the retirement is written back')
-    for (const instance of [a, b]) {
-      assert.equal(await verdict(instance.auth, forgeFresh()), 'ERR_KEY_RETIRED')
-    }
     assert.ok(b.warnings.concat(a.warnings).some((message) => /wrote them back/.test(message)))
 
     // An instance started after the loss learns the retirement from the store again.

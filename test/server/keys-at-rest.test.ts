@@ -104,14 +104,17 @@ for (const alg of ['ES256', 'HS256'] as const) {
         const parts: string[] = []
         for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
           for (const key of keys) {
+            // Raw values, never re-encoded: JSON.stringify would escape the quotes searched for.
             const type = await client.type(key)
             if (type === 'string') parts.push(String(await client.get(key)))
-            else if (type === 'hash') parts.push(JSON.stringify(await client.hGetAll(key)))
-            else if (type === 'set') parts.push(JSON.stringify(await client.sMembers(key)))
-            else if (type === 'zset') parts.push(JSON.stringify(await client.zRange(key, 0, -1)))
-            else if (type === 'stream')
-              parts.push(JSON.stringify(await client.xRange(key, '-', '+')))
-            else parts.push(String(await client.dump(key)))
+            else if (type === 'hash') parts.push(...Object.values(await client.hGetAll(key)))
+            else if (type === 'set') parts.push(...(await client.sMembers(key)))
+            else if (type === 'zset') parts.push(...(await client.zRange(key, 0, -1)))
+            else if (type === 'stream') {
+              for (const entry of await client.xRange(key, '-', '+')) {
+                parts.push(...Object.values(entry.message as Record<string, string>))
+              }
+            } else parts.push(String(await client.dump(key)))
           }
         }
         const store = await RedisStore.connect({ url: REDIS_URL, prefix, warn: () => {} })
