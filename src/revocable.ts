@@ -10,7 +10,7 @@ import {
 } from './errors.js'
 import type { AuditContext, RevocableEvents } from './events.js'
 import { parseKeyEncryptionKey, type KeyEncryptionKey } from './keys/envelope.js'
-import { importConfiguredKey } from './keys/import.js'
+import { importConfiguredKey, type KeyInput } from './keys/import.js'
 import type { JSONWebKeySet } from './keys/jwks.js'
 import { KeyRing, type KeyInfo } from './keys/key-ring.js'
 import { resolveOptions, type ResolvedOptions, type RevocableOptions } from './options.js'
@@ -432,6 +432,38 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     this.#headers.clear()
     const at = this.options.clock()
     this.emit('key.rotated', { kid, activatesAt: at + lead * 1000, at, ...context })
+    return kid
+  }
+
+  /**
+   * Stores an operator's key (a private key or HMAC secret, as for the `keys` option) for every
+   * instance, sealed under the key-encryption key: published at once, it signs from `lead`
+   * seconds later (default `keyPublishLead`) on instances generating keys of its algorithm.
+   * Refused (TypeError) when keys are configured. Returns its kid.
+   *
+   * @example
+   * await auth.importKey({ pem: readFileSync('signing.pem', 'utf8'), alg: 'ES256' })
+   */
+  async importKey(input: KeyInput, options: { lead?: number } = {}): Promise<string> {
+    const lead = options.lead ?? this.options.keyPublishLead
+    if (typeof lead !== 'number' || !Number.isFinite(lead) || lead < 0) {
+      throw new TypeError('"lead" must be a non-negative number of seconds')
+    }
+    const key = await importConfiguredKey(input, 'key')
+    // Misuse is a TypeError, checked before the store is involved (callStore maps the rest).
+    if (this.#ring.configured) {
+      throw new TypeError('keys are configured here (SIGNING_KEYS): add the key there instead')
+    }
+    if (key.signKey === undefined) {
+      throw new TypeError(
+        'only a private key or secret can be imported; a public key verifies only',
+      )
+    }
+    if (this.#ring.isRetired(key.kid)) throw new TypeError(`key "${key.kid}" has been retired`)
+    const kid = await callStore('import a key', () => this.#ring.importKey(key, lead * 1000))
+    this.#headers.clear()
+    const at = this.options.clock()
+    this.emit('key.rotated', { kid, activatesAt: at + lead * 1000, at })
     return kid
   }
 

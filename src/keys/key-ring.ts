@@ -1,4 +1,4 @@
-import type { JWK } from 'jose'
+import { exportJWK, type JWK } from 'jose'
 import type { Clock } from '../clock.js'
 import { NoSigningKey } from '../errors.js'
 import type { Store, StoredKey } from '../stores/store.js'
@@ -202,6 +202,33 @@ export class KeyRing implements KeyLookup {
     const generated = await generateKey(algorithm, createdAt)
     const record: StoredKey = {
       ...this.#toRecord(generated.kid, generated.alg, generated.jwk, createdAt),
+      activatesAt: clock() + leadMs,
+    }
+    await store.addKey(record)
+    this.#records.set(record.kid, record)
+    await this.reload()
+    return record.kid
+  }
+
+  /**
+   * Stores a key brought by the operator (a private key or secret), sealed like a generated one:
+   * published at once, it signs from `leadMs` later on every instance whose algorithm it has.
+   */
+  async importKey(key: RingKey, leadMs: number): Promise<string> {
+    const { store, clock } = this.#options
+    if (this.configured) {
+      throw new TypeError('keys are configured here (SIGNING_KEYS): add the key there instead')
+    }
+    if (key.signKey === undefined) {
+      throw new TypeError(
+        'only a private key or secret can be imported; a public key verifies only',
+      )
+    }
+    if (this.#retired.has(key.kid)) throw new TypeError(`key "${key.kid}" has been retired`)
+    const createdAt = Math.max(clock(), (this.#candidates[0]?.key.createdAt ?? 0) + 1)
+    const privateJwk = await exportJWK(key.signKey)
+    const record: StoredKey = {
+      ...this.#toRecord(key.kid, key.alg, privateJwk, createdAt),
       activatesAt: clock() + leadMs,
     }
     await store.addKey(record)
