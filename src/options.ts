@@ -32,6 +32,12 @@ export interface RevocableOptions {
    * with it. Default 60.
    */
   keyPublishLead?: number
+  /**
+   * Seconds between scheduled rotations of generated keys (publish before use, then automatic
+   * retirement once no token a key signed can still be valid); `false` turns it off. Ignored when
+   * `keys` are configured. Default 2 592 000 (30 days).
+   */
+  keyRotationInterval?: number | false
   /** Where warnings go (a mixed fleet, lost retirements written back). Default `console.warn`. */
   warn?: (message: string) => void
   /** Default lifetime of access tokens, in seconds. Default 300. */
@@ -94,6 +100,7 @@ export const DEFAULTS = Object.freeze({
   algorithm: 'ES256' as Algorithm,
   allowPlaintextKeys: false,
   keyPublishLead: 60,
+  keyRotationInterval: 2_592_000 as number | false,
   accessTokenTtl: 300,
   maxAccessTokenTtl: 86_400,
   clockTolerance: 5,
@@ -120,6 +127,7 @@ export interface ResolvedOptions {
   readonly keyEncryptionKey: string | Uint8Array | undefined
   readonly allowPlaintextKeys: boolean
   readonly keyPublishLead: number
+  readonly keyRotationInterval: number | false
   readonly warn: (message: string) => void
   readonly accessTokenTtl: number
   readonly maxAccessTokenTtl: number
@@ -264,6 +272,14 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
   if (typeof allowPlaintextKeys !== 'boolean') {
     throw new TypeError('"allowPlaintextKeys" must be a boolean')
   }
+  const keyRotationInterval =
+    options.keyRotationInterval === false
+      ? false
+      : positiveSeconds(
+          'keyRotationInterval',
+          options.keyRotationInterval,
+          DEFAULTS.keyRotationInterval as number,
+        )
   const warn = options.warn ?? ((message: string) => console.warn(message))
   if (typeof warn !== 'function') throw new TypeError('"warn" must be a function')
 
@@ -281,6 +297,7 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
       options.keyPublishLead,
       DEFAULTS.keyPublishLead,
     ),
+    keyRotationInterval,
     warn,
     accessTokenTtl,
     maxAccessTokenTtl,

@@ -11,6 +11,7 @@ import {
 import type { AuditContext, RevocableEvents } from './events.js'
 import { parseKeyEncryptionKey, type KeyEncryptionKey } from './keys/envelope.js'
 import { importConfiguredKey, type KeyInput } from './keys/import.js'
+import { dueSteps, stepName, type ScheduleStep } from './keys/key-schedule.js'
 import type { JSONWebKeySet } from './keys/jwks.js'
 import { KeyRing, type KeyInfo } from './keys/key-ring.js'
 import { resolveOptions, type ResolvedOptions, type RevocableOptions } from './options.js'
@@ -120,6 +121,9 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   readonly #maxStalenessMs: number
   readonly #headers = new HeaderCache()
   #closed = false
+  readonly #instanceId = randomId()
+  #maintenance: NodeJS.Timeout | undefined
+  #maintaining: Promise<void> = Promise.resolve()
   #reloading: Promise<void> | undefined
   #reloadAgain = false
 
@@ -506,9 +510,78 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       })
   }
 
+  /**
+   * One round of key maintenance, run by a timer every `keyReloadInterval` seconds (tests with an
+   * injected clock call it themselves): reloads the ring (what other instances changed), then
+   * takes the scheduled rotation steps that are due and whose lease this instance wins: publish
+   * a new key `keyPublishLead` before it signs; retire a superseded key once the longest token
+   * lifetime has passed since it last signed. Resolves to the steps this instance took.
+   *
+   * @example
+   * const steps = await auth.maintainKeys() // [{ kind: 'publish', after: 'kid-1' }]
+   */
+  async maintainKeys(): Promise<ScheduleStep[]> {
+    // One round at a time per instance: the lease is per instance, so two rounds of the same
+    // instance would both win it.
+    const previous = this.#maintaining
+    let done!: () => void
+    this.#maintaining = new Promise<void>((resolve) => (done = resolve))
+    try {
+      await previous
+      return await this.#maintainKeysOnce()
+    } finally {
+      done()
+    }
+  }
+
+  async #maintainKeysOnce(): Promise<ScheduleStep[]> {
+    await this.reloadKeys()
+    const interval = this.options.keyRotationInterval
+    if (interval === false || this.#ring.configured || this.#closed) return []
+    const leadMs = this.options.keyPublishLead * 1000
+    const intervalMs = interval * 1000
+    const steps = dueSteps({
+      now: this.options.clock(),
+      intervalMs,
+      leadMs,
+      maxTokenLifetimeMs: (this.options.maxAccessTokenTtl + this.options.clockTolerance) * 1000,
+      keys: this.#ring.generatedKeys(),
+    })
+    // Long enough that no instance with a fresh ring decides the same step again.
+    const leaseMs = Math.min(intervalMs / 2, Math.max(leadMs, 300_000))
+    const taken: ScheduleStep[] = []
+    for (const step of steps) {
+      const won = await callStore('take a key lease', () =>
+        this.store.acquireLease(stepName(step), this.#instanceId, leaseMs),
+      )
+      if (!won) continue
+      if (step.kind === 'publish') {
+        await this.rotateKeys({ lead: this.options.keyPublishLead, actor: 'schedule' })
+      } else {
+        await this.retireKey(step.kid, {
+          actor: 'schedule',
+          reason: 'no token it signed can still be valid',
+        })
+      }
+      taken.push(step)
+    }
+    return taken
+  }
+
+  /** @internal started by `createRevocable` */
+  startKeyMaintenance(): void {
+    const period = Math.max(1000, this.options.keyReloadInterval * 1000)
+    this.#maintenance = setInterval(() => {
+      // A failed round is retried on the next; the store's own errors are reported elsewhere.
+      this.maintainKeys().catch(() => undefined)
+    }, period)
+    this.#maintenance.unref()
+  }
+
   /** Stops the replica's feed, and closes the store if `createRevocable` made it. */
   async close(): Promise<void> {
     this.#closed = true
+    clearInterval(this.#maintenance)
     await this.#runtime?.follower.stop()
     await this.#reloading
     if (this.#ownsStore) await this.store.close()
@@ -691,6 +764,7 @@ export async function createRevocable(options: RevocableOptions): Promise<Revoca
   const auth = new Revocable(resolved, store, ownsStore, ring, runtime)
   // Set after construction: a key change seen on the feed reloads this instance's ring.
   const keysChanged = () => auth.reloadKeysSoon()
+  auth.startKeyMaintenance()
   return auth
 }
 

@@ -53,6 +53,8 @@ export interface ServerConfig {
   readonly allowPlaintextKeys: boolean
   /** Seconds a new generated key is published before it signs. */
   readonly keyPublishLead: number
+  /** Seconds between scheduled rotations of generated keys; false: off. */
+  readonly keyRotationInterval: number | false
 }
 
 /** A configuration value that cannot be used; `variable` names it. */
@@ -133,6 +135,11 @@ export const VARIABLES: readonly Variable[] = [
     boolean: true,
   },
   { name: 'KEY_PUBLISH_LEAD', default: '60', description: 'seconds a new key is published first' },
+  {
+    name: 'KEY_ROTATION_INTERVAL',
+    default: '2592000',
+    description: 'seconds between scheduled key rotations (0: off)',
+  },
 ]
 
 /** `SESSION_IDLE_TTL` -> `session-idle-ttl`. */
@@ -329,6 +336,13 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
         })
 
   const sessionMaxAge = integer('SESSION_MAX_AGE', get('SESSION_MAX_AGE'), 7_776_000, 1, 2 ** 31)
+  const rotation = integer(
+    'KEY_ROTATION_INTERVAL',
+    get('KEY_ROTATION_INTERVAL'),
+    2_592_000,
+    0,
+    2 ** 31,
+  )
   return Object.freeze({
     port,
     host,
@@ -354,6 +368,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
     signingAlg: signingAlg(get('SIGNING_ALG')),
     keyEncryptionKey: keyEncryptionKey(get('KEY_ENCRYPTION_KEY'), get('KEY_ENCRYPTION_KEY_FILE')),
     allowPlaintextKeys: boolean('ALLOW_PLAINTEXT_KEYS', get('ALLOW_PLAINTEXT_KEYS')),
+    keyRotationInterval: rotation === 0 ? false : rotation,
     keyPublishLead: integer('KEY_PUBLISH_LEAD', get('KEY_PUBLISH_LEAD'), 60, 0, 2 ** 31),
   })
 }

@@ -163,6 +163,7 @@ export async function openRuntime(
       keyEncryptionKey: config.keyEncryptionKey,
       allowPlaintextKeys: config.allowPlaintextKeys,
       keyPublishLead: config.keyPublishLead,
+      keyRotationInterval: config.keyRotationInterval,
       warn,
     })
   } catch (error) {

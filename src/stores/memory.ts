@@ -41,6 +41,7 @@ export class MemoryStore implements Store {
   readonly #sessionsByUser = new Map<string, Set<string>>()
   readonly #keys = new Map<string, StoredKey>()
   readonly #retiredKids = new Set<string>()
+  readonly #leases = new Map<string, { owner: string; expiresAt: number }>()
   #epoch: number | undefined
   readonly #sweeper: NodeJS.Timeout
 
@@ -190,6 +191,14 @@ export class MemoryStore implements Store {
 
   async addKey(key: StoredKey): Promise<void> {
     if (!this.#keys.has(key.kid)) this.#keys.set(key.kid, structuredClone(key))
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = this.#clock()
+    const held = this.#leases.get(name)
+    if (held !== undefined && held.owner !== owner && held.expiresAt > now) return false
+    this.#leases.set(name, { owner, expiresAt: now + ttlMs })
+    return true
   }
 
   async replaceKey(key: StoredKey): Promise<void> {

@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS signing_keys (
   kid TEXT PRIMARY KEY, alg TEXT NOT NULL, jwk TEXT NOT NULL, created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS retired_kids (kid TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS leases (
+  name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sessions (
   sid TEXT PRIMARY KEY,
   sub TEXT NOT NULL,
@@ -94,6 +97,9 @@ function prepareStatements(db: Database.Database) {
     replaceKey: prepare(
       'INSERT OR REPLACE INTO signing_keys (kid, alg, jwk, created_at, meta) VALUES (?, ?, ?, ?, ?)',
     ),
+    takeLease: prepare(`INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
+      ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+      WHERE leases.owner = excluded.owner OR leases.expires_at <= ?`),
     getSession: prepare('SELECT record FROM sessions WHERE sid = ? AND purge_at > ?'),
     userSessions: prepare('SELECT record FROM sessions WHERE sub = ? AND purge_at > ?'),
     putSession: prepare(`INSERT INTO sessions (sid, sub, purge_at, record) VALUES (?, ?, ?, ?)
@@ -264,6 +270,12 @@ export class SqliteStore implements Store {
   async localKeyEncryptionKey(): Promise<Uint8Array | undefined> {
     if (this.#db.memory) return (this.#ephemeralKek ??= randomBytes(32))
     return readOrCreateKekFile(`${this.#db.name}.kek`)
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = this.#clock()
+    // One statement: the upsert only happens when the lease is free, expired or ours.
+    return this.#sql.takeLease.run(name, owner, now + ttlMs, now).changes === 1
   }
 
   async retireKey(kid: string): Promise<void> {

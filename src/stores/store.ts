@@ -64,6 +64,13 @@ export interface Store {
   openChangeFeed?(): Promise<ChangeFeed>
 
   /**
+   * Takes a lease: true when `owner` now holds `name` for `ttlMs` (it was free, expired, or
+   * already this owner's), false when another owner holds it. Exactly one of several instances
+   * asking at once gets it; scheduled key steps use it so one instance performs each.
+   */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>
+
+  /**
    * A key-encryption key the store keeps apart from its data (optional; SQLite: a 0600 file
    * beside the database), used when none is configured.
    */

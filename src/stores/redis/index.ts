@@ -439,6 +439,17 @@ export class RedisStore implements Store {
     ])
   }
 
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    this.#assertData()
+    const key = this.#keys.lease(name)
+    const taken = await this.#redis.set(key, owner, {
+      NX: true,
+      expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
+    })
+    if (taken === 'OK') return true
+    return (await this.#redis.get(key)) === owner
+  }
+
   async replaceKey(key: StoredKey): Promise<void> {
     this.#assertData()
     await this.#redis.hSet(this.#keys.signingKeys, key.kid, JSON.stringify(key))
