@@ -9,7 +9,9 @@ import {
   TokenRevoked,
 } from './errors.js'
 import type { AuditContext, RevocableEvents } from './events.js'
-import { importConfiguredKey } from './keys/import.js'
+import { parseKeyEncryptionKey, type KeyEncryptionKey } from './keys/envelope.js'
+import { importConfiguredKey, type KeyInput } from './keys/import.js'
+import { dueSteps, stepName, type ScheduleStep } from './keys/key-schedule.js'
 import type { JSONWebKeySet } from './keys/jwks.js'
 import { KeyRing, type KeyInfo } from './keys/key-ring.js'
 import { resolveOptions, type ResolvedOptions, type RevocableOptions } from './options.js'
@@ -120,6 +122,12 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   readonly #maxStalenessMs: number
   readonly #headers = new HeaderCache()
   readonly #storeClock: StoreClock | undefined
+  #closed = false
+  readonly #instanceId = randomId()
+  #maintenance: NodeJS.Timeout | undefined
+  #maintaining: Promise<void> = Promise.resolve()
+  #reloading: Promise<void> | undefined
+  #reloadAgain = false
 
   /** @internal use `createRevocable` */
   constructor(
@@ -411,20 +419,77 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     return this.#ring.list()
   }
 
-  /** Generates a new signing key (stored for every instance); old keys still verify. Returns its kid. */
-  async rotateKeys(): Promise<string> {
-    const kid = await callStore('rotate keys', () => this.#ring.rotate())
+  /**
+   * Generates a new signing key, stored for every instance: it is published (JWKS) at once and
+   * signs from `lead` seconds later (default `keyPublishLead`), so verifiers know it before the
+   * first token it signs. Old keys still verify. Returns its kid. Refused (TypeError) when keys
+   * are configured.
+   *
+   * @example
+   * const kid = await auth.rotateKeys() // signs in keyPublishLead seconds
+   * await auth.rotateKeys({ lead: 0 }) // signs at once (a compromised key)
+   */
+  async rotateKeys(
+    options: { lead?: number; actor?: string; reason?: string } = {},
+  ): Promise<string> {
+    const lead = options.lead ?? this.options.keyPublishLead
+    if (typeof lead !== 'number' || !Number.isFinite(lead) || lead < 0) {
+      throw new TypeError('"lead" must be a non-negative number of seconds')
+    }
+    const context = checkAudit({ actor: options.actor, reason: options.reason })
+    if (this.#ring.configured) {
+      throw new TypeError(
+        'keys are configured ("keys" option, SIGNING_KEYS): rotate them in the configuration',
+      )
+    }
+    const kid = await callStore('rotate keys', () => this.#ring.rotate(lead * 1000))
     this.#headers.clear()
+    const at = this.options.clock()
+    this.emit('key.rotated', { kid, activatesAt: at + lead * 1000, at, ...context })
+    return kid
+  }
+
+  /**
+   * Stores an operator's key (a private key or HMAC secret, as for the `keys` option) for every
+   * instance, sealed under the key-encryption key: published at once, it signs from `lead`
+   * seconds later (default `keyPublishLead`) on instances generating keys of its algorithm.
+   * Refused (TypeError) when keys are configured. Returns its kid.
+   *
+   * @example
+   * await auth.importKey({ pem: readFileSync('signing.pem', 'utf8'), alg: 'ES256' })
+   */
+  async importKey(input: KeyInput, options: { lead?: number } = {}): Promise<string> {
+    const lead = options.lead ?? this.options.keyPublishLead
+    if (typeof lead !== 'number' || !Number.isFinite(lead) || lead < 0) {
+      throw new TypeError('"lead" must be a non-negative number of seconds')
+    }
+    const key = await importConfiguredKey(input, 'key')
+    // Misuse is a TypeError, checked before the store is involved (callStore maps the rest).
+    if (this.#ring.configured) {
+      throw new TypeError('keys are configured here (SIGNING_KEYS): add the key there instead')
+    }
+    if (key.signKey === undefined) {
+      throw new TypeError(
+        'only a private key or secret can be imported; a public key verifies only',
+      )
+    }
+    if (this.#ring.isRetired(key.kid)) throw new TypeError(`key "${key.kid}" has been retired`)
+    const kid = await callStore('import a key', () => this.#ring.importKey(key, lead * 1000))
+    this.#headers.clear()
+    const at = this.options.clock()
+    this.emit('key.rotated', { kid, activatesAt: at + lead * 1000, at })
     return kid
   }
 
   /** Retires a key: every token signed with it is rejected from now on, on every instance. */
-  async retireKey(kid: string): Promise<void> {
+  async retireKey(kid: string, audit?: AuditContext): Promise<void> {
     checkId('kid', kid)
+    const context = checkAudit(audit)
     await this.#ring.retire(kid)
     this.#headers.clear()
     this.#revoker.announce({ kind: 'retired', kid })
     this.#cache.forgetKid(kid)
+    this.emit('key.retired', { kid, at: this.options.clock(), ...context })
   }
 
   /** Re-reads keys and retirements from the store (done by itself when an unknown kid shows up). */
@@ -434,10 +499,102 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     this.#headers.clear()
   }
 
+  /**
+   * @internal A key change arrived on the change feed: reload in the background, coalescing
+   * bursts. A failed reload is retried with the next change (or an unknown kid).
+   */
+  reloadKeysSoon(): void {
+    if (this.#closed) return
+    if (this.#reloading !== undefined) {
+      this.#reloadAgain = true
+      return
+    }
+    this.#reloading = this.reloadKeys()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#reloading = undefined
+        if (this.#reloadAgain) {
+          this.#reloadAgain = false
+          this.reloadKeysSoon()
+        }
+      })
+  }
+
+  /**
+   * One round of key maintenance, run by a timer every `keyReloadInterval` seconds (tests with an
+   * injected clock call it themselves): reloads the ring (what other instances changed), then
+   * takes the scheduled rotation steps that are due and whose lease this instance wins: publish
+   * a new key `keyPublishLead` before it signs; retire a superseded key once the longest token
+   * lifetime has passed since it last signed. Resolves to the steps this instance took.
+   *
+   * @example
+   * const steps = await auth.maintainKeys() // [{ kind: 'publish', after: 'kid-1' }]
+   */
+  async maintainKeys(): Promise<ScheduleStep[]> {
+    // One round at a time per instance: the lease is per instance, so two rounds of the same
+    // instance would both win it.
+    const previous = this.#maintaining
+    let done!: () => void
+    this.#maintaining = new Promise<void>((resolve) => (done = resolve))
+    try {
+      await previous
+      return await this.#maintainKeysOnce()
+    } finally {
+      done()
+    }
+  }
+
+  async #maintainKeysOnce(): Promise<ScheduleStep[]> {
+    await this.reloadKeys()
+    const interval = this.options.keyRotationInterval
+    if (interval === false || this.#ring.configured || this.#closed) return []
+    const leadMs = this.options.keyPublishLead * 1000
+    const intervalMs = interval * 1000
+    const steps = dueSteps({
+      now: this.options.clock(),
+      intervalMs,
+      leadMs,
+      maxTokenLifetimeMs: (this.options.maxAccessTokenTtl + this.options.clockTolerance) * 1000,
+      keys: this.#ring.generatedKeys(),
+    })
+    // Long enough that no instance with a fresh ring decides the same step again.
+    const leaseMs = Math.min(intervalMs / 2, Math.max(leadMs, 300_000))
+    const taken: ScheduleStep[] = []
+    for (const step of steps) {
+      const won = await callStore('take a key lease', () =>
+        this.store.acquireLease(stepName(step), this.#instanceId, leaseMs),
+      )
+      if (!won) continue
+      if (step.kind === 'publish') {
+        await this.rotateKeys({ lead: this.options.keyPublishLead, actor: 'schedule' })
+      } else {
+        await this.retireKey(step.kid, {
+          actor: 'schedule',
+          reason: 'no token it signed can still be valid',
+        })
+      }
+      taken.push(step)
+    }
+    return taken
+  }
+
+  /** @internal started by `createRevocable` */
+  startKeyMaintenance(): void {
+    const period = Math.max(1000, this.options.keyReloadInterval * 1000)
+    this.#maintenance = setInterval(() => {
+      // A failed round is retried on the next; the store's own errors are reported elsewhere.
+      this.maintainKeys().catch(() => undefined)
+    }, period)
+    this.#maintenance.unref()
+  }
+
   /** Stops the replica's feed, and closes the store if `createRevocable` made it. */
   async close(): Promise<void> {
     this.#storeClock?.stop()
+    this.#closed = true
+    clearInterval(this.#maintenance)
     await this.#runtime?.follower.stop()
+    await this.#reloading
     if (this.#ownsStore) await this.store.close()
   }
 
@@ -604,8 +761,16 @@ export async function createRevocable(options: RevocableOptions): Promise<Revoca
     storeClock = clock
     resolved = Object.freeze({ ...resolved, clock: clock.now })
   }
+  const kek = await keyEncryptionKeyFor(resolved, store, configured.length > 0)
   const ring = await callStore('open the key ring', () =>
-    KeyRing.open({ store, configured, algorithm: resolved.algorithm, clock: resolved.clock }),
+    KeyRing.open({
+      store,
+      configured,
+      algorithm: resolved.algorithm,
+      clock: resolved.clock,
+      kek,
+      warn: resolved.warn,
+    }),
   )
   let runtime: ReplicaRuntime | undefined
   if (resolved.replica === 'auto' && store.openChangeFeed !== undefined) {
@@ -618,9 +783,37 @@ export async function createRevocable(options: RevocableOptions): Promise<Revoca
       // peaks near twice blockMs (plus a round trip): a quarter of the allowance leaves room.
       blockMs: Math.min(250, (resolved.maxStaleness * 1000) / 4),
       sweepInterval: 60_000,
+      onKeysChanged: () => keysChanged?.(),
     })
     await callStore('load the replica', () => follower.start())
     runtime = { replica, follower }
   }
-  return new Revocable(resolved, store, ownsStore, ring, runtime, storeClock)
+  const auth = new Revocable(resolved, store, ownsStore, ring, runtime, storeClock)
+  // Set after construction: a key change seen on the feed reloads this instance's ring.
+  const keysChanged = () => auth.reloadKeysSoon()
+  auth.startKeyMaintenance()
+  return auth
+}
+
+/**
+ * The key-encryption key: the option, else the store's own (SQLite: a 0600 file beside the
+ * database). A store that is not process memory gets no private key in plaintext unless
+ * `allowPlaintextKeys` says so; an instance with configured keys stores none.
+ */
+async function keyEncryptionKeyFor(
+  resolved: ResolvedOptions,
+  store: Store,
+  hasConfiguredKeys: boolean,
+): Promise<KeyEncryptionKey | undefined> {
+  if (resolved.keyEncryptionKey !== undefined) {
+    return parseKeyEncryptionKey(resolved.keyEncryptionKey, '"keyEncryptionKey"')
+  }
+  if (store instanceof MemoryStore) return undefined
+  const local = await store.localKeyEncryptionKey?.()
+  if (local !== undefined) return parseKeyEncryptionKey(local, "the store's key-encryption key")
+  if (hasConfiguredKeys || resolved.allowPlaintextKeys) return undefined
+  throw new TypeError(
+    'generated private keys would be kept in the store in plaintext: give "keyEncryptionKey" ' +
+      '(KEY_ENCRYPTION_KEY), configure "keys" (SIGNING_KEYS), or set "allowPlaintextKeys: true"',
+  )
 }

@@ -55,6 +55,8 @@ export class Replica {
       case 'retired':
         this.#retired.add(change.kid)
         return
+      case 'key': // the key ring's business (Revocable reloads it), not revocation state
+        return
       case 'session-active': {
         const { sub, createdAt, expiresAt } = change
         this.#active.set(change.sid, { sub, createdAt, expiresAt })

@@ -178,6 +178,13 @@ export async function openRuntime(
       reuseGrace: config.reuseGrace,
       onStoreError: config.failMode === 'open' ? 'fail-open' : 'fail-closed',
       replica: options.replica ?? 'auto',
+      keys: config.signingKeys,
+      algorithm: config.signingAlg,
+      keyEncryptionKey: config.keyEncryptionKey,
+      allowPlaintextKeys: config.allowPlaintextKeys,
+      keyPublishLead: config.keyPublishLead,
+      keyRotationInterval: config.keyRotationInterval,
+      warn,
     })
   } catch (error) {
     await backend.store.close().catch(() => undefined)

@@ -42,6 +42,7 @@ export class MemoryStore implements Store {
   readonly #sessionsByUser = new Map<string, Set<string>>()
   readonly #keys = new Map<string, StoredKey>()
   readonly #retiredKids = new Set<string>()
+  readonly #leases = new Map<string, { owner: string; expiresAt: number }>()
   #epoch: number | undefined
   readonly #sweeper: NodeJS.Timeout
 
@@ -207,6 +208,18 @@ export class MemoryStore implements Store {
 
   async addKey(key: StoredKey): Promise<void> {
     if (!this.#keys.has(key.kid)) this.#keys.set(key.kid, structuredClone(key))
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = this.#clock()
+    const held = this.#leases.get(name)
+    if (held !== undefined && held.owner !== owner && held.expiresAt > now) return false
+    this.#leases.set(name, { owner, expiresAt: now + ttlMs })
+    return true
+  }
+
+  async replaceKey(key: StoredKey): Promise<void> {
+    this.#keys.set(key.kid, structuredClone(key))
   }
 
   async retireKey(kid: string): Promise<void> {

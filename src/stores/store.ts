@@ -1,6 +1,7 @@
 import type { JWK } from 'jose'
 import type { Cutoffs } from '../sessions/cutoff.js'
 import type { RotationRequest, RotationResult } from '../sessions/rotation.js'
+import type { SealedKey } from '../keys/envelope.js'
 import type { ChangeFeed } from './change-feed.js'
 
 /**
@@ -41,6 +42,8 @@ export interface Store {
   listKeys(): Promise<StoredKey[]>
   /** Adds a key; a kid that is already there is left as it was. */
   addKey(key: StoredKey): Promise<void>
+  /** Overwrites a key's record (to seal a plaintext key under a key-encryption key). */
+  replaceKey(key: StoredKey): Promise<void>
   /** Marks a kid as retired: tokens signed with it are rejected everywhere from now on. */
   retireKey(kid: string): Promise<void>
   listRetiredKids(): Promise<string[]>
@@ -84,6 +87,19 @@ export interface Store {
    */
   openChangeFeed?(): Promise<ChangeFeed>
 
+  /**
+   * Takes a lease: true when `owner` now holds `name` for `ttlMs` (it was free, expired, or
+   * already this owner's), false when another owner holds it. Exactly one of several instances
+   * asking at once gets it; scheduled key steps use it so one instance performs each.
+   */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>
+
+  /**
+   * A key-encryption key the store keeps apart from its data (optional; SQLite: a 0600 file
+   * beside the database), used when none is configured.
+   */
+  localKeyEncryptionKey?(): Promise<Uint8Array | undefined>
+
   /** Releases connections and timers. */
   close(): Promise<void>
 }
@@ -126,13 +142,25 @@ export interface RevocationStatus {
   readonly sessionActive: boolean
 }
 
-/** A generated signing key as the store keeps it, so every instance and restart shares it. */
+/** A signing key as the store keeps it, so every instance and restart shares it. */
 export interface StoredKey {
   readonly kid: string
   readonly alg: string
-  /** The private JWK (or `oct` secret). Never published: `jwks()` exports public members only. */
+  /**
+   * The public JWK (`{ kty: 'oct' }` alone for an HMAC key). Only a key stored in plaintext
+   * (`allowPlaintextKeys`, or a record from before encryption) has private members here.
+   */
   readonly jwk: JWK
   readonly createdAt: number
+  /** The private JWK, sealed under the key-encryption key (keys/envelope.ts). */
+  readonly sealed?: SealedKey
+  /** From when instances may sign with it (ms): it is published before. Default `createdAt`. */
+  readonly activatesAt?: number
+  /**
+   * `config`: a key an instance was configured with, published (public part only, never a
+   * secret) so that every instance verifies it and a mixed fleet shows. Never signs elsewhere.
+   */
+  readonly origin?: 'config'
 }
 
 /** Where a session was started from, as the application describes it. */

@@ -5,6 +5,7 @@
  * store's own (atomicity, ordering, expiry).
  */
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { createRevocable, type Revocable, type RevocableOptions } from '../../src/index.js'
 import { createRefreshToken, hashRefreshToken } from '../../src/sessions/refresh-token.js'
@@ -355,7 +356,8 @@ export function storeContract(name: string, contract: ContractOptions): void {
         const clock = manualClock()
         const { store, cleanup } = await contract.makeStore(clock)
         try {
-          const options = { issuer: ISSUER, audience: AUDIENCE, clock, store }
+          const keyEncryptionKey = randomBytes(32)
+          const options = { issuer: ISSUER, audience: AUDIENCE, clock, store, keyEncryptionKey }
           const first = await createRevocable(options)
           const second = await createRevocable(options)
           assert.deepEqual(second.jwks(), first.jwks())
@@ -378,6 +380,64 @@ export function storeContract(name: string, contract: ContractOptions): void {
         })
         const stored = (await store.listKeys()).find((key) => key.kid === 'k1')
         assert.deepEqual(stored, { kid: 'k1', alg: 'HS256', jwk, createdAt: 1 })
+      })
+
+      it('a key record keeps its seal, schedule and origin', {}, async ({ store }) => {
+        const record = {
+          kid: 'k2',
+          alg: 'ES256',
+          jwk: { kty: 'EC', crv: 'P-256', x: 'X', y: 'Y' },
+          createdAt: 5,
+          activatesAt: 65,
+          sealed: { v: 1 as const, kek: 'id', dek: 'a.b.c', data: 'd.e.f' },
+        }
+        await store.addKey(record)
+        await store.addKey({ ...record, kid: 'k3', origin: 'config', sealed: undefined })
+        const stored = await store.listKeys()
+        assert.deepEqual(
+          stored.find((key) => key.kid === 'k2'),
+          record,
+        )
+        assert.equal(stored.find((key) => key.kid === 'k3')?.origin, 'config')
+      })
+
+      it('replaceKey overwrites a key record', {}, async ({ store }) => {
+        await store.addKey({
+          kid: 'k4',
+          alg: 'HS256',
+          jwk: { kty: 'oct', k: 'AAAA' },
+          createdAt: 1,
+        })
+        const sealed = { v: 1 as const, kek: 'id', dek: 'a.b.c', data: 'd.e.f' }
+        await store.replaceKey({
+          kid: 'k4',
+          alg: 'HS256',
+          jwk: { kty: 'oct' },
+          createdAt: 1,
+          sealed,
+        })
+        assert.deepEqual(
+          (await store.listKeys()).find((key) => key.kid === 'k4'),
+          { kid: 'k4', alg: 'HS256', jwk: { kty: 'oct' }, createdAt: 1, sealed },
+        )
+      })
+
+      it('a lease is held by one owner at a time', {}, async ({ store }) => {
+        const answers = await Promise.all(
+          ['a', 'b', 'c', 'd'].map((owner) => store.acquireLease('step-1', owner, 60_000)),
+        )
+        assert.equal(answers.filter(Boolean).length, 1)
+        const owner = ['a', 'b', 'c', 'd'][answers.indexOf(true)] as string
+        assert.equal(await store.acquireLease('step-1', owner, 60_000), true)
+        assert.equal(await store.acquireLease('step-2', 'e', 60_000), true)
+      })
+
+      expiryIt('an expired lease can be taken by another owner', {}, async ({ store, clock }) => {
+        assert.equal(await store.acquireLease('step', 'a', 1000), true)
+        clock.advance(999)
+        assert.equal(await store.acquireLease('step', 'b', 1000), false)
+        clock.advance(1)
+        assert.equal(await store.acquireLease('step', 'b', 1000), true)
       })
 
       it(

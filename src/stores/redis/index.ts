@@ -498,7 +498,27 @@ export class RedisStore implements Store {
 
   async addKey(key: StoredKey): Promise<void> {
     this.#assertData()
-    await this.#redis.hSetNX(this.#keys.signingKeys, key.kid, JSON.stringify(key))
+    // Announced on the feed, so every instance's JWKS shows the key within maxStaleness.
+    await Promise.all([
+      this.#append({ kind: 'key', kid: key.kid }),
+      this.#redis.hSetNX(this.#keys.signingKeys, key.kid, JSON.stringify(key)),
+    ])
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    this.#assertData()
+    const key = this.#keys.lease(name)
+    const taken = await this.#redis.set(key, owner, {
+      NX: true,
+      expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
+    })
+    if (taken === 'OK') return true
+    return (await this.#redis.get(key)) === owner
+  }
+
+  async replaceKey(key: StoredKey): Promise<void> {
+    this.#assertData()
+    await this.#redis.hSet(this.#keys.signingKeys, key.kid, JSON.stringify(key))
   }
 
   async retireKey(kid: string): Promise<void> {
