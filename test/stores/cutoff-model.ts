@@ -257,12 +257,11 @@ export async function runCutoffModel(
           assert.deepEqual(
             violations,
             [],
-            String(
-              scheduler
-                .report()
-                .map((t) => t.label)
-                .join(' → '),
-            ),
+            // The violations themselves, then the interleaving that produced them.
+            `${violations.join('; ')} | ${scheduler
+              .report()
+              .map((t) => t.label)
+              .join(' → ')}`,
           )
         },
       ),
