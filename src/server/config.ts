@@ -27,6 +27,7 @@ export interface ServerConfig {
   readonly sessionIdleTtl: number
   readonly sessionMaxAge: number
   readonly reuseGrace: number
+  readonly refreshRetryWindow: number
   readonly failMode: 'closed' | 'open'
   readonly cookieMode: boolean
   /** Origins allowed to use the refresh cookie (cookie mode). */
@@ -78,6 +79,11 @@ export const VARIABLES: readonly Variable[] = [
   { name: 'SESSION_IDLE_TTL', default: '1209600', description: 'session idle timeout, seconds' },
   { name: 'SESSION_MAX_AGE', default: '7776000', description: 'absolute session lifetime, s' },
   { name: 'REUSE_GRACE', default: '0', description: 'refresh-token retry window, seconds' },
+  {
+    name: 'REFRESH_RETRY_WINDOW',
+    default: '10',
+    description: 'seconds during which a repeated refresh gets the same new refresh token',
+  },
   {
     name: 'FAIL_MODE',
     default: 'closed',
@@ -263,6 +269,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
     sessionIdleTtl: integer('SESSION_IDLE_TTL', get('SESSION_IDLE_TTL'), 1_209_600, 1, 2 ** 31),
     sessionMaxAge,
     reuseGrace: integer('REUSE_GRACE', get('REUSE_GRACE'), 0, 0, 3600),
+    refreshRetryWindow: integer('REFRESH_RETRY_WINDOW', get('REFRESH_RETRY_WINDOW'), 10, 0, 3600),
     failMode,
     cookieMode: boolean('COOKIE_MODE', get('COOKIE_MODE')),
     allowedOrigins,

@@ -156,6 +156,7 @@ export async function openRuntime(
       sessionIdleTtl: config.sessionIdleTtl,
       sessionMaxAge: config.sessionMaxAge,
       reuseGrace: config.reuseGrace,
+      refreshRetryWindow: config.refreshRetryWindow,
       onStoreError: config.failMode === 'open' ? 'fail-open' : 'fail-closed',
       replica: options.replica ?? 'auto',
     })

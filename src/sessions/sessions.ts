@@ -12,7 +12,7 @@ import { callStore, type Revoker } from '../revocation/revoker.js'
 import type { DeviceInfo, SessionRecord, Store } from '../stores/store.js'
 import { randomId } from '../tokens/ids.js'
 import { checkTokenInput, type TokenInput } from '../tokens/token-input.js'
-import { createRefreshToken, parseRefreshToken } from './refresh-token.js'
+import { createRefreshToken, openHeir, parseRefreshToken, sealHeir } from './refresh-token.js'
 import { sessionExpiry, type RotationRequest } from './rotation.js'
 
 export interface StartSessionInput extends TokenInput {
@@ -195,6 +195,8 @@ export class Sessions {
       idleTtlMs: options.sessionIdleTtl * 1000,
       retentionMs: EXPIRED_SESSION_RETENTION_MS,
       revocationExpiresAt: revoker.sessionRevocationExpiry(),
+      sealedHeir: sealHeir(refreshToken, next.token),
+      retryWindowMs: options.refreshRetryWindow * 1000,
     }
     const result = await callStore('rotate a refresh token', () =>
       store.rotateRefreshToken(request),
@@ -202,8 +204,15 @@ export class Sessions {
     const session = result.session
     switch (result.outcome) {
       case 'rotated':
+      case 'retried':
       case 'grace': {
         const rotated = session as SessionRecord
+        // A retry answers with the heir the lost answer carried, opened with the old token.
+        const heir =
+          result.outcome === 'retried'
+            ? openHeir(refreshToken, rotated.sealedHeir ?? '')
+            : next.token
+        if (heir === undefined) throw new RefreshTokenInvalid()
         revoker.announce({
           kind: 'session-active',
           sid: rotated.sid,
@@ -216,9 +225,10 @@ export class Sessions {
           sub: rotated.sub,
           clientId,
           grace: result.outcome === 'grace',
+          retried: result.outcome === 'retried',
           at: now,
         })
-        return this.#tokenSet(rotated, next.token, now)
+        return this.#tokenSet(rotated, heir, now)
       }
       case 'reused': {
         const { sid, sub } = session as SessionRecord

@@ -39,3 +39,50 @@ export async function readOrWriteGeneration(
   if (value === null) throw new Error('generation marker vanished right after it was written')
   return value
 }
+
+/**
+ * The feed stream's last generated id: Redis's revision counter for this store. It only grows
+ * (trimming does not lower it), so a value below one seen before means the data was rolled back.
+ * Undefined when there is no stream.
+ */
+export async function readFeedRevision(
+  redis: RedisConnection,
+  key: string,
+): Promise<string | undefined> {
+  try {
+    const info = (await redis.xInfoStream(key)) as Record<string, unknown>
+    const id = info['last-generated-id']
+    return typeof id === 'string' && id !== '0-0' ? id : undefined
+  } catch (error) {
+    if (error instanceof Error && /no such key/i.test(error.message)) return undefined
+    throw error
+  }
+}
+
+type Listenable = {
+  on(event: string, fn: (...args: unknown[]) => void): unknown
+  off(event: string, fn: (...args: unknown[]) => void): unknown
+}
+
+// What a node-redis client or cluster emits when a connection is lost or replaced: after any of
+// them, the server that answers may not be the one whose data was checked.
+const INTERRUPTIONS = [
+  'error',
+  'reconnecting',
+  'end',
+  'node-error',
+  'node-reconnecting',
+  'node-ready',
+  'node-disconnect',
+]
+
+/** Calls `onInterruption` on every connection loss of a client or cluster; returns the unsubscribe. */
+export function watchReconnects(connection: unknown, onInterruption: () => void): () => void {
+  const emitter = connection as Partial<Listenable>
+  if (typeof emitter.on !== 'function' || typeof emitter.off !== 'function') return () => {}
+  const listener = () => onInterruption()
+  for (const event of INTERRUPTIONS) emitter.on(event, listener)
+  return () => {
+    for (const event of INTERRUPTIONS) emitter.off?.(event, listener)
+  }
+}

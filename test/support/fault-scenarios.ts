@@ -1,0 +1,281 @@
+/**
+ * The fault scenarios, shared by the fault suite (test/integration/faults.test.ts) and
+ * `npm run bench -- --faults`: each starts its own `redis-server` (killed, paused, restarted or
+ * rolled back by PID), drives a real Revocable on a RedisStore through the fault, and reports
+ * what a user would count: acknowledged revocations lost, revoked tokens accepted, sessions
+ * lost to a false reuse verdict, and how long until the service worked again.
+ */
+import { randomBytes } from 'node:crypto'
+import { createRevocable, type Revocable, type RevocableOptions } from '../../src/index.js'
+import { RedisStore, type RedisStoreOptions } from '../../src/stores/redis/index.js'
+import { AUDIENCE, HMAC_SECRET, ISSUER } from './auth.js'
+import { rawCommand, RedisProcess } from './redis-server.js'
+
+export interface FaultFigures {
+  readonly scenario: string
+  /** Revocations acknowledged before the fault whose token verifies as valid once it is over. */
+  readonly acknowledgedLost: number
+  /** Verifies of a revoked token that answered valid, at any time during or after the fault. */
+  readonly revokedAccepted: number
+  /** Sessions whose refresh was answered ERR_REFRESH_TOKEN_REUSED although nobody reused it. */
+  readonly falseReuse: number
+  /** Milliseconds from the end of the fault until a fresh login verifies again (-1: never). */
+  readonly recoverMs: number
+  /** Warnings the store printed (for failure messages). */
+  readonly warnings: readonly string[]
+}
+
+const VOLATILE_ARGS = ['--appendonly', 'no', '--save', '']
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+interface Instance {
+  auth: Revocable
+  store: RedisStore
+  warnings: string[]
+  close(): Promise<void>
+}
+
+async function openInstance(
+  url: string,
+  prefix: string,
+  options: Partial<RevocableOptions> = {},
+  storeOptions: Partial<RedisStoreOptions> = {},
+): Promise<Instance> {
+  const warnings: string[] = []
+  const store = await RedisStore.connect({
+    url,
+    prefix,
+    warn: (message) => warnings.push(message),
+    ...storeOptions,
+  })
+  try {
+    const auth = await createRevocable({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keys: [{ secret: HMAC_SECRET, kid: 'faults' }],
+      store,
+      ...options,
+    })
+    return {
+      auth,
+      store,
+      warnings,
+      close: async () => {
+        await auth.close().catch(() => undefined)
+        await store.close().catch(() => undefined)
+      },
+    }
+  } catch (error) {
+    await store.close().catch(() => undefined)
+    throw error
+  }
+}
+
+const newPrefix = () => `rvk-fault:${randomBytes(6).toString('hex')}:`
+
+/** Access tokens denied each of the three ways (a token, a session, a user). */
+async function revokeSome(auth: Revocable, count: number, tag: string): Promise<string[]> {
+  const revoked: string[] = []
+  for (let i = 0; i < count; i += 1) {
+    const kind = i % 3
+    const sub = `${tag}-${i}`
+    if (kind === 0) {
+      const token = await auth.issue({ sub })
+      await auth.revokeToken(token)
+      revoked.push(token)
+    } else if (kind === 1) {
+      const { accessToken, session } = await auth.startSession({ sub })
+      await auth.revokeSession(session.id)
+      revoked.push(accessToken)
+    } else {
+      const { accessToken } = await auth.startSession({ sub })
+      await auth.revokeUser(sub)
+      revoked.push(accessToken)
+    }
+  }
+  return revoked
+}
+
+async function countValid(auth: Revocable, tokens: readonly string[]): Promise<number> {
+  const verdicts = await Promise.all(
+    tokens.map((token) =>
+      auth.verify(token).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  )
+  return verdicts.filter(Boolean).length
+}
+
+/**
+ * Hammers the revoked tokens from the moment Redis is back until `watchMs` have passed, and
+ * probes with a fresh login until one verifies (the service works again).
+ */
+async function watchRecovery(
+  auth: Revocable,
+  revoked: readonly string[],
+  watchMs: number,
+): Promise<{ accepted: number; recoverMs: number }> {
+  const started = performance.now()
+  let accepted = 0
+  let recoverMs = -1
+  while (performance.now() - started < watchMs) {
+    accepted += await countValid(auth, revoked)
+    if (recoverMs < 0) {
+      const fresh = await auth.issue({ sub: 'probe' }).catch(() => undefined)
+      if (fresh !== undefined && (await countValid(auth, [fresh])) === 1) {
+        recoverMs = Math.round(performance.now() - started)
+      }
+    }
+    await sleep(10)
+  }
+  return { accepted, recoverMs }
+}
+
+/**
+ * Redis (no persistence) goes away for `outageMs` and comes back empty, while one instance keeps
+ * verifying tokens revoked before the outage.
+ */
+export async function emptyRestart(
+  outageMs: number,
+  storeOptions: Partial<RedisStoreOptions> = {},
+): Promise<FaultFigures> {
+  const redis = await RedisProcess.start({ name: 'revocable-fault-empty', args: VOLATILE_ARGS })
+  let instance: Instance | undefined
+  try {
+    instance = await openInstance(redis.url, newPrefix(), {}, storeOptions)
+    const revoked = await revokeSome(instance.auth, 30, 'empty')
+    if ((await countValid(instance.auth, revoked)) !== 0)
+      throw new Error('revocations not in force')
+    await redis.stop()
+    await sleep(outageMs)
+    await redis.start()
+    const { accepted, recoverMs } = await watchRecovery(instance.auth, revoked, 3000)
+    return {
+      scenario: `empty restart after a ${outageMs / 1000} s outage`,
+      acknowledgedLost: await countValid(instance.auth, revoked),
+      revokedAccepted: accepted,
+      falseReuse: 0,
+      recoverMs,
+      warnings: instance.warnings,
+    }
+  } finally {
+    await instance?.close()
+    await redis.destroy()
+  }
+}
+
+/**
+ * Redis is restarted from an RDB snapshot older than its last writes: the revocations made after
+ * the snapshot are gone, and with them the stream entries that announced them.
+ */
+export async function olderSnapshot(): Promise<FaultFigures> {
+  const redis = await RedisProcess.start({ name: 'revocable-fault-rdb', args: VOLATILE_ARGS })
+  let instance: Instance | undefined
+  try {
+    instance = await openInstance(redis.url, newPrefix())
+    const before = await revokeSome(instance.auth, 6, 'before')
+    const saved = await rawCommand(redis.port, ['SAVE'], 5000)
+    if (saved !== '+OK') throw new Error(`SAVE answered ${saved}`)
+    const after = await revokeSome(instance.auth, 21, 'after')
+    const revoked = [...before, ...after]
+    if ((await countValid(instance.auth, revoked)) !== 0)
+      throw new Error('revocations not in force')
+    await redis.kill9()
+    await redis.start() // loads the snapshot: the later revocations are gone
+    const { accepted, recoverMs } = await watchRecovery(instance.auth, revoked, 3000)
+    return {
+      scenario: 'restart from an older snapshot',
+      acknowledgedLost: await countValid(instance.auth, revoked),
+      revokedAccepted: accepted,
+      falseReuse: 0,
+      recoverMs,
+      warnings: instance.warnings,
+    }
+  } finally {
+    await instance?.close()
+    await redis.destroy()
+  }
+}
+
+/** The outcome of one client's refresh, retried as a 503 invites. */
+type RefreshOutcome = 'ok' | 'reused' | 'other'
+
+/**
+ * A client that refreshes in a loop and, on ERR_STORE_UNAVAILABLE (a 503), retries the same
+ * token (its answer was lost: the rotation may or may not have committed).
+ */
+async function refreshClient(
+  auth: Revocable,
+  token: string,
+  until: () => boolean,
+): Promise<{ outcome: RefreshOutcome; token: string }> {
+  let current = token
+  while (!until()) {
+    try {
+      current = (await auth.refresh(current)).refreshToken
+    } catch (error) {
+      const code = (error as { code?: string }).code
+      if (code === 'ERR_REFRESH_TOKEN_REUSED') return { outcome: 'reused', token: current }
+      if (code !== 'ERR_STORE_UNAVAILABLE') return { outcome: 'other', token: current }
+      await sleep(20)
+    }
+  }
+  return { outcome: 'ok', token: current }
+}
+
+/**
+ * Ten SIGSTOP stalls of 400 ms under a refresh load of 24 clients that retry after a 503. Also
+ * checks that tokens revoked before the stalls stay revoked.
+ */
+export async function stallsUnderRefreshLoad(
+  options: { stalls?: number; clients?: number } = {},
+): Promise<FaultFigures> {
+  const stalls = options.stalls ?? 10
+  const clients = options.clients ?? 24
+  const redis = await RedisProcess.start({ name: 'revocable-fault-stall' })
+  let instance: Instance | undefined
+  try {
+    instance = await openInstance(redis.url, newPrefix())
+    const auth = instance.auth
+    const revoked = await revokeSome(auth, 9, 'stall')
+    const sessions = await Promise.all(
+      Array.from({ length: clients }, (_, i) => auth.startSession({ sub: `client-${i}` })),
+    )
+    let done = false
+    let accepted = 0
+    const load = Promise.all(sessions.map((s) => refreshClient(auth, s.refreshToken, () => done)))
+    for (let i = 0; i < stalls; i += 1) {
+      await sleep(150)
+      redis.pause()
+      await sleep(400)
+      redis.resume()
+      accepted += await countValid(auth, revoked)
+    }
+    const lastStall = performance.now()
+    done = true
+    const results = await load
+    let recoverMs = -1
+    const deadline = performance.now() + 5000
+    while (recoverMs < 0 && performance.now() < deadline) {
+      const fresh = await auth.issue({ sub: 'probe' }).catch(() => undefined)
+      if (fresh !== undefined && (await countValid(auth, [fresh])) === 1) {
+        recoverMs = Math.round(performance.now() - lastStall)
+      } else await sleep(10)
+    }
+    return {
+      scenario: `${stalls} SIGSTOP stalls of 400 ms under refresh load (${clients} clients)`,
+      acknowledgedLost: await countValid(auth, revoked),
+      revokedAccepted: accepted,
+      falseReuse: results.filter((r) => r.outcome === 'reused').length,
+      recoverMs,
+      warnings: instance.warnings,
+    }
+  } finally {
+    redis.resume()
+    await instance?.close()
+    await redis.destroy()
+  }
+}
