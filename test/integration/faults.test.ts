@@ -9,6 +9,7 @@ import { describe, test, type TestContext } from 'node:test'
 import {
   emptyRestart,
   olderSnapshot,
+  serviceKilledMidRefresh,
   stallsUnderRefreshLoad,
   type FaultFigures,
 } from '../support/fault-scenarios.js'
@@ -52,6 +53,14 @@ describe('Redis comes back from an older snapshot', () => {
 describe('Redis stalls (SIGSTOP) under refresh load', () => {
   test('clients retrying after a 503 keep their sessions: none is lost to a false reuse verdict', async (t) => {
     const figures = await stallsUnderRefreshLoad()
+    report(t, figures)
+    assertNothingLost(figures)
+  })
+})
+
+describe('the service is killed (SIGKILL) mid-refresh', () => {
+  test('clients retrying their last refresh on another instance keep their sessions', async (t) => {
+    const figures = await serviceKilledMidRefresh()
     report(t, figures)
     assertNothingLost(figures)
   })

@@ -5,7 +5,9 @@
  * what a user would count: acknowledged revocations lost, revoked tokens accepted, sessions
  * lost to a false reuse verdict, and how long until the service worked again.
  */
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 import { createRevocable, type Revocable, type RevocableOptions } from '../../src/index.js'
 import { RedisStore, type RedisStoreOptions } from '../../src/stores/redis/index.js'
 import { AUDIENCE, HMAC_SECRET, ISSUER } from './auth.js'
@@ -211,11 +213,15 @@ async function refreshClient(
   auth: Revocable,
   token: string,
   until: () => boolean,
+  maxRefreshes = Infinity,
 ): Promise<{ outcome: RefreshOutcome; token: string }> {
   let current = token
-  while (!until()) {
+  let refreshes = 0
+  const deadline = performance.now() + 30_000
+  while (!until() && refreshes < maxRefreshes && performance.now() < deadline) {
     try {
       current = (await auth.refresh(current)).refreshToken
+      refreshes += 1
     } catch (error) {
       const code = (error as { code?: string }).code
       if (code === 'ERR_REFRESH_TOKEN_REUSED') return { outcome: 'reused', token: current }
@@ -275,6 +281,90 @@ export async function stallsUnderRefreshLoad(
     }
   } finally {
     redis.resume()
+    await instance?.close()
+    await redis.destroy()
+  }
+}
+
+const REFRESH_CHILD = fileURLToPath(new URL('./refresh-child.ts', import.meta.url))
+
+/**
+ * Runs refresh-child.ts on `tokens` and kills it with SIGKILL once it has handed out `after`
+ * new tokens: resolves to the newest token each client received (its answer to every later,
+ * lost refresh never arrived).
+ */
+function refreshThenKill(url: string, prefix: string, tokens: string[], after: number) {
+  return new Promise<string[]>((resolve, reject) => {
+    const latest = [...tokens]
+    const child = spawn(process.execPath, ['--import', 'tsx', REFRESH_CHILD, url, prefix], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let buffer = ''
+    let stderr = ''
+    let handedOut = 0
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString()
+      let end: number
+      while ((end = buffer.indexOf('\n')) !== -1) {
+        const line = buffer.slice(0, end)
+        buffer = buffer.slice(end + 1)
+        if (line === 'ready' || handedOut >= after) continue
+        const { i, token } = JSON.parse(line) as { i: number; token: string }
+        latest[i] = token
+        handedOut += 1
+        if (handedOut === after) child.kill('SIGKILL') // mid-storm: no close, no flush
+      }
+    })
+    child.once('error', reject)
+    child.once('exit', (_code, signal) => {
+      clearTimeout(timer)
+      if (signal !== 'SIGKILL' || handedOut < after) {
+        reject(new Error(`the refresh child ended early (${signal}):\n${stderr}`))
+      } else resolve(latest)
+    })
+    child.stdin.end(`${JSON.stringify(tokens)}\n`)
+  })
+}
+
+/**
+ * The service is killed with SIGKILL in the middle of a refresh storm (40 sessions); every
+ * client then retries its last refresh on another instance, as it would after a lost answer.
+ */
+export async function serviceKilledMidRefresh(clients = 40): Promise<FaultFigures> {
+  const redis = await RedisProcess.start({ name: 'revocable-fault-kill' })
+  const prefix = newPrefix()
+  let instance: Instance | undefined
+  try {
+    instance = await openInstance(redis.url, prefix)
+    const auth = instance.auth
+    const revoked = await revokeSome(auth, 9, 'kill')
+    const sessions = await Promise.all(
+      Array.from({ length: clients }, (_, i) => auth.startSession({ sub: `client-${i}` })),
+    )
+    const latest = await refreshThenKill(
+      redis.url,
+      prefix,
+      sessions.map((s) => s.refreshToken),
+      clients * 3,
+    )
+    const killedAt = performance.now()
+    const retried = await Promise.all(
+      latest.map((token) => refreshClient(auth, token, () => false, 1)),
+    )
+    const recoverMs = Math.round(performance.now() - killedAt)
+    return {
+      scenario: `kill -9 of the service mid-refresh (${clients} clients)`,
+      acknowledgedLost: await countValid(auth, revoked),
+      revokedAccepted: await countValid(auth, revoked),
+      falseReuse: retried.filter((r) => r.outcome === 'reused').length,
+      recoverMs: retried.every((r) => r.outcome === 'ok') ? recoverMs : -1,
+      warnings: instance.warnings,
+    }
+  } finally {
     await instance?.close()
     await redis.destroy()
   }
