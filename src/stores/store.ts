@@ -67,6 +67,12 @@ export interface Store {
    */
   onDataLoss?(listener: (event: DataLossEvent) => void): void
 
+  /**
+   * Resolves when the store can serve every call right now (optional: for readiness probes).
+   * A store without it is ready when it answers a read.
+   */
+  checkReady?(): Promise<void>
+
   /** Releases connections and timers. */
   close(): Promise<void>
 }

@@ -6,7 +6,13 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test, type TestContext } from 'node:test'
+import { after, before } from 'node:test'
+import { randomBytes } from 'node:crypto'
+import { RedisCluster } from '../support/redis-cluster.js'
+import { eventually } from '../support/redis-server.js'
+import { me, signUp, startService } from '../server/support.js'
 import {
+  clusterFailover,
   emptyRestart,
   olderSnapshot,
   serviceKilledMidRefresh,
@@ -63,5 +69,58 @@ describe('the service is killed (SIGKILL) mid-refresh', () => {
     const figures = await serviceKilledMidRefresh()
     report(t, figures)
     assertNothingLost(figures)
+  })
+})
+
+describe('a Redis Cluster primary is killed (kill -9) and its replica takes over', () => {
+  let cluster: RedisCluster | undefined
+  before(async () => {
+    cluster = await RedisCluster.start(3, 1)
+  })
+  after(async () => {
+    await cluster?.destroy()
+  })
+
+  test('the service: /readyz is 503 while a slot it uses has no master, then 200 and working again without a restart', async (t) => {
+    const nodes = cluster as RedisCluster
+    const prefix = `rvk-fault:svc:${randomBytes(4).toString('hex')}:`
+    const hosts = nodes.rootNodes.map(({ url }) => new URL(url).host).join(',')
+    const service = await startService({ STORE: `redis-cluster://${hosts}`, REDIS_PREFIX: prefix })
+    try {
+      const readyz = async () => (await fetch(`${service.url}/readyz`)).status
+      assert.equal(await readyz(), 200)
+      const before = await signUp(service)
+      // A master that holds users' keys but not the global ones: /readyz used to stay 200.
+      const globalMaster = await nodes.masterOf(`${prefix}{g}:epoch`)
+      let victim = globalMaster
+      for (let i = 0; victim === globalMaster; i += 1) {
+        victim = await nodes.masterOf(`${prefix}{u:probe-${i}}`)
+      }
+      await victim.kill9()
+      const started = performance.now()
+      assert.equal(await eventually(async () => (await readyz()) === 503, 3000), true)
+      const working = await eventually(async () => {
+        if ((await readyz()) !== 200) return false
+        const users = await Promise.all(Array.from({ length: 6 }, () => signUp(service)))
+        for (const { tokens } of users) {
+          if ((await me(service, tokens.access_token)).status !== 200) return false
+        }
+        return (await me(service, before.tokens.access_token)).status === 200
+      }, 30_000)
+      t.diagnostic(
+        `service on a cluster: /readyz 503 during the failover, working again after ${Math.round(performance.now() - started)} ms`,
+      )
+      assert.equal(working, true)
+      await nodes.restore(victim)
+    } finally {
+      await service.close()
+    }
+  })
+
+  test('losing the master of the global keys: functional again without a restart, no revocation lost', async (t) => {
+    const figures = await clusterFailover('global-slot', cluster)
+    report(t, figures)
+    assertNothingLost(figures)
+    assert.equal(figures.notReadyDuringFailover, true)
   })
 })

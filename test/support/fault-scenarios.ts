@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { createRevocable, type Revocable, type RevocableOptions } from '../../src/index.js'
 import { RedisStore, type RedisStoreOptions } from '../../src/stores/redis/index.js'
 import { AUDIENCE, HMAC_SECRET, ISSUER } from './auth.js'
+import { RedisCluster } from './redis-cluster.js'
 import { rawCommand, RedisProcess } from './redis-server.js'
 
 export interface FaultFigures {
@@ -367,5 +368,111 @@ export async function serviceKilledMidRefresh(clients = 40): Promise<FaultFigure
   } finally {
     await instance?.close()
     await redis.destroy()
+  }
+}
+
+/** Waits until `probe` resolves true; the milliseconds it took, or -1 past `timeoutMs`. */
+async function timeUntil(probe: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+  const started = performance.now()
+  while (performance.now() - started < timeoutMs) {
+    if (await probe().catch(() => false)) return Math.round(performance.now() - started)
+    await sleep(50)
+  }
+  return -1
+}
+
+/** A login, a verify and a revocation all work (whatever slots they touch). */
+async function serves(auth: Revocable, round: number): Promise<boolean> {
+  const subs = Array.from({ length: 8 }, (_, i) => `after-${round}-${i}`)
+  const sets = await Promise.all(subs.map((sub) => auth.startSession({ sub })))
+  await Promise.all(sets.map((set) => auth.verify(set.accessToken)))
+  await auth.revokeUser(subs[0] as string)
+  return true
+}
+
+export interface ClusterFailoverFigures extends FaultFigures {
+  /** Whether `checkReady` (what /readyz asks) refused while the dead master's slots had none. */
+  readonly notReadyDuringFailover: boolean
+}
+
+/**
+ * A 6-node cluster (3 masters, 3 replicas): kill -9 of a master, which its replica replaces after
+ * the node timeout. `key` picks the master: one holding the global keys (`{g}`) or another.
+ */
+export async function clusterFailover(
+  which: 'global-slot' | 'other-slot',
+  cluster?: RedisCluster,
+): Promise<ClusterFailoverFigures> {
+  const own = cluster === undefined
+  const nodes = cluster ?? (await RedisCluster.start(3, 1))
+  const prefix = newPrefix()
+  let instance: Instance | undefined
+  try {
+    const warnings: string[] = []
+    const store = await RedisStore.connect({
+      cluster: { rootNodes: nodes.rootNodes },
+      prefix,
+      warn: (message) => warnings.push(message),
+    })
+    const auth = await createRevocable({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keys: [{ secret: HMAC_SECRET, kid: 'faults' }],
+      store,
+    }).catch(async (error: unknown) => {
+      await store.close()
+      throw error
+    })
+    instance = {
+      auth,
+      store,
+      warnings,
+      close: async () => {
+        await auth.close().catch(() => undefined)
+        await store.close().catch(() => undefined)
+      },
+    }
+    const revoked = await revokeSome(auth, 30, 'failover')
+    if ((await countValid(auth, revoked)) !== 0) throw new Error('revocations not in force')
+    const globalMaster = await nodes.masterOf(`${prefix}{g}:epoch`)
+    let victim = globalMaster
+    if (which === 'other-slot') {
+      for (let i = 0; ; i += 1) {
+        const master = await nodes.masterOf(`${prefix}{u:probe-${i}}`)
+        if (master !== globalMaster) {
+          victim = master
+          break
+        }
+      }
+    }
+    await victim.kill9()
+    const killedAt = performance.now()
+    let notReadyDuringFailover = false
+    try {
+      await store.checkReady()
+    } catch {
+      notReadyDuringFailover = true
+    }
+    let accepted = 0
+    let round = 0
+    const recoverMs = await timeUntil(async () => {
+      accepted += await countValid(auth, revoked)
+      round += 1
+      return (await serves(auth, round)) && (await store.checkReady().then(() => true))
+    }, 30_000)
+    void killedAt
+    if (recoverMs >= 0) await nodes.restore(victim)
+    return {
+      scenario: `cluster failover: kill -9 of the master of ${which === 'global-slot' ? 'the global keys' : 'other keys'}`,
+      acknowledgedLost: await countValid(auth, revoked),
+      revokedAccepted: accepted,
+      falseReuse: 0,
+      recoverMs,
+      warnings,
+      notReadyDuringFailover,
+    }
+  } finally {
+    await instance?.close()
+    if (own) await nodes.destroy()
   }
 }

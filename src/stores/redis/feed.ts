@@ -42,6 +42,7 @@ export class RedisChangeFeed implements ChangeFeed {
   readonly #checkData: () => Promise<void>
   readonly #assertData: () => void
   readonly #seen: (id: string) => void
+  readonly #onClose: () => void
 
   constructor(options: {
     redis: RedisConnection
@@ -61,6 +62,8 @@ export class RedisChangeFeed implements ChangeFeed {
     assertData: () => void
     /** Hears the id of every entry read, so the store knows the newest revision it has seen. */
     seen?: (id: string) => void
+    /** Runs once the blocking connection is closed. */
+    onClose?: () => void
   }) {
     this.#redis = options.redis
     this.#blocking = options.blocking
@@ -71,6 +74,7 @@ export class RedisChangeFeed implements ChangeFeed {
     this.#checkData = options.checkData
     this.#assertData = options.assertData
     this.#seen = options.seen ?? (() => {})
+    this.#onClose = options.onClose ?? (() => {})
   }
 
   /**
@@ -145,6 +149,7 @@ export class RedisChangeFeed implements ChangeFeed {
   }
 
   async close(): Promise<void> {
+    this.#onClose()
     await this.#blocking.close()
   }
 }

@@ -36,6 +36,7 @@ import {
   type ConfigurableNode,
 } from './health.js'
 import { checkPrefix, redisKeys, type RedisKeys } from './keys.js'
+import { everySlotServed, keepTopologyFresh } from './topology.js'
 import { SCRIPTS } from './scripts.js'
 
 export interface RedisStoreOptions {
@@ -111,6 +112,8 @@ export class RedisStore implements Store {
   #recheck: Promise<void> | undefined
   #checking: Promise<boolean> | undefined
   #stopWatching: () => void = () => {}
+  #stopTopology: () => void = () => {}
+  readonly #commandTimeout: number
 
   private constructor(
     redis: RedisConnection,
@@ -121,6 +124,7 @@ export class RedisStore implements Store {
     this.#nodes = nodes
     this.#connection = redis
     const timeout = options.commandTimeout ?? 250
+    this.#commandTimeout = timeout
     // The client's own timeout bounds the wait to be written; the deadline bounds the reply.
     this.#redis = withDeadline(redis.withCommandOptions({ timeout }), timeout)
     this.#owned = owned
@@ -229,6 +233,7 @@ export class RedisStore implements Store {
       store.#stopWatching = watchReconnects(connection, () => {
         store.#interruptions += 1
       })
+      store.#stopTopology = keepTopologyFresh(connection)
       await store.checkDataLoss()
       if (expired) throw new StoreUnavailable('Redis answered after the start-up deadline')
       store.#startDataLossChecks()
@@ -248,7 +253,12 @@ export class RedisStore implements Store {
     try {
       return await Promise.race([starting, deadline])
     } catch (error) {
-      void starting.then((store) => store.#stopWatching()).catch(() => undefined)
+      void starting
+        .then((store) => {
+          store.#stopWatching()
+          store.#stopTopology()
+        })
+        .catch(() => undefined)
       if (owned) {
         const client = connection as { destroy?: () => void } & RedisConnection
         // destroy() drops pending commands at once; close() would wait for a hung server.
@@ -378,6 +388,27 @@ export class RedisStore implements Store {
       await this.#recheck
     }
     this.#assertData()
+  }
+
+  /**
+   * Resolves when the store can serve every call now, rejects with ERR_STORE_UNAVAILABLE when
+   * not: the data-loss check has run, and every master answers PING within the command timeout;
+   * on a cluster, every slot (users' keys spread over all of them) has a connected master.
+   *
+   * @example
+   * app.get('/readyz', async () => { await store.checkReady(); return { status: 'ready' } })
+   */
+  async checkReady(): Promise<void> {
+    await this.#ready()
+    if (!everySlotServed(this.#connection)) {
+      throw new StoreUnavailable('not every Redis Cluster slot has a reachable master')
+    }
+    try {
+      const nodes = (await this.#nodes()) as unknown as { ping(): Promise<string> }[]
+      await Promise.all(nodes.map((node) => withDeadline(node, this.#commandTimeout).ping()))
+    } catch (error) {
+      throw new StoreUnavailable('a Redis master did not answer PING', { cause: error })
+    }
   }
 
   /** After a data loss in `fail-closed` mode: resume serving (an operator's decision). */
@@ -671,6 +702,8 @@ export class RedisStore implements Store {
     const blocking = this.#connection.duplicate()
     blocking.on('error', () => {}) // failures surface as rejected reads; the follower retries
     await blocking.connect()
+    // A duplicated cluster client has a slot map of its own to keep current after a failover.
+    const stopTopology = keepTopologyFresh(blocking)
     return new RedisChangeFeed({
       redis: this.#redis,
       blocking,
@@ -684,12 +717,14 @@ export class RedisStore implements Store {
       },
       assertData: () => this.#assertData(),
       seen: (id) => this.#noteRevision(id),
+      onClose: stopTopology,
     })
   }
 
   async close(): Promise<void> {
     clearInterval(this.#checker)
     this.#stopWatching()
+    this.#stopTopology()
     if (this.#owned) await this.#redis.close()
   }
 }
