@@ -8,8 +8,9 @@ import assert from 'node:assert/strict'
 import { describe, test, type TestContext } from 'node:test'
 import { after, before } from 'node:test'
 import { randomBytes } from 'node:crypto'
+import { Writable } from 'node:stream'
 import { RedisCluster } from '../support/redis-cluster.js'
-import { eventually } from '../support/redis-server.js'
+import { eventually, RedisProcess } from '../support/redis-server.js'
 import { me, signUp, startService } from '../server/support.js'
 import {
   clusterFailover,
@@ -122,5 +123,56 @@ describe('a Redis Cluster primary is killed (kill -9) and its replica takes over
     report(t, figures)
     assertNothingLost(figures)
     assert.equal(figures.notReadyDuringFailover, true)
+  })
+})
+
+describe('the service on a Redis that comes back empty', () => {
+  test('reports the data loss: an audit line (audit: data_loss) and a metric', async () => {
+    const redis = await RedisProcess.start({
+      name: 'revocable-fault-audit',
+      args: ['--appendonly', 'no', '--save', ''],
+    })
+    const lines: string[] = []
+    const logStream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean))
+        done()
+      },
+    })
+    const service = await startService(
+      {
+        STORE: redis.url,
+        REDIS_PREFIX: `rvk-fault:audit:${randomBytes(4).toString('hex')}:`,
+        LOG_LEVEL: 'info',
+      },
+      logStream,
+    )
+    try {
+      const { tokens } = await signUp(service)
+      assert.equal((await me(service, tokens.access_token)).status, 200)
+      await redis.restart() // comes back empty
+      // The first answer after the reconnect already reflects the loss: the epoch was raised.
+      assert.equal(
+        await eventually(
+          async () => (await me(service, tokens.access_token)).status === 401,
+          10_000,
+        ),
+        true,
+      )
+      const audit = lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((record) => record.audit === 'data_loss')
+      assert.equal(audit.length, 1)
+      assert.equal(audit[0]?.cause, 'emptied')
+      assert.equal(audit[0]?.action, 'bump-epoch')
+      const metrics = await (await fetch(`${service.url}/metrics`)).text()
+      assert.match(
+        metrics,
+        /^revocable_store_data_losses_total\{cause="emptied",action="bump-epoch"\} 1$/m,
+      )
+    } finally {
+      await service.close()
+      await redis.destroy()
+    }
   })
 })
