@@ -29,7 +29,15 @@ await Promise.all(
   tokens.map(async (first, i) => {
     let token = first
     for (;;) {
-      token = (await auth.refresh(token)).refreshToken
+      try {
+        token = (await auth.refresh(token)).refreshToken
+      } catch (error) {
+        // A slow store is a 503 to the client, who retries the same token; anything else ends
+        // this client's chain (the parent sees its last token and retries it).
+        if ((error as { code?: string }).code !== 'ERR_STORE_UNAVAILABLE') return
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        continue
+      }
       process.stdout.write(`${JSON.stringify({ i, token })}\n`)
     }
   }),
