@@ -9,9 +9,13 @@ import { MemoryStore } from '../stores/memory.js'
 import { clientOptions, withDeadline } from '../stores/redis/connection.js'
 import type { Store } from '../stores/store.js'
 import type { ServerConfig } from './config.js'
+import { MemoryGuessCounters, type GuessCounters } from './guessing/counters.js'
+import { RedisGuessCounters, type GuessRedis } from './guessing/redis.js'
+import { SqliteGuessCounters } from './guessing/sqlite.js'
 import type { UserDirectory } from './users/directory.js'
 import { MemoryUserDirectory } from './users/memory.js'
 import { loadPeer } from './peer.js'
+import { redactUrlCredentials } from './redact.js'
 import { redisRateLimitStore, type RateLimitRedis } from './rate-limit-store.js'
 import { RedisUserDirectory, type UserRedis } from './users/redis.js'
 import { SqliteUserDirectory } from './users/sqlite.js'
@@ -20,6 +24,11 @@ export interface Runtime {
   readonly auth: Revocable
   readonly store: Store
   readonly users: UserDirectory
+  /**
+   * Failed-attempt counters, in the same backend as the users (shared by every instance);
+   * a hand-built runtime without them counts in memory.
+   */
+  readonly guesses?: GuessCounters
   /** On Redis: a rate-limit counter every instance shares (undefined: counted in memory). */
   readonly rateLimitStore?: ReturnType<typeof redisRateLimitStore>
   /** Closes the Revocable, the store, the user directory and their connections, once. */
@@ -50,7 +59,7 @@ async function connectRedis(client: RedisClientLike, where: string): Promise<voi
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`could not connect to Redis at ${where}`)),
+      () => reject(new Error(`could not connect to Redis at ${redactUrlCredentials(where)}`)),
       CONNECT_TIMEOUT_MS,
     )
   })
@@ -70,13 +79,19 @@ async function openBackend(
 ): Promise<{
   store: Store
   users: UserDirectory
+  guesses: GuessCounters
   rateLimitStore?: ReturnType<typeof redisRateLimitStore>
   release: () => Promise<void>
 }> {
   const spec = config.store
   switch (spec.kind) {
     case 'memory':
-      return { store: new MemoryStore(), users: new MemoryUserDirectory(), release: async () => {} }
+      return {
+        store: new MemoryStore(),
+        users: new MemoryUserDirectory(),
+        guesses: new MemoryGuessCounters(),
+        release: async () => {},
+      }
     case 'sqlite': {
       if (spec.path !== ':memory:') mkdirSync(dirname(spec.path), { recursive: true })
       // One connection for both: the store sets WAL and synchronous=FULL on it, and the users
@@ -88,6 +103,7 @@ async function openBackend(
       return {
         store,
         users: new SqliteUserDirectory(db),
+        guesses: new SqliteGuessCounters(db),
         release: async () => void db.close(),
       }
     }
@@ -104,7 +120,7 @@ async function openBackend(
           })) as unknown as RedisClientLike
       let reported = false
       client.on('error', (error) => {
-        if (!reported) warn(`revocable: Redis error: ${error.message}`)
+        if (!reported) warn(`revocable: Redis error: ${redactUrlCredentials(error.message)}`)
         reported = true
       })
       await connectRedis(client, spec.kind === 'redis' ? spec.url : spec.urls.join(','))
@@ -122,7 +138,8 @@ async function openBackend(
         )
         const users = new RedisUserDirectory(bounded as UserRedis, config.redisPrefix)
         const rateLimitStore = redisRateLimitStore(bounded as RateLimitRedis, config.redisPrefix)
-        return { store, users, rateLimitStore, release: () => client.close() }
+        const guesses = new RedisGuessCounters(bounded as GuessRedis, config.redisPrefix)
+        return { store, users, guesses, rateLimitStore, release: () => client.close() }
       } catch (error) {
         await client.close().catch(() => undefined)
         throw error
@@ -170,6 +187,7 @@ export async function openRuntime(
     auth,
     store,
     users: backend.users,
+    guesses: backend.guesses,
     rateLimitStore: backend.rateLimitStore,
     close: () =>
       (closing ??= (async () => {

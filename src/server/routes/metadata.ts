@@ -17,7 +17,8 @@ export function serverMetadata(issuer: string) {
     grant_types_supported: ['refresh_token', 'client_credentials'],
     // "none": public clients refresh with their client_id alone.
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS, 'none'],
-    revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    // Public clients revoke their own tokens with their client_id alone too.
+    revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS, 'none'],
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
   }
 }

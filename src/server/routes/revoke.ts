@@ -1,13 +1,16 @@
 /**
- * RFC 7009 token revocation. Confidential clients only. Any token gets 200, known or not (so
- * the endpoint tells nothing about tokens); a refresh token ends its whole session; an access
- * token is revoked by its jti until it would have expired. Only a store outage changes the
- * answer (503), since a 200 would claim a revocation that did not happen.
+ * RFC 7009 token revocation. A confidential client authenticates; a public client names itself
+ * with `client_id`. A client may revoke the tokens issued to it, a resource server any token
+ * (RFC 7009 §2.1). Any token gets 200, known or not, ours to revoke or not (so the endpoint
+ * tells nothing about tokens); a refresh token ends its whole session; an access token is
+ * revoked by its jti until it would have expired. Only a store outage changes the answer (503),
+ * since a 200 would claim a revocation that did not happen.
  */
 import type { FastifyInstance } from 'fastify'
 import { RevocableError } from '../../errors.js'
 import type { AuditContext } from '../../events.js'
 import { parseRefreshToken } from '../../sessions/refresh-token.js'
+import { maySeeToken, type ClientRecord } from '../clients.js'
 import type { ServiceContext } from '../context.js'
 import { acceptFormsOnly } from '../form.js'
 import { isStoreUnavailable } from '../http.js'
@@ -37,19 +40,29 @@ export const revocationSchema = {
 /** Ends the session of a refresh token we issued (current or already spent); else nothing. */
 async function revokeRefreshToken(
   context: ServiceContext,
+  client: ClientRecord,
   token: string,
   audit: AuditContext,
 ): Promise<void> {
   const session = await sessionOfRefreshToken(context, token, { spent: true })
-  if (session !== undefined) await context.auth.revokeSession(session.sid, audit)
+  if (session !== undefined && maySeeToken(client, session.clientId)) {
+    await context.auth.revokeSession(session.sid, audit)
+  }
 }
 
 async function revokeAccessToken(
   context: ServiceContext,
+  client: ClientRecord,
   token: string,
   audit: AuditContext,
 ): Promise<void> {
   try {
+    if (!client.resourceServer) {
+      // Whose token is it? Only a verified token says; one that no longer verifies has nothing
+      // left to revoke.
+      const claims = await context.auth.verify(token)
+      if (!maySeeToken(client, claims.client_id)) return
+    }
     await context.auth.revokeToken(token, audit)
   } catch (error) {
     // Not a token of ours, or no longer valid: nothing to revoke (RFC 7009 §2.2).
@@ -63,12 +76,17 @@ export async function revokeRoutes(app: FastifyInstance, context: ServiceContext
     '/oauth/revoke',
     { schema: revocationSchema },
     async (request, reply) => {
-      const clientId = requireClient(request, reply, request.body, context)
-      if (clientId === undefined) return reply
+      const client = await requireClient(request, reply, request.body, context, {
+        allowPublic: true,
+      })
+      if (client === undefined) return reply
       const { token } = request.body
-      const audit = { actor: `client:${clientId}`, reason: 'RFC 7009 revocation' }
-      if (parseRefreshToken(token) !== undefined) await revokeRefreshToken(context, token, audit)
-      else if (token.split('.').length === 3) await revokeAccessToken(context, token, audit)
+      const audit = { actor: `client:${client.id}`, reason: 'RFC 7009 revocation' }
+      if (parseRefreshToken(token) !== undefined) {
+        await revokeRefreshToken(context, client, token, audit)
+      } else if (token.split('.').length === 3) {
+        await revokeAccessToken(context, client, token, audit)
+      }
       return reply.code(200).header('cache-control', 'no-store').send()
     },
   )

@@ -43,20 +43,24 @@ export async function readOrWriteGeneration(
 /**
  * The feed stream's last generated id: Redis's revision counter for this store. It only grows
  * (trimming does not lower it), so a value below one seen before means the data was rolled back.
- * Undefined when there is no stream.
+ * Null when there is no stream; undefined when the client's reply does not say (then no
+ * rollback can be judged from it).
  */
 export async function readFeedRevision(
   redis: RedisConnection,
   key: string,
-): Promise<string | undefined> {
+): Promise<string | null | undefined> {
+  let info: Record<string, unknown>
   try {
-    const info = (await redis.xInfoStream(key)) as Record<string, unknown>
-    const id = info['last-generated-id']
-    return typeof id === 'string' && id !== '0-0' ? id : undefined
+    info = (await redis.xInfoStream(key)) as Record<string, unknown>
   } catch (error) {
-    if (error instanceof Error && /no such key/i.test(error.message)) return undefined
+    if (error instanceof Error && /no such key/i.test(error.message)) return null
     throw error
   }
+  // node-redis v5 keeps Redis's field names; v4 (through the adapter) camel-cases them.
+  const id = info['last-generated-id'] ?? info.lastGeneratedId
+  if (typeof id !== 'string') return undefined
+  return id === '0-0' ? null : id
 }
 
 type Listenable = {
