@@ -59,6 +59,16 @@ export interface TokenRevokedEvent extends EventBase {
   cutoff?: number
 }
 
+export interface KeyRotatedEvent extends EventBase {
+  kid: string
+  /** From when the new key signs (ms); until then it is only published. */
+  activatesAt: number
+}
+
+export interface KeyRetiredEvent extends EventBase {
+  kid: string
+}
+
 /** Every event `Revocable` emits, by name. */
 export interface RevocableEvents {
   'session.started': [SessionStartedEvent]
@@ -68,4 +78,6 @@ export interface RevocableEvents {
   'token.revoked': [TokenRevokedEvent]
   /** The store found its data emptied or rolled back, and took its `onDataLoss` action. */
   'store.data_loss': [DataLossEvent]
+  'key.rotated': [KeyRotatedEvent]
+  'key.retired': [KeyRetiredEvent]
 }
