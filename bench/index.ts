@@ -12,8 +12,24 @@ import { benchPropagation } from './propagation.js'
 import { benchSessions } from './sessions.js'
 import { benchVerify } from './verify.js'
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } })
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    // Only the fault scenarios (redis-server processes killed, paused, emptied, rolled back).
+    faults: { type: 'boolean', default: false },
+  },
+})
 const quick = values.quick as boolean
+if (values.faults === true) {
+  const { benchFaults, formatFaultRow } = await import('./faults.js')
+  console.log('revocable fault scenarios (each on its own redis-server processes)\n')
+  const rows = await benchFaults((row) => console.log(formatFaultRow(row)))
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
+  const out = new URL('./results/faults.json', import.meta.url)
+  writeFileSync(out, `${JSON.stringify({ node: process.version, rows }, null, 2)}\n`)
+  console.log(`\nwrote ${out.pathname}`)
+  process.exit(0)
+}
 const seconds = quick ? 0.25 : 2
 const prefix = `rvk-bench:${randomBytes(4).toString('hex')}:`
 

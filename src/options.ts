@@ -63,6 +63,12 @@ export interface RevocableOptions {
    * again without counting as reuse (a client that lost the response). Default 0.
    */
   reuseGrace?: number
+  /**
+   * Seconds after a rotation during which a repeat of the same refresh (the client never got
+   * the answer: a 503, a timeout, a crashed instance) is answered with the same new refresh
+   * token instead of counting as reuse, as long as that token was not used yet. 0 turns it off.
+   */
+  refreshRetryWindow?: number
   /** Most active sessions per user. Default Infinity (no cap). */
   maxSessionsPerUser?: number
   /** At the cap: end the least recently used session (`evict`) or refuse the new one. Default `evict`. */
@@ -116,6 +122,7 @@ export const DEFAULTS = Object.freeze({
   sessionMaxAge: 90 * 86_400,
   sessionIdleTtl: 14 * 86_400,
   reuseGrace: 0,
+  refreshRetryWindow: 10,
   maxSessionsPerUser: Infinity,
   sessionLimitAction: 'evict' as 'evict' | 'refuse',
   onStoreError: 'fail-closed' as 'fail-closed' | 'fail-open',
@@ -144,6 +151,7 @@ export interface ResolvedOptions {
   readonly sessionMaxAge: number
   readonly sessionIdleTtl: number
   readonly reuseGrace: number
+  readonly refreshRetryWindow: number
   readonly maxSessionsPerUser: number
   readonly sessionLimitAction: 'evict' | 'refuse'
   readonly onStoreError: 'fail-closed' | 'fail-open'
@@ -331,6 +339,11 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
       DEFAULTS.sessionIdleTtl,
     ),
     reuseGrace: nonNegativeSeconds('reuseGrace', options.reuseGrace, DEFAULTS.reuseGrace),
+    refreshRetryWindow: nonNegativeSeconds(
+      'refreshRetryWindow',
+      options.refreshRetryWindow,
+      DEFAULTS.refreshRetryWindow,
+    ),
     maxSessionsPerUser,
     sessionLimitAction,
     onStoreError,

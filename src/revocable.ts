@@ -166,6 +166,11 @@ export class Revocable extends EventEmitter<RevocableEvents> {
         void (this.emit as (event: string, ...rest: unknown[]) => boolean)(name, ...args),
     })
     this.#lastKeyReload = options.clock()
+    store.onDataLoss?.((event) => {
+      // The raised epoch holds here at once, before the feed brings it.
+      if (event.epoch !== undefined) runtime?.replica.apply({ kind: 'epoch', cutoff: event.epoch })
+      this.emit('store.data_loss', event)
+    })
   }
 
   /**

@@ -40,6 +40,7 @@ export interface ServerConfig {
   /** Most active sessions per user; a login past it ends the least recently used. */
   readonly sessionCap: number
   readonly reuseGrace: number
+  readonly refreshRetryWindow: number
   readonly failMode: 'closed' | 'open'
   readonly cookieMode: boolean
   /** Origins allowed to use the refresh cookie (cookie mode). */
@@ -132,6 +133,11 @@ export const VARIABLES: readonly Variable[] = [
   { name: 'SESSION_MAX_AGE', default: '7776000', description: 'absolute session lifetime, s' },
   { name: 'SESSION_CAP', default: '100', description: 'most active sessions per user' },
   { name: 'REUSE_GRACE', default: '0', description: 'refresh-token retry window, seconds' },
+  {
+    name: 'REFRESH_RETRY_WINDOW',
+    default: '10',
+    description: 'seconds during which a repeated refresh gets the same new refresh token',
+  },
   {
     name: 'FAIL_MODE',
     default: 'closed',
@@ -434,6 +440,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
     sessionMaxAge,
     sessionCap: integer('SESSION_CAP', get('SESSION_CAP'), 100, 1, 10_000),
     reuseGrace: integer('REUSE_GRACE', get('REUSE_GRACE'), 0, 0, 3600),
+    refreshRetryWindow: integer('REFRESH_RETRY_WINDOW', get('REFRESH_RETRY_WINDOW'), 10, 0, 3600),
     failMode,
     cookieMode: boolean('COOKIE_MODE', get('COOKIE_MODE')),
     allowedOrigins,

@@ -176,6 +176,7 @@ export async function openRuntime(
       maxSessionsPerUser: config.sessionCap,
       sessionLimitAction: 'evict',
       reuseGrace: config.reuseGrace,
+      refreshRetryWindow: config.refreshRetryWindow,
       onStoreError: config.failMode === 'open' ? 'fail-open' : 'fail-closed',
       replica: options.replica ?? 'auto',
       keys: config.signingKeys,

@@ -19,14 +19,18 @@ export interface RotationRequest {
   readonly retentionMs: number
   /** Expiry of the session revocation entry written when reuse is detected. */
   readonly revocationExpiresAt: number
+  /** The new token sealed under the presented one (`sealHeir`), kept for a retry. */
+  readonly sealedHeir?: string
+  /** How long after a rotation a repeat of it gets the same heir back (`retried`). Default 0. */
+  readonly retryWindowMs?: number
 }
 
 export type RotationOutcome =
-  'rotated' | 'revoked' | 'grace' | 'reused' | 'unknown' | 'expired' | 'client-mismatch'
+  'rotated' | 'retried' | 'revoked' | 'grace' | 'reused' | 'unknown' | 'expired' | 'client-mismatch'
 
 export interface RotationDecision {
   readonly outcome: RotationOutcome
-  /** The record to write back, for `rotated` and `grace`. */
+  /** The record to write back, for `rotated` and `grace` (and, unchanged, for `retried`). */
   readonly next?: SessionRecord
 }
 
@@ -71,6 +75,9 @@ export function isSessionActive(
  * - a session cut off (started at or before its user's cutoff or the global epoch) is `revoked`;
  * - a session past its idle or absolute expiry is `expired`;
  * - the current token `rotated`: it becomes spent, a new one is current;
+ * - the immediately previous token within `retryWindowMs` of its rotation, while its heir is
+ *   still unused, is `retried` (the answer was lost: a 503, a timeout, a crash): nothing changes
+ *   and the caller answers with the same heir, opened from `sealedHeir`;
  * - the immediately previous token within `reuseGraceMs` of its rotation is `grace` (the client
  *   lost the response): it rotates again, and the token it never received becomes spent;
  * - any other spent token is `reused`: the caller's store ends the session.
@@ -90,6 +97,13 @@ export function decideRotation(
   if (isCutOff(session.createdAt, cutoffs)) return { outcome: 'revoked' }
   if (request.now >= session.expiresAt) return { outcome: 'expired' }
 
+  const retried =
+    spentIndex === 0 &&
+    session.sealedHeir !== undefined &&
+    (request.retryWindowMs ?? 0) > 0 &&
+    request.now - session.rotatedAt <= (request.retryWindowMs ?? 0)
+  if (retried) return { outcome: 'retried', next: session }
+
   const withinGrace =
     spentIndex === 0 &&
     request.reuseGraceMs > 0 &&
@@ -108,6 +122,7 @@ export function decideRotation(
     expiresAt,
     purgeAt,
     refreshHash: request.newHash,
+    sealedHeir: request.sealedHeir,
     // A grace retry keeps the window anchored at the first rotation, so retries cannot extend it.
     rotatedAt: current ? request.now : session.rotatedAt,
     spentHashes: current

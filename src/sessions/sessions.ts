@@ -13,7 +13,7 @@ import type { DeviceInfo, SessionRecord, Store } from '../stores/store.js'
 import { randomId } from '../tokens/ids.js'
 import { checkTokenInput, type TokenInput } from '../tokens/token-input.js'
 import { instantAfterNearby } from './cutoff.js'
-import { createRefreshToken, parseRefreshToken } from './refresh-token.js'
+import { createRefreshToken, openHeir, parseRefreshToken, sealHeir } from './refresh-token.js'
 import { sessionExpiry, type RotationRequest } from './rotation.js'
 
 export interface StartSessionInput extends TokenInput {
@@ -206,6 +206,8 @@ export class Sessions {
       idleTtlMs: options.sessionIdleTtl * 1000,
       retentionMs: EXPIRED_SESSION_RETENTION_MS,
       revocationExpiresAt: revoker.sessionRevocationExpiry(),
+      sealedHeir: sealHeir(refreshToken, next.token),
+      retryWindowMs: options.refreshRetryWindow * 1000,
     }
     const result = await callStore('rotate a refresh token', () =>
       store.rotateRefreshToken(request),
@@ -213,8 +215,15 @@ export class Sessions {
     const session = result.session
     switch (result.outcome) {
       case 'rotated':
+      case 'retried':
       case 'grace': {
         const rotated = session as SessionRecord
+        // A retry answers with the heir the lost answer carried, opened with the old token.
+        const heir =
+          result.outcome === 'retried'
+            ? openHeir(refreshToken, rotated.sealedHeir ?? '')
+            : next.token
+        if (heir === undefined) throw new RefreshTokenInvalid()
         revoker.announce({
           kind: 'session-active',
           sid: rotated.sid,
@@ -227,11 +236,12 @@ export class Sessions {
           sub: rotated.sub,
           clientId,
           grace: result.outcome === 'grace',
+          retried: result.outcome === 'retried',
           at: now,
         })
         // A live session was created after every cutoff, so minting no earlier than its start
         // keeps the new token after them too, on any instance's clock.
-        return this.#tokenSet(rotated, next.token, Math.max(now, rotated.createdAt))
+        return this.#tokenSet(rotated, heir, Math.max(now, rotated.createdAt))
       }
       case 'reused': {
         const { sid, sub } = session as SessionRecord

@@ -88,6 +88,19 @@ export interface Store {
   openChangeFeed?(): Promise<ChangeFeed>
 
   /**
+   * Subscribes to the data losses the store detects (optional: a store that can lose data
+   * underneath a running process, like Redis, has it). The store has already taken its
+   * configured action when the listener runs.
+   */
+  onDataLoss?(listener: (event: DataLossEvent) => void): void
+
+  /**
+   * Resolves when the store can serve every call right now (optional: for readiness probes).
+   * A store without it is ready when it answers a read.
+   */
+  checkReady?(): Promise<void>
+
+  /**
    * Takes a lease: true when `owner` now holds `name` for `ttlMs` (it was free, expired, or
    * already this owner's), false when another owner holds it. Exactly one of several instances
    * asking at once gets it; scheduled key steps use it so one instance performs each.
@@ -102,6 +115,18 @@ export interface Store {
 
   /** Releases connections and timers. */
   close(): Promise<void>
+}
+
+/** A data loss the store detected and handled. */
+export interface DataLossEvent {
+  /** `emptied`: the data set is gone; `rolled-back`: it is older than one seen before. */
+  readonly cause: 'emptied' | 'rolled-back'
+  /** What the store did: raised the global epoch, or fails closed until acknowledged. */
+  readonly action: 'bump-epoch' | 'fail-closed'
+  /** When it was handled (ms). */
+  readonly at: number
+  /** For `bump-epoch`: the new epoch (every token issued at or before it is rejected). */
+  readonly epoch?: number
 }
 
 export interface SessionLimit {
@@ -193,4 +218,10 @@ export interface SessionRecord {
   readonly rotatedAt: number
   /** Hashes of spent refresh tokens, newest first, at most `SPENT_HISTORY`. */
   readonly spentHashes: readonly string[]
+  /**
+   * The current refresh token sealed under the one it replaced (`sealHeir`), so a retry of the
+   * last rotation gets the same token back; unusable without the old token. Absent before the
+   * first rotation.
+   */
+  readonly sealedHeir?: string
 }

@@ -46,6 +46,7 @@ export interface RedisConnection {
     options?: { COUNT: number },
   ): Promise<StreamEntry[]>
   pTTL(key: string): Promise<number>
+  xInfoStream(key: string): Promise<unknown>
   withCommandOptions(options: { timeout: number }): RedisConnection
   duplicate(): RedisConnection & {
     connect(): Promise<unknown>
