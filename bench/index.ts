@@ -1,6 +1,6 @@
 // `npm run bench` (add `-- --quick` for a reduced run under a minute; `-- --service` for the
-// service section alone, bench/service.ts, written to bench/results/service.json). Every comparison runs in
-// this one process, back to back, on the same keys and claims; results are printed as a table
+// service section alone, bench/service.ts, written to bench/results/service.json). Every
+// comparison runs in this one process, back to back, on the same keys and claims; results are printed as a table
 // and as ratios against anchors of the same run, and written to bench/results/latest.json.
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -18,9 +18,21 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     service: { type: 'boolean', default: false },
+    // Only the fault scenarios (redis-server processes killed, paused, emptied, rolled back).
+    faults: { type: 'boolean', default: false },
   },
 })
 const quick = values.quick as boolean
+if (values.faults === true) {
+  const { benchFaults, formatFaultRow } = await import('./faults.js')
+  console.log('revocable fault scenarios (each on its own redis-server processes)\n')
+  const rows = await benchFaults((row) => console.log(formatFaultRow(row)))
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
+  const out = new URL('./results/faults.json', import.meta.url)
+  writeFileSync(out, `${JSON.stringify({ node: process.version, rows }, null, 2)}\n`)
+  console.log(`\nwrote ${out.pathname}`)
+  process.exit(0)
+}
 const seconds = quick ? 0.25 : 2
 const prefix = `rvk-bench:${randomBytes(4).toString('hex')}:`
 

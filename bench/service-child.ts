@@ -1,7 +1,7 @@
 // Child of bench/service.ts: serves the service's GET /auth/me and, on a second port, a bare
 // Fastify route verifying the same ES256 tokens statelessly (node:crypto on the service's
 // public key: the ceiling). Both in this one process, measured one after the other.
-import { createPublicKey, verify, type JsonWebKey } from 'node:crypto'
+import { createPublicKey, randomBytes, verify, type JsonWebKey } from 'node:crypto'
 import Fastify from 'fastify'
 import { buildApp } from '../src/server/app.js'
 import { loadConfig } from '../src/server/config.js'
@@ -16,6 +16,8 @@ const config = loadConfig({
   LOG_LEVEL: 'warn',
   PASSWORD_HASH: 'scrypt',
   LOGIN_RATE_LIMIT: '1000000',
+  // Generated keys kept in Redis are sealed; a throwaway key for this run.
+  KEY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
 })
 const runtime = await openRuntime(config)
 // More distinct tokens than the token cache holds (10,000), sent round robin: the cache never

@@ -1,4 +1,4 @@
-import type { DeviceInfo } from './stores/store.js'
+import type { DataLossEvent, DeviceInfo } from './stores/store.js'
 
 /**
  * Who did what, when and why. `actor` and `reason` come from the caller (an admin's id, "password
@@ -40,6 +40,8 @@ export interface SessionRefreshedEvent extends EventBase {
   clientId: string | undefined
   /** True when the previous token was accepted within `reuseGrace`. */
   grace: boolean
+  /** True when a lost answer was repeated (`refreshRetryWindow`): the same new token again. */
+  retried: boolean
 }
 
 export interface ReuseDetectedEvent extends EventBase {
@@ -57,6 +59,16 @@ export interface TokenRevokedEvent extends EventBase {
   cutoff?: number
 }
 
+export interface KeyRotatedEvent extends EventBase {
+  kid: string
+  /** From when the new key signs (ms); until then it is only published. */
+  activatesAt: number
+}
+
+export interface KeyRetiredEvent extends EventBase {
+  kid: string
+}
+
 /** Every event `Revocable` emits, by name. */
 export interface RevocableEvents {
   'session.started': [SessionStartedEvent]
@@ -64,4 +76,8 @@ export interface RevocableEvents {
   'session.refreshed': [SessionRefreshedEvent]
   'refresh.reuse_detected': [ReuseDetectedEvent]
   'token.revoked': [TokenRevokedEvent]
+  /** The store found its data emptied or rolled back, and took its `onDataLoss` action. */
+  'store.data_loss': [DataLossEvent]
+  'key.rotated': [KeyRotatedEvent]
+  'key.retired': [KeyRetiredEvent]
 }

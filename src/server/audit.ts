@@ -1,6 +1,7 @@
 /**
- * The audit trail: every revocation and every refresh-token reuse is one structured log line
- * (who, what, why, when), written from the library's events so no code path can skip it.
+ * The audit trail: every revocation, every refresh-token reuse and every data loss of the store
+ * is one structured log line (who, what, why, when), written from the library's events so no
+ * code path can skip it.
  */
 import type { FastifyBaseLogger } from 'fastify'
 import type { Revocable } from '../revocable.js'
@@ -22,6 +23,32 @@ export function attachAudit(auth: Revocable, log: FastifyBaseLogger): void {
       `revoked ${event.kind}`,
     )
   })
+  auth.on('key.rotated', (event) => {
+    log.info(
+      {
+        audit: 'key',
+        action: 'published',
+        kid: event.kid,
+        activatesAt: new Date(event.activatesAt).toISOString(),
+        actor: event.actor,
+        at: new Date(event.at).toISOString(),
+      },
+      'signing key published',
+    )
+  })
+  auth.on('key.retired', (event) => {
+    log.info(
+      {
+        audit: 'key',
+        action: 'retired',
+        kid: event.kid,
+        actor: event.actor,
+        reason: event.reason,
+        at: new Date(event.at).toISOString(),
+      },
+      'signing key retired',
+    )
+  })
   auth.on('refresh.reuse_detected', (event) => {
     log.warn(
       {
@@ -32,6 +59,18 @@ export function attachAudit(auth: Revocable, log: FastifyBaseLogger): void {
         at: new Date(event.at).toISOString(),
       },
       'refresh token reuse detected; session revoked',
+    )
+  })
+  auth.on('store.data_loss', (event) => {
+    log.error(
+      {
+        audit: 'data_loss',
+        cause: event.cause,
+        action: event.action,
+        epoch: event.epoch,
+        at: new Date(event.at).toISOString(),
+      },
+      'the store lost revocation data',
     )
   })
 }

@@ -54,6 +54,15 @@ export class ServiceMetrics {
     auth.on('token.revoked', (event) => this.#revocations.inc({ kind: event.kind }))
     auth.on('session.refreshed', () => this.#refreshes.inc())
     auth.on('refresh.reuse_detected', () => this.#reuse.inc())
+    const dataLosses = new Counter({
+      name: 'revocable_store_data_losses_total',
+      help: 'Data losses of the store (emptied or rolled back) detected and handled since start',
+      labelNames: ['cause', 'action'],
+      registers: [this.registry],
+    })
+    auth.on('store.data_loss', (event) =>
+      dataLosses.inc({ cause: event.cause, action: event.action }),
+    )
     new Gauge({
       name: 'revocable_revocation_lookups',
       help: 'Revocation checks since start, by where they were answered (store, replica, skipped)',

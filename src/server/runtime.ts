@@ -172,9 +172,20 @@ export async function openRuntime(
       accessTokenTtl: config.accessTokenTtl,
       sessionIdleTtl: config.sessionIdleTtl,
       sessionMaxAge: config.sessionMaxAge,
+      // Bounded work per login and per "log out everywhere", whatever the account's size.
+      maxSessionsPerUser: config.sessionCap,
+      sessionLimitAction: 'evict',
       reuseGrace: config.reuseGrace,
+      refreshRetryWindow: config.refreshRetryWindow,
       onStoreError: config.failMode === 'open' ? 'fail-open' : 'fail-closed',
       replica: options.replica ?? 'auto',
+      keys: config.signingKeys,
+      algorithm: config.signingAlg,
+      keyEncryptionKey: config.keyEncryptionKey,
+      allowPlaintextKeys: config.allowPlaintextKeys,
+      keyPublishLead: config.keyPublishLead,
+      keyRotationInterval: config.keyRotationInterval,
+      warn,
     })
   } catch (error) {
     await backend.store.close().catch(() => undefined)

@@ -1,4 +1,11 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto'
 
 /**
  * Refresh tokens are opaque: a recognisable prefix (so secret scanners and logs can spot one),
@@ -43,4 +50,50 @@ export function hashesEqual(a: string, b: string): boolean {
   const left = Buffer.from(a)
   const right = Buffer.from(b)
   return left.length === right.length && timingSafeEqual(left, right)
+}
+
+const HEIR_INFO = 'revocable refresh-token heir v1'
+const IV_BYTES = 12
+const TAG_BYTES = 16
+
+function heirKey(presented: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', presented, Buffer.alloc(0), HEIR_INFO, 32))
+}
+
+/**
+ * Seals a rotation's new refresh token (the heir) under a key derived from the token it
+ * replaces (AES-256-GCM, HKDF-SHA256). The store keeps the seal with the session, so a client
+ * that repeats a refresh whose answer it lost gets the same heir again from any instance. The
+ * store holds no usable token: opening the seal takes the old token, which it only has hashed.
+ *
+ * @example
+ * const sealed = sealHeir(oldToken, heir.token)
+ * openHeir(oldToken, sealed) // heir.token
+ */
+export function sealHeir(presented: string, heir: string): string {
+  const iv = randomBytes(IV_BYTES)
+  const cipher = createCipheriv('aes-256-gcm', heirKey(presented), iv)
+  const sealed = Buffer.concat([cipher.update(heir, 'utf8'), cipher.final()])
+  return Buffer.concat([iv, sealed, cipher.getAuthTag()]).toString('base64url')
+}
+
+/** Opens a seal made by `sealHeir`; undefined when `presented` is not the token it was sealed under. */
+export function openHeir(presented: string, sealed: string): string | undefined {
+  const bytes = Buffer.from(sealed, 'base64url')
+  if (bytes.length <= IV_BYTES + TAG_BYTES) return undefined
+  try {
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      heirKey(presented),
+      bytes.subarray(0, IV_BYTES),
+    )
+    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES))
+    const heir = Buffer.concat([
+      decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)),
+      decipher.final(),
+    ])
+    return heir.toString('utf8')
+  } catch {
+    return undefined
+  }
 }

@@ -1,4 +1,5 @@
 import type { SessionRecord } from '../stores/store.js'
+import { isCutOff, type Cutoffs } from './cutoff.js'
 import { hashesEqual } from './refresh-token.js'
 
 /** How many spent refresh-token hashes a session remembers for reuse detection. */
@@ -18,14 +19,18 @@ export interface RotationRequest {
   readonly retentionMs: number
   /** Expiry of the session revocation entry written when reuse is detected. */
   readonly revocationExpiresAt: number
+  /** The new token sealed under the presented one (`sealHeir`), kept for a retry. */
+  readonly sealedHeir?: string
+  /** How long after a rotation a repeat of it gets the same heir back (`retried`). Default 0. */
+  readonly retryWindowMs?: number
 }
 
 export type RotationOutcome =
-  'rotated' | 'revoked' | 'grace' | 'reused' | 'unknown' | 'expired' | 'client-mismatch'
+  'rotated' | 'retried' | 'revoked' | 'grace' | 'reused' | 'unknown' | 'expired' | 'client-mismatch'
 
 export interface RotationDecision {
   readonly outcome: RotationOutcome
-  /** The record to write back, for `rotated` and `grace`. */
+  /** The record to write back, for `rotated` and `grace` (and, unchanged, for `retried`). */
   readonly next?: SessionRecord
 }
 
@@ -50,15 +55,15 @@ export function sessionExpiry(
 }
 
 /**
- * Whether a session may still be used: not past its expiry, and not started at or before the
- * global epoch (`revokeAll` ends every session that existed then).
+ * Whether a session may still be used: not past its expiry, and not cut off (started at or
+ * before its user's cutoff or the global epoch: `isCutOff`).
  */
 export function isSessionActive(
   session: Pick<SessionRecord, 'createdAt' | 'expiresAt'>,
   now: number,
-  epoch: number | undefined,
+  cutoffs: Cutoffs,
 ): boolean {
-  return now < session.expiresAt && (epoch === undefined || session.createdAt > epoch)
+  return now < session.expiresAt && !isCutOff(session.createdAt, cutoffs)
 }
 
 /**
@@ -67,9 +72,12 @@ export function isSessionActive(
  * - a token the session never issued is `unknown`: nothing is touched (a guess must not be able
  *   to kill someone's session);
  * - a token presented by another client is `client-mismatch`: nothing is touched;
- * - a session started at or before the global epoch is `revoked`;
+ * - a session cut off (started at or before its user's cutoff or the global epoch) is `revoked`;
  * - a session past its idle or absolute expiry is `expired`;
  * - the current token `rotated`: it becomes spent, a new one is current;
+ * - the immediately previous token within `retryWindowMs` of its rotation, while its heir is
+ *   still unused, is `retried` (the answer was lost: a 503, a timeout, a crash): nothing changes
+ *   and the caller answers with the same heir, opened from `sealedHeir`;
  * - the immediately previous token within `reuseGraceMs` of its rotation is `grace` (the client
  *   lost the response): it rotates again, and the token it never received becomes spent;
  * - any other spent token is `reused`: the caller's store ends the session.
@@ -77,7 +85,7 @@ export function isSessionActive(
 export function decideRotation(
   session: SessionRecord | undefined,
   request: RotationRequest,
-  epoch: number | undefined,
+  cutoffs: Cutoffs,
 ): RotationDecision {
   if (session === undefined || session.refreshHash === undefined) return { outcome: 'unknown' }
   const current = hashesEqual(request.presentedHash, session.refreshHash)
@@ -86,8 +94,15 @@ export function decideRotation(
     : session.spentHashes.findIndex((hash) => hashesEqual(request.presentedHash, hash))
   if (!current && spentIndex < 0) return { outcome: 'unknown' }
   if (request.clientId !== session.clientId) return { outcome: 'client-mismatch' }
-  if (epoch !== undefined && session.createdAt <= epoch) return { outcome: 'revoked' }
+  if (isCutOff(session.createdAt, cutoffs)) return { outcome: 'revoked' }
   if (request.now >= session.expiresAt) return { outcome: 'expired' }
+
+  const retried =
+    spentIndex === 0 &&
+    session.sealedHeir !== undefined &&
+    (request.retryWindowMs ?? 0) > 0 &&
+    request.now - session.rotatedAt <= (request.retryWindowMs ?? 0)
+  if (retried) return { outcome: 'retried', next: session }
 
   const withinGrace =
     spentIndex === 0 &&
@@ -107,6 +122,7 @@ export function decideRotation(
     expiresAt,
     purgeAt,
     refreshHash: request.newHash,
+    sealedHeir: request.sealedHeir,
     // A grace retry keeps the window anchored at the first rotation, so retries cannot extend it.
     rotatedAt: current ? request.now : session.rotatedAt,
     spentHashes: current

@@ -12,7 +12,8 @@ import { callStore, type Revoker } from '../revocation/revoker.js'
 import type { DeviceInfo, SessionRecord, Store } from '../stores/store.js'
 import { randomId } from '../tokens/ids.js'
 import { checkTokenInput, type TokenInput } from '../tokens/token-input.js'
-import { createRefreshToken, parseRefreshToken } from './refresh-token.js'
+import { instantAfterNearby } from './cutoff.js'
+import { createRefreshToken, openHeir, parseRefreshToken, sealHeir } from './refresh-token.js'
 import { sessionExpiry, type RotationRequest } from './rotation.js'
 
 export interface StartSessionInput extends TokenInput {
@@ -59,6 +60,8 @@ export interface SessionsDeps {
   /** Signs an access token for a session at an issue instant. */
   readonly mint: (session: SessionRecord, issuedAt: number) => string
   readonly emit: Emit
+  /** How far this instance's clock may be from the other instances' (ms; 0: one clock). */
+  readonly clockUncertainty: () => number
 }
 
 // A session that expired is remembered this long, so a late refresh hears ERR_SESSION_EXPIRED.
@@ -120,7 +123,14 @@ export class Sessions {
     const { sub, clientId, scope, claims } = checkTokenInput(input, 'startSession')
     const device = checkDevice(input.device)
     const { store, options, revoker, emit } = this.#deps
-    const now = revoker.issueInstant()
+    // The login begins here, before any I/O: a revokeUser that resolves after this instant
+    // covers the session, whatever order the store steps run in (sessions/cutoff.ts).
+    let now = revoker.issueInstant(sub)
+    const uncertainty = this.#deps.clockUncertainty()
+    if (uncertainty > 0 && store.readCutoffs !== undefined) {
+      const cutoffs = await callStore('start a session', () => store.readCutoffs!(sub))
+      now = instantAfterNearby(now, cutoffs, uncertainty)
+    }
     const sid = randomId()
     const refresh = createRefreshToken(sid)
     const absoluteExpiresAt = now + options.sessionMaxAge * 1000
@@ -152,6 +162,7 @@ export class Sessions {
         revocationExpiresAt: revoker.sessionRevocationExpiry(),
       }),
     )
+    if (result.revoked === true) throw new SessionRevoked('a revocation landed during the login')
     if (!result.created) throw new SessionLimitReached()
     revoker.announceSessionsEnded(result.evicted)
     revoker.announce({
@@ -183,7 +194,7 @@ export class Sessions {
     const parsed = parseRefreshToken(refreshToken)
     if (parsed === undefined) throw new RefreshTokenInvalid()
     const { store, options, revoker, emit } = this.#deps
-    const now = revoker.issueInstant()
+    const now = options.clock()
     const next = createRefreshToken(parsed.sid)
     const request: RotationRequest = {
       sid: parsed.sid,
@@ -195,6 +206,8 @@ export class Sessions {
       idleTtlMs: options.sessionIdleTtl * 1000,
       retentionMs: EXPIRED_SESSION_RETENTION_MS,
       revocationExpiresAt: revoker.sessionRevocationExpiry(),
+      sealedHeir: sealHeir(refreshToken, next.token),
+      retryWindowMs: options.refreshRetryWindow * 1000,
     }
     const result = await callStore('rotate a refresh token', () =>
       store.rotateRefreshToken(request),
@@ -202,8 +215,15 @@ export class Sessions {
     const session = result.session
     switch (result.outcome) {
       case 'rotated':
+      case 'retried':
       case 'grace': {
         const rotated = session as SessionRecord
+        // A retry answers with the heir the lost answer carried, opened with the old token.
+        const heir =
+          result.outcome === 'retried'
+            ? openHeir(refreshToken, rotated.sealedHeir ?? '')
+            : next.token
+        if (heir === undefined) throw new RefreshTokenInvalid()
         revoker.announce({
           kind: 'session-active',
           sid: rotated.sid,
@@ -216,9 +236,12 @@ export class Sessions {
           sub: rotated.sub,
           clientId,
           grace: result.outcome === 'grace',
+          retried: result.outcome === 'retried',
           at: now,
         })
-        return this.#tokenSet(rotated, next.token, now)
+        // A live session was created after every cutoff, so minting no earlier than its start
+        // keeps the new token after them too, on any instance's clock.
+        return this.#tokenSet(rotated, heir, Math.max(now, rotated.createdAt))
       }
       case 'reused': {
         const { sid, sub } = session as SessionRecord

@@ -64,11 +64,13 @@ test('refresh rotates both cookies, and replaying the old refresh token ends the
   const second = cookiesOf(refreshed)
   assert.notEqual(second, first)
   assert.equal((await call(app.url, 'GET', '/profile', { cookie: second })).status, 200)
+  // The heir is used too: the first refresh token is now spent for good (a replay, not a retry).
+  const third = cookiesOf(await call(app.url, 'POST', '/auth/refresh', { cookie: second }))
 
   const replay = await call(app.url, 'POST', '/auth/refresh', { cookie: first })
   assert.equal(replay.status, 400)
   assert.deepEqual(replay.body, { error: 'ERR_REFRESH_TOKEN_REUSED' })
-  const after = await call(app.url, 'GET', '/profile', { cookie: second })
+  const after = await call(app.url, 'GET', '/profile', { cookie: third })
   assert.equal(after.status, 401)
   assert.deepEqual(after.body, revokedSession)
 })

@@ -55,6 +55,11 @@ test('refresh rotates the tokens through the public refresh route', async () => 
     body: { refresh_token: first.refresh_token },
   })
   assert.equal(next.status, 200)
+  // The new refresh token is used: the first one is now spent for good (a replay, not a retry).
+  const third = await call(app.url, 'POST', '/auth/refresh', {
+    body: { refresh_token: (next.body as { refresh_token: string }).refresh_token },
+  })
+  assert.equal(third.status, 200)
   const replay = await call(app.url, 'POST', '/auth/refresh', {
     body: { refresh_token: first.refresh_token },
   })

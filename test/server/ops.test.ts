@@ -57,6 +57,11 @@ test('GET /metrics counts verifications, revocations, refreshes, reuse and store
     refresh_token: tokens.refresh_token,
   })
   assert.equal(next.status, 200)
+  // The heir is used: the first token is now a true reuse (not a retry of a lost answer).
+  await postForm(service, '/oauth/token', {
+    grant_type: 'refresh_token',
+    refresh_token: ((await next.json()) as { refresh_token: string }).refresh_token,
+  })
   await postForm(service, '/oauth/token', {
     grant_type: 'refresh_token',
     refresh_token: tokens.refresh_token,
@@ -92,9 +97,13 @@ test('every revocation and reuse detection is one structured audit line', async 
   assert.equal(logout[0]?.reason, 'logout')
 
   const second = await signUp(service)
-  await postForm(service, '/oauth/token', {
+  const heir = await postForm(service, '/oauth/token', {
     grant_type: 'refresh_token',
     refresh_token: second.tokens.refresh_token,
+  })
+  await postForm(service, '/oauth/token', {
+    grant_type: 'refresh_token',
+    refresh_token: ((await heir.json()) as { refresh_token: string }).refresh_token,
   })
   await postForm(service, '/oauth/token', {
     grant_type: 'refresh_token',

@@ -23,6 +23,7 @@ const BAD_OPTIONS: Record<string, readonly unknown[]> = {
   sessionMaxAge: [0, -1, '90d'],
   sessionIdleTtl: [0, -1, Infinity],
   reuseGrace: [-1, NaN, '0'],
+  refreshRetryWindow: [-1, NaN, '10'],
   maxSessionsPerUser: [0, -1, 1.5, '3'],
   sessionLimitAction: ['drop', 'Evict', 0],
   onStoreError: ['fail-safe', true],

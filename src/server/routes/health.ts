@@ -7,10 +7,12 @@ export async function healthRoutes(app: FastifyInstance, context: ServiceContext
   // The process answers: nothing else is checked, so a store outage never restarts it.
   app.get('/healthz', async () => ({ status: 'ok' }))
 
-  // Ready when the store answers a read that every verify may need.
+  // Ready when the store answers a read that every verify may need, and (a store that can tell,
+  // like a Redis Cluster) can serve every call: every slot has a reachable master.
   app.get('/readyz', async (_request, reply) => {
     try {
       await context.auth.store.listRetiredKids()
+      await context.auth.store.checkReady?.()
       return { status: 'ready' }
     } catch {
       return reply

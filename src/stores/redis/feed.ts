@@ -41,6 +41,8 @@ export class RedisChangeFeed implements ChangeFeed {
   readonly #nodes: () => Promise<ScannableNode[]>
   readonly #checkData: () => Promise<void>
   readonly #assertData: () => void
+  readonly #seen: (id: string) => void
+  readonly #onClose: () => void
 
   constructor(options: {
     redis: RedisConnection
@@ -58,6 +60,10 @@ export class RedisChangeFeed implements ChangeFeed {
     checkData: () => Promise<void>
     /** Throws while the store fails closed after a data loss: the feed then proves nothing. */
     assertData: () => void
+    /** Hears the id of every entry read, so the store knows the newest revision it has seen. */
+    seen?: (id: string) => void
+    /** Runs once the blocking connection is closed. */
+    onClose?: () => void
   }) {
     this.#redis = options.redis
     this.#blocking = options.blocking
@@ -67,6 +73,8 @@ export class RedisChangeFeed implements ChangeFeed {
     this.#nodes = options.nodes
     this.#checkData = options.checkData
     this.#assertData = options.assertData
+    this.#seen = options.seen ?? (() => {})
+    this.#onClose = options.onClose ?? (() => {})
   }
 
   /**
@@ -77,6 +85,7 @@ export class RedisChangeFeed implements ChangeFeed {
     await this.#checkData()
     const [last] = await this.#redis.xRevRange(this.#keys.feed, '+', '-', { COUNT: 1 })
     const cursor = last?.id ?? '0-0'
+    if (last !== undefined) this.#seen(last.id)
     const now = this.#now()
     const changes: Change[] = []
     const { scan } = this.#keys
@@ -121,7 +130,9 @@ export class RedisChangeFeed implements ChangeFeed {
     await this.#assertNoGap(cursor)
     this.#assertData()
     const messages = reply?.[0]?.messages ?? []
-    return { changes: decode(messages), cursor: messages.at(-1)?.id ?? cursor }
+    const last = messages.at(-1)?.id
+    if (last !== undefined) this.#seen(last)
+    return { changes: decode(messages), cursor: last ?? cursor }
   }
 
   /**
@@ -138,6 +149,7 @@ export class RedisChangeFeed implements ChangeFeed {
   }
 
   async close(): Promise<void> {
+    this.#onClose()
     await this.#blocking.close()
   }
 }

@@ -39,3 +39,54 @@ export async function readOrWriteGeneration(
   if (value === null) throw new Error('generation marker vanished right after it was written')
   return value
 }
+
+/**
+ * The feed stream's last generated id: Redis's revision counter for this store. It only grows
+ * (trimming does not lower it), so a value below one seen before means the data was rolled back.
+ * Null when there is no stream; undefined when the client's reply does not say (then no
+ * rollback can be judged from it).
+ */
+export async function readFeedRevision(
+  redis: RedisConnection,
+  key: string,
+): Promise<string | null | undefined> {
+  let info: Record<string, unknown>
+  try {
+    info = (await redis.xInfoStream(key)) as Record<string, unknown>
+  } catch (error) {
+    if (error instanceof Error && /no such key/i.test(error.message)) return null
+    throw error
+  }
+  // node-redis v5 keeps Redis's field names; v4 (through the adapter) camel-cases them.
+  const id = info['last-generated-id'] ?? info.lastGeneratedId
+  if (typeof id !== 'string') return undefined
+  return id === '0-0' ? null : id
+}
+
+type Listenable = {
+  on(event: string, fn: (...args: unknown[]) => void): unknown
+  off(event: string, fn: (...args: unknown[]) => void): unknown
+}
+
+// What a node-redis client or cluster emits when a connection is lost or replaced: after any of
+// them, the server that answers may not be the one whose data was checked.
+const INTERRUPTIONS = [
+  'error',
+  'reconnecting',
+  'end',
+  'node-error',
+  'node-reconnecting',
+  'node-ready',
+  'node-disconnect',
+]
+
+/** Calls `onInterruption` on every connection loss of a client or cluster; returns the unsubscribe. */
+export function watchReconnects(connection: unknown, onInterruption: () => void): () => void {
+  const emitter = connection as Partial<Listenable>
+  if (typeof emitter.on !== 'function' || typeof emitter.off !== 'function') return () => {}
+  const listener = () => onInterruption()
+  for (const event of INTERRUPTIONS) emitter.on(event, listener)
+  return () => {
+    for (const event of INTERRUPTIONS) emitter.off?.(event, listener)
+  }
+}

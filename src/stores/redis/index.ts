@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
+import { EventEmitter } from 'node:events'
 import { createClient, createCluster } from 'redis'
 import { systemClock, type Clock } from '../../clock.js'
 import { StoreUnavailable } from '../../errors.js'
+import { isCutOff, type Cutoffs } from '../../sessions/cutoff.js'
 import {
   decideRotation,
   isSessionActive,
@@ -10,6 +12,7 @@ import {
 } from '../../sessions/rotation.js'
 import type {
   CreateSessionResult,
+  DataLossEvent,
   RevocationQuery,
   RevocationStatus,
   SessionLimit,
@@ -25,14 +28,17 @@ import {
   type ScannableNode,
 } from './connection.js'
 export { MAX_PENDING_COMMANDS } from './connection.js'
-import { RedisChangeFeed } from './feed.js'
+import { compareIds, RedisChangeFeed } from './feed.js'
 import {
   findUnsafeEvictionPolicies,
+  readFeedRevision,
   readOrWriteGeneration,
+  watchReconnects,
   type ConfigurableNode,
 } from './health.js'
 import { checkPrefix, redisKeys, type RedisKeys } from './keys.js'
 import { fromNodeRedisV4, isNodeRedisV4 } from './node-redis-v4.js'
+import { everySlotServed, keepTopologyFresh } from './topology.js'
 import { SCRIPTS } from './scripts.js'
 
 export interface RedisStoreOptions {
@@ -85,6 +91,7 @@ type OwnedClient = { connect(): Promise<unknown>; on(event: 'error', fn: (e: Err
  * ever issued. `checkRevocation` is one pipelined round trip.
  */
 export class RedisStore implements Store {
+  readonly #events = new EventEmitter<{ 'data-loss': [DataLossEvent] }>()
   readonly #redis: RedisConnection
   /** The connection as given or made, without the command timeout (for duplicating). */
   readonly #connection: RedisConnection
@@ -97,8 +104,18 @@ export class RedisStore implements Store {
   >
   readonly #nodes: () => Promise<ConfigurableNode[]>
   #generation: string | undefined
+  /** The newest change-feed id this instance has written or read: Redis's revision counter. */
+  #revision: string | undefined
   #dataLost = false
   #checker: NodeJS.Timeout | undefined
+  /** Connection losses so far, and how many of them a completed data-loss check covers. */
+  #interruptions = 0
+  #checkedInterruptions = 0
+  #recheck: Promise<void> | undefined
+  #checking: Promise<boolean> | undefined
+  #stopWatching: () => void = () => {}
+  #stopTopology: () => void = () => {}
+  readonly #commandTimeout: number
 
   private constructor(
     redis: RedisConnection,
@@ -109,6 +126,7 @@ export class RedisStore implements Store {
     this.#nodes = nodes
     this.#connection = redis
     const timeout = options.commandTimeout ?? 250
+    this.#commandTimeout = timeout
     // The client's own timeout bounds the wait to be written; the deadline bounds the reply.
     this.#redis = withDeadline(redis.withCommandOptions({ timeout }), timeout)
     this.#owned = owned
@@ -216,6 +234,11 @@ export class RedisStore implements Store {
         if (options.onUnsafeEviction === 'refuse') throw new TypeError(message)
         store.#options.warn(message)
       }
+      // Watched before the first check: a connection lost from here on is checked again.
+      store.#stopWatching = watchReconnects(connection, () => {
+        store.#interruptions += 1
+      })
+      store.#stopTopology = keepTopologyFresh(connection)
       await store.checkDataLoss()
       if (expired) throw new StoreUnavailable('Redis answered after the start-up deadline')
       store.#startDataLossChecks()
@@ -235,6 +258,12 @@ export class RedisStore implements Store {
     try {
       return await Promise.race([starting, deadline])
     } catch (error) {
+      void starting
+        .then((store) => {
+          store.#stopWatching()
+          store.#stopTopology()
+        })
+        .catch(() => undefined)
       if (owned) {
         const client = connection as { destroy?: () => void } & RedisConnection
         // destroy() drops pending commands at once; close() would wait for a hung server.
@@ -255,30 +284,136 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Compares the generation marker with the one seen before. Runs at start and periodically;
-   * resolves to true when it found (and handled) a data loss.
+   * Compares the generation marker and the change feed's revision with what this instance saw
+   * before. Runs at start, after every reconnect (before any other command is trusted),
+   * periodically, and before every replica snapshot; resolves to true when it found (and
+   * handled) a data loss. A marker that is gone or different means Redis lost its data; a feed
+   * whose newest entry is older than one this instance already saw means Redis was rolled back
+   * (restarted from an older snapshot, or failed over to a replica that missed writes): the
+   * revocations in between are gone just the same.
    */
-  async checkDataLoss(): Promise<boolean> {
+  checkDataLoss(): Promise<boolean> {
+    // One check at a time: concurrent callers (a reconnect, the timer, a replica) share it, so
+    // one loss is handled once.
+    this.#checking ??= this.#checkDataLoss().finally(() => {
+      this.#checking = undefined
+    })
+    return this.#checking
+  }
+
+  async #checkDataLoss(): Promise<boolean> {
     const seen = this.#generation
-    const current = await readOrWriteGeneration(
-      this.#redis,
-      this.#keys.generation,
-      randomBytes(16).toString('base64url'),
-    )
+    const seenRevision = this.#revision
+    const [current, revision] = await Promise.all([
+      readOrWriteGeneration(
+        this.#redis,
+        this.#keys.generation,
+        randomBytes(16).toString('base64url'),
+      ),
+      readFeedRevision(this.#redis, this.#keys.feed),
+    ])
     this.#generation = current
-    if (seen === undefined || seen === current) return false
+    const emptied = seen !== undefined && seen !== current
+    const rolledBack =
+      !emptied &&
+      seenRevision !== undefined &&
+      (revision === null || (revision !== undefined && compareIds(revision, seenRevision) < 0))
+    if (!emptied && !rolledBack) {
+      this.#noteRevision(revision ?? undefined)
+      return false
+    }
+    // From here on the stream as it is now is the reference: the loss is handled once.
+    this.#revision = revision ?? undefined
+    const what = emptied
+      ? 'Redis lost its data (generation marker changed)'
+      : `Redis was rolled back (the change feed ends at ${revision ?? 'nothing'}, before ${seenRevision as string} seen earlier)`
+    const at = this.#clock()
     if (this.#options.onDataLoss === 'fail-closed') {
       this.#dataLost = true
-      this.#options.warn(
-        'revocable: Redis lost its data (generation marker changed); failing closed until acknowledgeDataLoss()',
-      )
+      this.#options.warn(`revocable: ${what}; failing closed until acknowledgeDataLoss()`)
+      this.#events.emit('data-loss', {
+        cause: emptied ? 'emptied' : 'rolled-back',
+        action: 'fail-closed',
+        at,
+      })
     } else {
-      await this.setEpoch(this.#clock())
+      await this.#setEpoch(at)
       this.#options.warn(
-        'revocable: Redis lost its data (generation marker changed); raised the global epoch: every token issued before now is rejected',
+        `revocable: ${what}; raised the global epoch: every token issued before now is rejected`,
       )
+      this.#events.emit('data-loss', {
+        cause: emptied ? 'emptied' : 'rolled-back',
+        action: 'bump-epoch',
+        at,
+        epoch: at,
+      })
     }
     return true
+  }
+
+  /**
+   * Calls `listener` after each data loss this store detects and handles (the action is taken
+   * first): for an audit line and a metric.
+   *
+   * @example
+   * store.onDataLoss((event) => log.error({ audit: 'data_loss', ...event }, 'Redis lost data'))
+   */
+  onDataLoss(listener: (event: DataLossEvent) => void): void {
+    this.#events.on('data-loss', listener)
+  }
+
+  /** Remembers the newest feed id seen (written here or read by a replica). */
+  #noteRevision(id: string | undefined): void {
+    if (id === undefined) return
+    if (this.#revision === undefined || compareIds(id, this.#revision) > 0) this.#revision = id
+  }
+
+  /**
+   * Gates every command: after a connection loss nothing Redis answers is trusted until the
+   * data-loss check has run on the new connection (Redis may have come back empty or older);
+   * concurrent callers share one check. Fails with ERR_STORE_UNAVAILABLE while it cannot run,
+   * and while a data loss waits for `acknowledgeDataLoss()` in `fail-closed` mode.
+   */
+  async #ready(): Promise<void> {
+    this.#assertData()
+    if (this.#interruptions !== this.#checkedInterruptions) {
+      this.#recheck ??= (async () => {
+        const covered = this.#interruptions
+        try {
+          await this.checkDataLoss()
+          this.#checkedInterruptions = covered
+        } catch (error) {
+          throw new StoreUnavailable('Redis reconnected but its data could not be checked yet', {
+            cause: error,
+          })
+        } finally {
+          this.#recheck = undefined
+        }
+      })()
+      await this.#recheck
+    }
+    this.#assertData()
+  }
+
+  /**
+   * Resolves when the store can serve every call now, rejects with ERR_STORE_UNAVAILABLE when
+   * not: the data-loss check has run, and every master answers PING within the command timeout;
+   * on a cluster, every slot (users' keys spread over all of them) has a connected master.
+   *
+   * @example
+   * app.get('/readyz', async () => { await store.checkReady(); return { status: 'ready' } })
+   */
+  async checkReady(): Promise<void> {
+    await this.#ready()
+    if (!everySlotServed(this.#connection)) {
+      throw new StoreUnavailable('not every Redis Cluster slot has a reachable master')
+    }
+    try {
+      const nodes = (await this.#nodes()) as unknown as { ping(): Promise<string> }[]
+      await Promise.all(nodes.map((node) => withDeadline(node, this.#commandTimeout).ping()))
+    } catch (error) {
+      throw new StoreUnavailable('a Redis master did not answer PING', { cause: error })
+    }
   }
 
   /** After a data loss in `fail-closed` mode: resume serving (an operator's decision). */
@@ -300,8 +435,8 @@ export class RedisStore implements Store {
    * describes: on one connection the two go out in that order, and if the write is lost the
    * replicas are merely stricter than the store, never laxer.
    */
-  #append(change: Change): Promise<string> {
-    return this.#redis.xAdd(
+  async #append(change: Change): Promise<string> {
+    const id = await this.#redis.xAdd(
       this.#keys.feed,
       '*',
       { c: JSON.stringify(change) },
@@ -313,6 +448,8 @@ export class RedisStore implements Store {
         },
       },
     )
+    this.#noteRevision(id)
+    return id
   }
 
   #appendActive(session: SessionRecord): Promise<string> {
@@ -335,6 +472,14 @@ export class RedisStore implements Store {
     return value === null ? undefined : Number(value)
   }
 
+  async #cutoffs(sub: string): Promise<Cutoffs> {
+    const [user, epoch] = await Promise.all([
+      this.#redis.get(this.#keys.user(sub).cutoff),
+      this.#epoch(),
+    ])
+    return { user: user === null ? undefined : Number(user), epoch }
+  }
+
   async #userSessions(sub: string): Promise<SessionRecord[]> {
     const user = this.#keys.user(sub)
     const sids = await this.#redis.zRange(user.sessions, 0, -1)
@@ -344,7 +489,7 @@ export class RedisStore implements Store {
   }
 
   async revokeJti(jti: string, expiresAt: number): Promise<void> {
-    this.#assertData()
+    await this.#ready()
     const ttl = this.#ttl(expiresAt)
     if (ttl <= 0) return
     await Promise.all([
@@ -362,7 +507,7 @@ export class RedisStore implements Store {
    * await store.recordIssued(jti, JSON.stringify({ until, exp }), until)
    */
   async recordIssued(jti: string, record: string, expiresAt: number): Promise<void> {
-    this.#assertData()
+    await this.#ready()
     const ttl = this.#ttl(expiresAt)
     if (ttl <= 0) return
     await this.#redis.set(this.#keys.issued(jti), record, {
@@ -377,7 +522,7 @@ export class RedisStore implements Store {
    * const record = await store.readIssued(jti)
    */
   async readIssued(jti: string): Promise<string | null> {
-    this.#assertData()
+    await this.#ready()
     return this.#redis.get(this.#keys.issued(jti))
   }
 
@@ -388,12 +533,12 @@ export class RedisStore implements Store {
    * const wasLive = await store.deleteIssued(jti)
    */
   async deleteIssued(jti: string): Promise<boolean> {
-    this.#assertData()
+    await this.#ready()
     return (await this.#redis.del(this.#keys.issued(jti))) === 1
   }
 
   async revokeSession(sid: string, expiresAt: number): Promise<SessionRecord | undefined> {
-    this.#assertData()
+    await this.#ready()
     const ttl = Math.max(this.#ttl(expiresAt), 1)
     // The bare marker first: from here on the session's tokens are rejected whatever follows.
     const [, , owner] = await Promise.all([
@@ -411,15 +556,26 @@ export class RedisStore implements Store {
     return record === null ? undefined : (JSON.parse(record) as SessionRecord)
   }
 
-  async revokeUser(sub: string, cutoff: number, expiresAt: number): Promise<SessionRecord[]> {
-    this.#assertData()
+  async revokeUser(
+    sub: string,
+    cutoff: number,
+    expiresAt: number,
+    everySession = false,
+  ): Promise<SessionRecord[]> {
+    await this.#ready()
     const user = this.#keys.user(sub)
     const [, ended] = (await Promise.all([
       this.#append({ kind: 'user', sub, cutoff, expiresAt }),
       SCRIPTS.revokeUser.run(
         this.#redis,
         [user.cutoff, user.sessions],
-        [cutoff, Math.max(this.#ttl(expiresAt), 1), user.sessionPrefix, user.revokedSessionPrefix],
+        [
+          cutoff,
+          Math.max(this.#ttl(expiresAt), 1),
+          user.sessionPrefix,
+          user.revokedSessionPrefix,
+          everySession ? 1 : 0,
+        ],
       ),
     ])) as [string, string[]]
     const sessions = ended.map((record) => JSON.parse(record) as SessionRecord)
@@ -429,7 +585,12 @@ export class RedisStore implements Store {
   }
 
   async setEpoch(cutoff: number): Promise<void> {
-    this.#assertData()
+    await this.#ready()
+    await this.#setEpoch(cutoff)
+  }
+
+  /** Without the gate: the data-loss check itself raises the epoch. */
+  async #setEpoch(cutoff: number): Promise<void> {
     await Promise.all([
       this.#append({ kind: 'epoch', cutoff }),
       SCRIPTS.setCutoff.run(this.#redis, [this.#keys.epoch], [cutoff, 0]),
@@ -437,7 +598,7 @@ export class RedisStore implements Store {
   }
 
   async checkRevocation(query: RevocationQuery): Promise<RevocationStatus> {
-    this.#assertData()
+    await this.#ready()
     const keys = this.#keys
     const user = keys.user(query.sub)
     // Issued together, node-redis writes these in one pipeline: one round trip (per node).
@@ -464,22 +625,45 @@ export class RedisStore implements Store {
       sessionActive:
         session !== undefined &&
         session.sub === query.sub &&
-        isSessionActive(session, query.now, epochValue),
+        isSessionActive(session, query.now, {
+          user: cutoff === null ? undefined : Number(cutoff),
+          epoch: epochValue,
+        }),
     }
   }
 
   async listKeys(): Promise<StoredKey[]> {
-    this.#assertData()
+    await this.#ready()
     return (await this.#redis.hVals(this.#keys.signingKeys)).map((v) => JSON.parse(v) as StoredKey)
   }
 
   async addKey(key: StoredKey): Promise<void> {
-    this.#assertData()
-    await this.#redis.hSetNX(this.#keys.signingKeys, key.kid, JSON.stringify(key))
+    await this.#ready()
+    // Announced on the feed, so every instance's JWKS shows the key within maxStaleness.
+    await Promise.all([
+      this.#append({ kind: 'key', kid: key.kid }),
+      this.#redis.hSetNX(this.#keys.signingKeys, key.kid, JSON.stringify(key)),
+    ])
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    await this.#ready()
+    const key = this.#keys.lease(name)
+    const taken = await this.#redis.set(key, owner, {
+      NX: true,
+      expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
+    })
+    if (taken === 'OK') return true
+    return (await this.#redis.get(key)) === owner
+  }
+
+  async replaceKey(key: StoredKey): Promise<void> {
+    await this.#ready()
+    await this.#redis.hSet(this.#keys.signingKeys, key.kid, JSON.stringify(key))
   }
 
   async retireKey(kid: string): Promise<void> {
-    this.#assertData()
+    await this.#ready()
     await Promise.all([
       this.#append({ kind: 'retired', kid }),
       this.#redis.sAdd(this.#keys.retiredKids, kid),
@@ -487,12 +671,12 @@ export class RedisStore implements Store {
   }
 
   async listRetiredKids(): Promise<string[]> {
-    this.#assertData()
+    await this.#ready()
     return this.#redis.sMembers(this.#keys.retiredKids)
   }
 
   async createSession(session: SessionRecord, limit: SessionLimit): Promise<CreateSessionResult> {
-    this.#assertData()
+    await this.#ready()
     const user = this.#keys.user(session.sub)
     const ttl = this.#ttl(session.purgeAt)
     // The owner pointer first, so no session exists that a bare sid cannot reach. It lives as
@@ -504,10 +688,15 @@ export class RedisStore implements Store {
     await this.#redis.set(this.#keys.sessionOwner(session.sid), session.sub, {
       expiration: { type: 'PX', value: pointerTtl },
     })
+    // The epoch lives in another slot: checked here, just before the script. The user's cutoff
+    // is checked inside it, atomically with the write (the same rule: isCutOff).
     const epoch = await this.#epoch()
+    if (isCutOff(session.createdAt, { user: undefined, epoch })) {
+      return { created: false, revoked: true, evicted: [] }
+    }
     const reply = (await SCRIPTS.createSession.run(
       this.#redis,
-      [user.sessions, user.sessionPrefix + session.sid],
+      [user.sessions, user.sessionPrefix + session.sid, user.cutoff],
       [
         session.sid,
         JSON.stringify(session),
@@ -520,9 +709,11 @@ export class RedisStore implements Store {
         Math.max(this.#ttl(limit.revocationExpiresAt), 1),
         user.sessionPrefix,
         user.revokedSessionPrefix,
+        session.createdAt,
       ],
     )) as [number, ...string[]]
     const [created, ...evictedRecords] = reply
+    if (created === -1) return { created: false, revoked: true, evicted: [] }
     const evicted = evictedRecords.map((record) => JSON.parse(record) as SessionRecord)
     if (created === 1) {
       await Promise.all([
@@ -534,7 +725,7 @@ export class RedisStore implements Store {
   }
 
   async getSession(sid: string): Promise<SessionRecord | undefined> {
-    this.#assertData()
+    await this.#ready()
     const owner = await this.#owner(sid)
     if (owner === null) return undefined
     const record = await this.#redis.get(this.#keys.user(owner).sessionPrefix + sid)
@@ -542,10 +733,10 @@ export class RedisStore implements Store {
   }
 
   async listSessions(sub: string, now: number): Promise<SessionRecord[]> {
-    this.#assertData()
-    const [sessions, epoch] = await Promise.all([this.#userSessions(sub), this.#epoch()])
+    await this.#ready()
+    const [sessions, cutoffs] = await Promise.all([this.#userSessions(sub), this.#cutoffs(sub)])
     return sessions
-      .filter((session) => isSessionActive(session, now, epoch))
+      .filter((session) => isSessionActive(session, now, cutoffs))
       .sort((a, b) => b.lastUsedAt - a.lastUsedAt)
   }
 
@@ -555,16 +746,18 @@ export class RedisStore implements Store {
    * concurrent callers with one token, exactly one swaps in a rotation.
    */
   async rotateRefreshToken(request: RotationRequest): Promise<RotationResult> {
-    this.#assertData()
+    await this.#ready()
     const [owner, epoch] = await Promise.all([this.#owner(request.sid), this.#epoch()])
     if (owner === null) return { outcome: 'unknown' }
     const user = this.#keys.user(owner)
     const recordKey = user.sessionPrefix + request.sid
     const markerKey = user.revokedSessionPrefix + request.sid
     for (let attempt = 0; attempt < MAX_SWAP_ATTEMPTS; attempt += 1) {
-      const raw = await this.#redis.get(recordKey)
+      // The record and the user's cutoff in one read; the swap checks both are still as read.
+      const [raw = null, cutoff = null] = await this.#redis.mGet([recordKey, user.cutoff])
       const session = raw === null ? undefined : (JSON.parse(raw) as SessionRecord)
-      const decision = decideRotation(session, request, epoch)
+      const cutoffs = { user: cutoff === null ? undefined : Number(cutoff), epoch }
+      const decision = decideRotation(session, request, cutoffs)
       if (raw === null || (decision.next === undefined && decision.outcome !== 'reused')) {
         const keepsRecord = decision.outcome === 'expired'
         return { outcome: decision.outcome, session: keepsRecord ? session : undefined }
@@ -578,13 +771,23 @@ export class RedisStore implements Store {
               JSON.stringify(decision.next),
               this.#ttl(decision.next.purgeAt),
               decision.next.lastUsedAt,
+              cutoff ?? '',
             ]
           : [raw, 'end', request.sid, Math.max(this.#ttl(request.revocationExpiresAt), 1)]
       const swapped = await SCRIPTS.swapSession.run(
         this.#redis,
-        [recordKey, user.sessions, markerKey],
+        [recordKey, user.sessions, markerKey, user.cutoff],
         args,
       )
+      if (swapped === 1 && decision.next !== undefined) {
+        // The epoch lives in another slot, so the swap cannot check it: a revokeAll that landed
+        // since it was read is caught here, and the heir it just saved is ended at once.
+        const now = await this.#epoch()
+        if (isCutOff(decision.next.createdAt, { user: cutoffs.user, epoch: now })) {
+          await this.revokeSession(request.sid, request.revocationExpiresAt)
+          return { outcome: 'revoked' }
+        }
+      }
       if (swapped === 1) {
         if (decision.next !== undefined) await this.#appendActive(decision.next)
         else
@@ -599,11 +802,23 @@ export class RedisStore implements Store {
     throw new StoreUnavailable('session record kept changing during refresh; try again')
   }
 
+  async readCutoffs(sub: string): Promise<Cutoffs> {
+    await this.#ready()
+    return this.#cutoffs(sub)
+  }
+
+  /** Redis `TIME` in ms, from the node of the global slot (one clock for every instance). */
+  async time(): Promise<number> {
+    return Number(await SCRIPTS.time.run(this.#redis, [this.#keys.epoch], []))
+  }
+
   /** Opens the change feed on a connection of its own (its blocking reads need one). */
   async openChangeFeed(): Promise<ChangeFeed> {
     const blocking = this.#connection.duplicate()
     blocking.on('error', () => {}) // failures surface as rejected reads; the follower retries
     await blocking.connect()
+    // A duplicated cluster client has a slot map of its own to keep current after a failover.
+    const stopTopology = keepTopologyFresh(blocking)
     return new RedisChangeFeed({
       redis: this.#redis,
       blocking,
@@ -616,11 +831,15 @@ export class RedisStore implements Store {
         this.#assertData()
       },
       assertData: () => this.#assertData(),
+      seen: (id) => this.#noteRevision(id),
+      onClose: stopTopology,
     })
   }
 
   async close(): Promise<void> {
     clearInterval(this.#checker)
+    this.#stopWatching()
+    this.#stopTopology()
     if (this.#owned) await this.#redis.close()
   }
 }
