@@ -36,7 +36,11 @@ describe('published metadata', () => {
       response_types_supported: [],
       grant_types_supported: ['refresh_token', 'client_credentials'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      revocation_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'none',
+      ],
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     })
   })
