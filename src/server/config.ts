@@ -3,6 +3,7 @@
  * (`PORT` and `--port`; a flag wins). Every value is validated once, here; a bad one stops
  * startup with a `ConfigError` that names the variable.
  */
+import { resolve as resolvePath } from 'node:path'
 
 /** Where the service keeps its state (the library's Store and the user directory). */
 export type StoreSpec =
@@ -100,6 +101,32 @@ export const VARIABLES: readonly Variable[] = [
 /** `SESSION_IDLE_TTL` -> `session-idle-ttl`. */
 export function flagName(variable: string): string {
   return variable.toLowerCase().replace(/_/g, '-')
+}
+
+/**
+ * The store as a person should read it: an SQLite path made absolute (a relative one depends on
+ * the current directory), a Redis URL without its credentials.
+ *
+ * @example
+ * describeStore({ kind: 'sqlite', path: './data/revocable.db' }) // 'sqlite:/srv/app/data/revocable.db'
+ */
+export function describeStore(store: StoreSpec): string {
+  const withoutCredentials = (text: string) => {
+    const url = new URL(text)
+    url.username = ''
+    url.password = ''
+    return url.href.replace(/\/$/, '')
+  }
+  switch (store.kind) {
+    case 'memory':
+      return 'memory'
+    case 'sqlite':
+      return store.path === ':memory:' ? 'sqlite::memory:' : `sqlite:${resolvePath(store.path)}`
+    case 'redis':
+      return withoutCredentials(store.url)
+    case 'redis-cluster':
+      return `redis-cluster://${store.urls.map((url) => new URL(url).host).join(',')}`
+  }
 }
 
 /** The parseArgs option table for every configuration flag. */
