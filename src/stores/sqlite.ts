@@ -19,7 +19,10 @@ import type {
 } from './store.js'
 
 export interface SqliteStoreOptions {
-  /** Database file (its folder is created), or `':memory:'`. Ignored when `database` is given. */
+  /**
+   * Database file (its folder is created), or `':memory:'` for a store that vanishes with the
+   * process. Required unless `database` is given: there is no silent in-memory default.
+   */
   path?: string
   /** An open better-sqlite3 database to use instead of opening `path`. */
   database?: Database.Database
@@ -28,6 +31,10 @@ export interface SqliteStoreOptions {
   /** Milliseconds between sweeps of expired rows. Default 60 000. */
   sweepInterval?: number
 }
+
+const NEEDS_PATH =
+  'SqliteStore needs a "path": a database file, or \':memory:\' for a store that vanishes with ' +
+  'the process (or an open better-sqlite3 "database")'
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS revoked_jtis (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
@@ -96,18 +103,30 @@ export class SqliteStore implements Store {
   readonly #sweeper: NodeJS.Timeout
   readonly #sql: ReturnType<typeof prepareStatements>
 
-  constructor(options: SqliteStoreOptions = {}) {
+  /**
+   * Opens (or creates) the store in a database file. A path alone may be given as a string.
+   *
+   * @example
+   * const store = new SqliteStore('./data/revocable.db')
+   * const auth = await createRevocable({ issuer, audience, store })
+   */
+  constructor(pathOrOptions: string | SqliteStoreOptions) {
+    const options = typeof pathOrOptions === 'string' ? { path: pathOrOptions } : pathOrOptions
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(NEEDS_PATH)
+    }
     this.#clock = options.clock ?? systemClock
     const interval = options.sweepInterval ?? 60_000
     if (!Number.isFinite(interval) || interval <= 0) {
       throw new TypeError('"sweepInterval" must be a positive number of milliseconds')
     }
     if (options.database !== undefined) {
+      if (options.path !== undefined) throw new TypeError('give "path" or "database", not both')
       this.#db = options.database
       this.#ownsDatabase = false
     } else {
-      const path = options.path ?? ':memory:'
-      if (typeof path !== 'string' || path === '') throw new TypeError('"path" must be a file path')
+      const path = options.path
+      if (typeof path !== 'string' || path === '') throw new TypeError(NEEDS_PATH)
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
       this.#db = new Database(path)
       this.#ownsDatabase = true
