@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
+import { requirePeer } from '../peer.js'
 import { systemClock, type Clock } from '../clock.js'
 import {
   decideRotation,
@@ -128,7 +129,8 @@ export class SqliteStore implements Store {
       const path = options.path
       if (typeof path !== 'string' || path === '') throw new TypeError(NEEDS_PATH)
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-      this.#db = new Database(path)
+      const open = requirePeer<typeof Database>('better-sqlite3', 'revocable/sqlite')
+      this.#db = new open(path)
       this.#ownsDatabase = true
     }
     this.#db.pragma('journal_mode = WAL')

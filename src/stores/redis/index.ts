@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { createClient, createCluster } from 'redis'
+import type * as Redis from 'redis'
+import { requirePeer } from '../../peer.js'
 import { systemClock, type Clock } from '../../clock.js'
 import { StoreUnavailable } from '../../errors.js'
 import {
@@ -161,6 +162,7 @@ export class RedisStore implements Store {
       connection = options.client
     } else if (options.url !== undefined) {
       if (typeof options.url !== 'string') throw new TypeError('"url" must be a redis:// URL')
+      const { createClient } = requirePeer<typeof Redis>('redis', 'revocable/redis')
       connection = createClient({ url: options.url, ...clientDefaults })
       owned = true
     } else {
@@ -168,6 +170,7 @@ export class RedisStore implements Store {
       if (!Array.isArray(rootNodes) || rootNodes.length === 0) {
         throw new TypeError('"cluster.rootNodes" must be a non-empty array of { url }')
       }
+      const { createCluster } = requirePeer<typeof Redis>('redis', 'revocable/redis')
       connection = createCluster({ rootNodes, defaults: clientDefaults })
       owned = true
     }
