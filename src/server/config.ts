@@ -90,7 +90,11 @@ export const VARIABLES: readonly Variable[] = [
     description: 'refresh token in a cookie',
     boolean: true,
   },
-  { name: 'ALLOWED_ORIGINS', default: "the issuer's origin", description: 'cookie-mode origins' },
+  {
+    name: 'ALLOWED_ORIGINS',
+    default: "the issuer's origin (+ the other loopback names for a loopback issuer)",
+    description: 'origins allowed to use the refresh cookie and CORS (exact, with credentials)',
+  },
   { name: 'LOGIN_RATE_LIMIT', default: '10', description: 'logins per minute per IP' },
   { name: 'BODY_LIMIT', default: '16384', description: 'largest request body, bytes' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level (`silent` for none)' },
@@ -231,6 +235,22 @@ function parseClients(text: string | undefined): Map<string, string> {
   return clients
 }
 
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]']
+
+/**
+ * ALLOWED_ORIGINS by default: the issuer's origin, and for a loopback issuer the same port under
+ * the other loopback names too, since a page opened as http://127.0.0.1:3000 is the same service
+ * as http://localhost:3000 (and no other machine can be either).
+ */
+function defaultOrigins(issuer: URL): string[] {
+  if (issuer.protocol !== 'http:' || !LOOPBACK_HOSTS.includes(issuer.hostname)) {
+    return [issuer.origin]
+  }
+  const port = issuer.port === '' ? '' : `:${issuer.port}`
+  const others = LOOPBACK_HOSTS.filter((host) => host !== issuer.hostname)
+  return [issuer.origin, ...others.map((host) => `http://${host}${port}`)]
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /**
@@ -270,7 +290,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
   const origins = get('ALLOWED_ORIGINS')
   const allowedOrigins =
     origins === undefined
-      ? [issuerUrl.origin]
+      ? defaultOrigins(issuerUrl)
       : origins.split(',').map((origin) => {
           const url = httpUrl('ALLOWED_ORIGINS', origin.trim())
           return url.origin
