@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type * as Redis from 'redis'
 import { requirePeer } from '../../peer.js'
 import { systemClock, type Clock } from '../../clock.js'
-import { StoreUnavailable } from '../../errors.js'
+import { RevocableError, StoreUnavailable } from '../../errors.js'
 import {
   decideRotation,
   isSessionActive,
@@ -174,7 +174,10 @@ export class RedisStore implements Store {
       connection = createCluster({ rootNodes, defaults: clientDefaults })
       owned = true
     }
+    // The client's last connection error: the cause of a start-up that fails.
+    let lastError: Error | undefined
     if (owned) {
+      ;(connection as OwnedClient).on('error', (error) => void (lastError = error))
       let reported = false
       // node-redis emits 'error' on every failed reconnect; without a listener it would crash
       // the process. Outages surface through failing commands; log the first error only.
@@ -225,7 +228,9 @@ export class RedisStore implements Store {
       timer = setTimeout(() => {
         expired = true
         reject(
-          new StoreUnavailable(`Redis did not answer within ${startupTimeout} ms of connecting`),
+          new StoreUnavailable(`Redis did not answer within ${startupTimeout} ms of connecting`, {
+            cause: lastError,
+          }),
         )
       }, startupTimeout)
     })
@@ -240,7 +245,8 @@ export class RedisStore implements Store {
         if (expired && typeof client.destroy === 'function') client.destroy()
         else await client.close().catch(() => undefined)
       }
-      throw error
+      if (error instanceof RevocableError || error instanceof TypeError) throw error
+      throw new StoreUnavailable('could not connect to Redis', { cause: error })
     } finally {
       clearTimeout(timer)
     }
