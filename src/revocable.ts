@@ -453,7 +453,18 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     this.#headers.clear()
   }
 
-  /** Stops the replica's feed, and closes the store if `createRevocable` made it. */
+  /**
+   * Stops the replica's feed, and closes the store if `createRevocable` made it. A store you
+   * passed in stays yours, open (another Revocable may share it): close it after this, or a
+   * script keeps running on the store's open connection.
+   *
+   * @example
+   * const store = await RedisStore.connect({ url })
+   * const auth = await createRevocable({ issuer, audience, store })
+   * // …
+   * await auth.close()
+   * await store.close()
+   */
   async close(): Promise<void> {
     await this.#runtime?.follower.stop()
     if (this.#ownsStore) await this.store.close()
