@@ -20,7 +20,14 @@ if (files.length === 0) {
   console.error('no test files matched')
   process.exit(1)
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], {
-  stdio: 'inherit',
-})
+// A hung test fails on its own instead of holding CI until its 90-minute limit; the slowest test
+// today (a Redis Cluster failover) needs well under this.
+const PER_TEST_TIMEOUT_MS = 180_000
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-timeout=${PER_TEST_TIMEOUT_MS}`, ...files],
+  {
+    stdio: 'inherit',
+  },
+)
 process.exit(result.status ?? 1)

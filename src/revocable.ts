@@ -591,7 +591,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   }
 
   #enforce(verified: CachedToken, status: RevocationStatus): void {
-    if (status.kidRetired) throw new KeyRetired(`key "${verified.kid}" has been retired`)
+    if (status.kidRetired) throw new KeyRetired('the key named by "kid" has been retired')
     const reason = revocationReason(verified.claims, status, this.options.mode)
     if (reason !== undefined) throw new TokenRevoked(reason)
   }

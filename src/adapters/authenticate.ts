@@ -82,10 +82,16 @@ export function resolveAuthenticateOptions(
   })
 }
 
+// A realm is sent inside a quoted challenge parameter: the characters RFC 6750 §3 allows there.
+const REALM = /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/
+
 /** Checks a `realm` option. */
 export function checkRealm(realm: unknown): string | undefined {
   if (realm !== undefined && (typeof realm !== 'string' || realm === '')) {
     throw new TypeError('"realm" must be a non-empty string')
+  }
+  if (realm !== undefined && !REALM.test(realm)) {
+    throw new TypeError('"realm" must be printable ASCII without " or \\')
   }
   return realm
 }

@@ -24,7 +24,7 @@ import {
   scopeFailure,
   type AuthenticateOptions,
 } from './authenticate.js'
-import type { HttpErrorResponse } from './http-error.js'
+import { fallbackResponse, sendable, type HttpErrorResponse } from './http-error.js'
 
 declare global {
   // Express's own way to extend its Request type (both v4 and v5 typings read it).
@@ -39,8 +39,26 @@ declare global {
 
 export type { AuthenticateOptions } from './authenticate.js'
 
-function send(res: Response, answer: HttpErrorResponse): void {
+function write(res: Response, answer: HttpErrorResponse): void {
   res.status(answer.status).set(answer.headers).json(answer.body)
+}
+
+/**
+ * Writes an answer; if writing throws (a header Node refuses, a response already ended), tries
+ * the fixed fallback, and hands what still fails to Express's error handling. Never throws: a
+ * throw here would be an unhandled rejection, which ends the host process.
+ */
+function send(res: Response, answer: HttpErrorResponse, next: NextFunction): void {
+  try {
+    write(res, sendable(answer))
+  } catch (error) {
+    if (res.headersSent) return next(error)
+    try {
+      write(res, fallbackResponse(answer.status))
+    } catch (again) {
+      next(again)
+    }
+  }
 }
 
 /**
@@ -56,17 +74,27 @@ function send(res: Response, answer: HttpErrorResponse): void {
 export function authenticate(auth: Revocable, options?: AuthenticateOptions): RequestHandler {
   const resolved = resolveAuthenticateOptions(auth, options)
   return function revocableAuthenticate(req: Request, res: Response, next: NextFunction): void {
-    // Express 4 ignores a returned promise, so the chain is finished here, never left dangling.
+    // Express 4 ignores a returned promise, so the chain is finished here, never left dangling:
+    // whatever throws, in the verify or after it, ends in `next(error)`, never in an unhandled
+    // rejection (which would end the process).
     authenticateRequest(
       auth,
       { authorization: req.headers.authorization, cookie: req.headers.cookie },
       resolved,
-    ).then((outcome) => {
-      noteRealm(req, resolved.realm)
-      if (outcome.kind === 'rejected') return send(res, outcome.response)
-      if (outcome.kind === 'authenticated') req.auth = outcome.claims
-      next()
-    }, next)
+    )
+      .then((outcome) => {
+        noteRealm(req, resolved.realm)
+        if (outcome.kind === 'rejected') return send(res, outcome.response, next)
+        if (outcome.kind === 'authenticated') req.auth = outcome.claims
+        next()
+      })
+      .catch((error: unknown) => {
+        try {
+          next(error)
+        } catch {
+          // next itself threw: nothing more can be done for this request, but the host lives.
+        }
+      })
   }
 }
 
@@ -84,6 +112,6 @@ export function requireScope(scope: string, options: { realm?: string } = {}): R
   return function revocableRequireScope(req: Request, res: Response, next: NextFunction): void {
     const failure = scopeFailure(req.auth, required, realmFor(req, realm))
     if (failure === undefined) next()
-    else send(res, failure)
+    else send(res, failure, next)
   }
 }

@@ -29,7 +29,7 @@ import {
 } from './authenticate.js'
 
 export type { AuthenticateOptions } from './authenticate.js'
-import type { HttpErrorResponse } from './http-error.js'
+import { sendable, type HttpErrorResponse } from './http-error.js'
 
 /** A hook that authenticates (or rejects) a request; usable as `preHandler` or `onRequest`. */
 export type RevocableHook = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>
@@ -51,7 +51,10 @@ export interface RevocableFastifyOptions extends AuthenticateOptions {
 }
 
 function send(reply: FastifyReply, answer: HttpErrorResponse): FastifyReply {
-  return reply.code(answer.status).headers(answer.headers).send(answer.body)
+  // Fastify writes headers after the hook returns, where a bad value would become its generic
+  // error answer; `sendable` makes sure there is none.
+  const { status, headers, body } = sendable(answer)
+  return reply.code(status).headers(headers).send(body)
 }
 
 /**

@@ -24,7 +24,7 @@ import {
   scopeFailure,
   type AuthenticateOptions,
 } from './authenticate.js'
-import type { HttpErrorResponse } from './http-error.js'
+import { sendable, type HttpErrorResponse } from './http-error.js'
 
 export type { AuthenticateOptions } from './authenticate.js'
 
@@ -40,7 +40,9 @@ export interface RevocableEnv {
 }
 
 function send(c: Context, answer: HttpErrorResponse): Response {
-  return c.json(answer.body, answer.status as ContentfulStatusCode, answer.headers)
+  // `Headers` throws on a value outside Latin-1, which Hono would answer with a 500.
+  const { status, headers, body } = sendable(answer)
+  return c.json(body, status as ContentfulStatusCode, headers)
 }
 
 /**

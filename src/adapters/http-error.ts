@@ -15,10 +15,38 @@ export interface HttpErrorResponse {
 /** Seconds a client should wait before retrying when the revocation store is down. */
 export const STORE_RETRY_AFTER_SECONDS = 1
 
-/** Builds an RFC 6750 §3 challenge; quotes and backslashes never reach the header unescaped. */
+/** The longest `error_description` we send; a message is cut there. */
+export const MAX_DESCRIPTION_LENGTH = 200
+
+// Everything outside `error_description = *( %x20-21 / %x23-5B / %x5D-7E )` (RFC 6750 §3):
+// controls, DEL, `"`, `\` and every character above ASCII, lone surrogates included.
+const OUTSIDE_RFC6750 = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g
+
+/**
+ * The one gate every `error_description` and challenge parameter passes, in every adapter and
+ * the service: `"` becomes `'`, any other character RFC 6750 §3 does not allow becomes `?`, and
+ * the text is cut at 200 characters. Whatever a message holds, the result is a legal header value
+ * (Node never throws ERR_INVALID_CHAR on it), a legal quoted-string, and plain ASCII in JSON.
+ *
+ * @example
+ * safeDescription('"alg" header must be a string') // "'alg' header must be a string"
+ * safeDescription('bad \u0100\n') // 'bad ??'
+ */
+export function safeDescription(text: string): string {
+  const safe = text.replace(/"/g, "'").replace(OUTSIDE_RFC6750, '?')
+  return safe.length > MAX_DESCRIPTION_LENGTH ? safe.slice(0, MAX_DESCRIPTION_LENGTH) : safe
+}
+
+/**
+ * Builds an RFC 6750 §3 challenge. Every value passes `safeDescription`, so no parameter can
+ * break out of its quotes or carry a character a header may not hold.
+ *
+ * @example
+ * bearerChallenge({ error: 'invalid_token' }, 'api') // 'Bearer realm="api", error="invalid_token"'
+ */
 export function bearerChallenge(fields: Readonly<Record<string, string>>, realm?: string): string {
   const params = Object.entries(realm === undefined ? fields : { realm, ...fields }).map(
-    ([name, value]) => `${name}="${value.replace(/["\\]/g, '')}"`,
+    ([name, value]) => `${name}="${safeDescription(value)}"`,
   )
   return params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`
 }
@@ -53,7 +81,7 @@ export function bearerErrorResponse(error: unknown, realm?: string): HttpErrorRe
   }
   // Every token problem at a resource server is invalid_token / 401 (RFC 6750 §3.1), whatever
   // the OAuth error of the same code at the token endpoint would be.
-  const description = error.message
+  const description = safeDescription(error.message)
   return {
     status: 401,
     headers: {
@@ -87,5 +115,54 @@ export function insufficientScopeResponse(scope: string, realm?: string): HttpEr
       ),
     },
     body: { error: 'insufficient_scope', error_description: description },
+  }
+}
+
+// What Node, undici and every framework accept in a header value without throwing: we only ever
+// write printable ASCII, so anything else means a value escaped the gates above.
+const SENDABLE_HEADER_VALUE = /^[\x20-\x7E]*$/
+
+const FALLBACK_DESCRIPTION = 'invalid token'
+
+/**
+ * The answer as it can be written: itself when every header value and the description are
+ * within what RFC 6750 §3 allows, else a fixed answer of the same kind (a 401 `invalid_token`,
+ * or the 503 with `Retry-After`). Adapters send this, never a raw answer, so no text can make a
+ * framework throw while the response is written.
+ *
+ * @example
+ * res.status(sendable(answer).status)
+ */
+export function sendable(answer: HttpErrorResponse): HttpErrorResponse {
+  const safe =
+    Object.values(answer.headers).every((value) => SENDABLE_HEADER_VALUE.test(value)) &&
+    safeDescription(answer.body.error_description) === answer.body.error_description
+  return safe ? answer : fallbackResponse(answer.status)
+}
+
+/**
+ * A fixed answer that is always writable: the 503 for a store outage (`status` 503), else a
+ * 401 `invalid_token`. For an adapter whose first attempt to write an answer failed.
+ *
+ * @example
+ * fallbackResponse(401).headers['www-authenticate'] // 'Bearer error="invalid_token", …'
+ */
+export function fallbackResponse(status: number): HttpErrorResponse {
+  if (status === 503) {
+    return {
+      status: 503,
+      headers: { 'retry-after': String(STORE_RETRY_AFTER_SECONDS) },
+      body: {
+        error: 'temporarily_unavailable',
+        error_description: 'token state is temporarily unavailable',
+      },
+    }
+  }
+  return {
+    status: 401,
+    headers: {
+      'www-authenticate': `Bearer error="invalid_token", error_description="${FALLBACK_DESCRIPTION}"`,
+    },
+    body: { error: 'invalid_token', error_description: FALLBACK_DESCRIPTION },
   }
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError } from '../server/config.js'
 import { MissingPeerError } from '../server/peer.js'
+import { redactUrlCredentials } from '../server/redact.js'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from './command.js'
 import { keysCommand } from './commands/keys.js'
 import { revokeCommand } from './commands/revoke.js'
@@ -57,21 +58,23 @@ export async function main(argv: string[], io: Io): Promise<number | 'running'> 
   try {
     return await command.run(rest, io)
   } catch (error) {
+    // A URL in a message (a STORE that could not be reached) never shows its password.
+    const say = (text: string) => io.err(redactUrlCredentials(text))
     if (error instanceof UsageError) {
-      io.err(`revocable ${name}: ${error.message}\n\n${command.help}`)
+      say(`revocable ${name}: ${error.message}\n\n${command.help}`)
       return EXIT_USAGE
     }
     if (error instanceof ConfigError) {
-      io.err(`revocable ${name}: ${error.message}`)
+      say(`revocable ${name}: ${error.message}`)
       return EXIT_USAGE
     }
     if (error instanceof MissingPeerError) {
-      io.err(`revocable ${name}: ${error.message}`)
+      say(`revocable ${name}: ${error.message}`)
       return EXIT_FAILURE
     }
     const reason = error instanceof Error ? error.message : String(error)
     const code = (error as { code?: unknown }).code
-    io.err(`revocable ${name}: ${typeof code === 'string' ? `${code}: ` : ''}${reason}`)
+    say(`revocable ${name}: ${typeof code === 'string' ? `${code}: ` : ''}${reason}`)
     return EXIT_FAILURE
   }
 }

@@ -5,13 +5,18 @@
  */
 import cookie from '@fastify/cookie'
 import rateLimit from '@fastify/rate-limit'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { attachAudit } from './audit.js'
 import type { ServerConfig } from './config.js'
 import type { ServiceContext } from './context.js'
+import { MemoryGuessCounters } from './guessing/counters.js'
+import { GuessGuard } from './guessing/guard.js'
 import { handleError, sendError } from './http.js'
 import { ServiceMetrics } from './metrics.js'
+import { redactQuery } from './redact.js'
+import { fastifyTrustProxy } from './trust-proxy.js'
+import { trackRoutes, type RouteTable } from './method-not-allowed.js'
 import { adminRoutes } from './routes/admin.js'
 import { authRoutes } from './routes/auth.js'
 import { healthRoutes } from './routes/health.js'
@@ -36,6 +41,15 @@ export interface AppDeps {
 export interface BuildOptions {
   /** Where log lines go (default stdout). */
   readonly logStream?: DestinationStream
+  /** ms since the epoch for the lockout counters (tests move it by hand); default Date.now. */
+  readonly clock?: () => number
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every path the service serves and its methods (405 answers, tests). */
+    routeTable: RouteTable
+  }
 }
 
 /** Secrets that must never reach a log line, wherever they appear. */
@@ -85,13 +99,26 @@ export async function buildApp(
   const logger = {
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Fastify's own request serializer, with the query values taken out of the URL.
+    serializers: {
+      req: (request: FastifyRequest) => ({
+        method: request.method,
+        url: redactQuery(request.url),
+        host: request.host,
+        remoteAddress: request.ip,
+        remotePort: request.socket?.remotePort,
+      }),
+    },
     ...(options.logStream !== undefined && { stream: options.logStream }),
   }
   const app = Fastify({
     logger,
     bodyLimit: config.bodyLimit,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     return503OnClosing: true,
+    // A bad percent-encoding or an over-long path parameter: Fastify's own answers echo the
+    // path; ours are the service's usual JSON with a fixed description.
+    frameworkErrors: (error, request, reply) => handleError(error, request, reply),
     ajv: {
       // Reject rather than strip unknown fields, and never turn 123 into "123".
       customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
@@ -110,7 +137,15 @@ export async function buildApp(
   })
   app.addHook('onClose', async () => runtime.close())
   app.setErrorHandler(handleError)
-  app.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'not_found', 'no such route'))
+  const routeTable = trackRoutes(app)
+  app.decorate('routeTable', routeTable)
+  app.setNotFoundHandler((request, reply) => {
+    const allowed = routeTable.allowed(request.url.split('?')[0] ?? '')
+    if (allowed.length === 0) return sendError(reply, 404, 'not_found', 'no such route')
+    return sendError(reply, 405, 'invalid_request', 'method not allowed', {
+      allow: allowed.join(', '),
+    })
+  })
 
   const context: ServiceContext = {
     config,
@@ -118,6 +153,11 @@ export async function buildApp(
     users: runtime.users,
     hasher: new PasswordHasher(config.scryptLogN),
     metrics,
+    guard: new GuessGuard(
+      runtime.guesses ?? new MemoryGuessCounters(),
+      config.lockout,
+      options.clock,
+    ),
   }
   metrics.attach(runtime.auth)
   attachAudit(runtime.auth, app.log)

@@ -1,16 +1,25 @@
 /**
  * Client authentication at the OAuth endpoints (RFC 6749 §2.3.1): `client_secret_basic` (HTTP
  * Basic with form-encoded id and secret) and `client_secret_post` (`client_id` and
- * `client_secret` in the form). Secrets are compared in constant time, and an unknown client
- * costs the same comparison as a known one.
+ * `client_secret` in the form); a public client names itself with `client_id` alone (`none`).
+ * Secrets are compared in constant time, and an unknown client costs the same comparison as a
+ * known one.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
+import type { ClientRecord } from './clients.js'
 
 export type ClientAuth =
-  /** No credentials; `clientId` is a public client's `client_id` parameter, if any. */
-  | { readonly kind: 'none'; readonly clientId: string | undefined }
-  | { readonly kind: 'authenticated'; readonly clientId: string; readonly method: string }
+  /** No client at all. */
+  | { readonly kind: 'none'; readonly clientId: undefined }
+  /** A registered public client, named by its `client_id`. */
+  | { readonly kind: 'public'; readonly clientId: string; readonly client: ClientRecord }
+  | {
+      readonly kind: 'authenticated'
+      readonly clientId: string
+      readonly client: ClientRecord
+      readonly method: string
+    }
   | { readonly kind: 'invalid'; readonly reason: string }
 
 /** The WWW-Authenticate challenge of a 401 invalid_client (RFC 6749 §5.2). */
@@ -49,11 +58,11 @@ export interface ClientCredentialsBody {
   client_secret?: string
 }
 
-/** Authenticates the calling client against the configured confidential clients. */
+/** Authenticates the calling client against the configured clients. */
 export function authenticateClient(
   request: FastifyRequest,
   body: ClientCredentialsBody,
-  clients: ReadonlyMap<string, string>,
+  clients: ReadonlyMap<string, ClientRecord>,
 ): ClientAuth {
   const header = request.headers.authorization
   let presented: { id: string; secret: string; method: string } | undefined
@@ -72,17 +81,20 @@ export function authenticateClient(
     presented = { id: body.client_id, secret: body.client_secret, method: 'client_secret_post' }
   }
   if (presented === undefined) {
-    // A confidential client must authenticate; only public clients may name themselves.
-    if (body.client_id !== undefined && clients.has(body.client_id)) {
+    if (body.client_id === undefined) return { kind: 'none', clientId: undefined }
+    // Only a registered public client may name itself; a confidential one must authenticate.
+    const client = clients.get(body.client_id)
+    if (client === undefined) return { kind: 'invalid', reason: 'unknown client' }
+    if (client.secret !== undefined) {
       return { kind: 'invalid', reason: 'client authentication required' }
     }
-    return { kind: 'none', clientId: body.client_id }
+    return { kind: 'public', clientId: client.id, client }
   }
-  const expected = clients.get(presented.id)
-  // Unknown clients are compared against a fixed string so both cases cost the same.
-  const matches = safeEqual(presented.secret, expected ?? '\u0000unknown-client')
-  if (expected === undefined || !matches) {
+  const client = clients.get(presented.id)
+  // Unknown and public clients are compared against a fixed string so every case costs the same.
+  const matches = safeEqual(presented.secret, client?.secret ?? '\u0000unknown-client')
+  if (client?.secret === undefined || !matches) {
     return { kind: 'invalid', reason: 'client authentication failed' }
   }
-  return { kind: 'authenticated', clientId: presented.id, method: presented.method }
+  return { kind: 'authenticated', clientId: client.id, client, method: presented.method }
 }

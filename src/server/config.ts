@@ -1,9 +1,16 @@
+import { readFileSync } from 'node:fs'
+import { ClientConfigError, parseClients, type ClientRecord } from './clients.js'
+import { weakSecretReason } from './secret-strength.js'
+
 /**
  * The service's configuration: environment variables, each mirrored by a command-line flag
  * (`PORT` and `--port`; a flag wins). Every value is validated once, here; a bad one stops
  * startup with a `ConfigError` that names the variable.
  */
 import { resolve as resolvePath } from 'node:path'
+
+import { redactUrlCredentials } from './redact.js'
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js'
 
 /** Where the service keeps its state (the library's Store and the user directory). */
 export type StoreSpec =
@@ -20,8 +27,8 @@ export interface ServerConfig {
   readonly store: StoreSpec
   /** Prefix of every Redis key (the library's and the user directory's). */
   readonly redisPrefix: string
-  /** Confidential clients: id -> secret. */
-  readonly clients: ReadonlyMap<string, string>
+  /** The OAuth clients and their rights (src/server/clients.ts). */
+  readonly clients: ReadonlyMap<string, ClientRecord>
   /** The admin API is off when undefined. */
   readonly adminToken: string | undefined
   readonly accessTokenTtl: number
@@ -32,14 +39,38 @@ export interface ServerConfig {
   readonly cookieMode: boolean
   /** Origins allowed to use the refresh cookie (cookie mode). */
   readonly allowedOrigins: readonly string[]
-  /** Login (and register) attempts per minute per client IP. */
+  /** Login (and register) requests per minute per client IP: a flood ceiling. */
   readonly loginRateLimit: number
+  /** Failure counting against guessing (src/server/guessing/). */
+  readonly lockout: LockoutConfig
   /** Largest request body, in bytes. */
   readonly bodyLimit: number
   readonly logLevel: string
-  readonly trustProxy: boolean
+  /**
+   * Which proxies may set `X-Forwarded-For`: false (none, the default), the number of proxy
+   * hops in front of the service, or their addresses/CIDRs. Fastify's `trustProxy` takes it.
+   */
+  readonly trustProxy: TrustProxy
   /** log2 of scrypt's cost N for new password hashes. */
   readonly scryptLogN: number
+}
+
+/** When failed attempts lock a login or a client address out. */
+export interface LockoutConfig {
+  /** Failed logins of one username from one IP before that pair is locked. */
+  readonly pairFailures: number
+  /** Failed logins of one username from any IP before the account is locked. */
+  readonly userFailures: number
+  /** Failed logins from one IP, any usernames, before that IP's logins are locked. */
+  readonly ipFailures: number
+  /** Failed client secrets, admin tokens or refresh tokens (each) from one IP before a lock. */
+  readonly credentialFailures: number
+  /** The first lock, ms; each further failure doubles it. */
+  readonly lockMs: number
+  /** The longest lock, ms. */
+  readonly maxLockMs: number
+  /** Failures are forgotten this long (ms) after the last one. */
+  readonly windowMs: number
 }
 
 /** A configuration value that cannot be used; `variable` names it. */
@@ -73,7 +104,12 @@ export const VARIABLES: readonly Variable[] = [
       '`sqlite:<path>`, `memory`, `redis://…` / `rediss://…`, `redis-cluster://host:port,host:port`',
   },
   { name: 'REDIS_PREFIX', default: 'rvk:', description: 'prefix of every Redis key' },
-  { name: 'CLIENTS', default: '', description: 'confidential clients, `id:secret,id2:secret2`' },
+  {
+    name: 'CLIENTS',
+    default: '',
+    description: 'OAuth clients: `id:secret,id2:secret2` or a JSON array (docs/service.md)',
+  },
+  { name: 'CLIENTS_FILE', default: '', description: 'a JSON file of clients (instead of CLIENTS)' },
   { name: 'ADMIN_TOKEN', default: '', description: 'admin API bearer token (off when unset)' },
   { name: 'ACCESS_TOKEN_TTL', default: '300', description: 'access-token lifetime, seconds' },
   { name: 'SESSION_IDLE_TTL', default: '1209600', description: 'session idle timeout, seconds' },
@@ -95,10 +131,21 @@ export const VARIABLES: readonly Variable[] = [
     default: "the issuer's origin (+ the other loopback names for a loopback issuer)",
     description: 'origins allowed to use the refresh cookie and CORS (exact, with credentials)',
   },
-  { name: 'LOGIN_RATE_LIMIT', default: '10', description: 'logins per minute per IP' },
+  { name: 'LOGIN_RATE_LIMIT', default: '100', description: 'login requests per minute per IP' },
+  { name: 'LOCKOUT_PAIR_FAILURES', default: '10', description: 'failed logins (user, IP)' },
+  { name: 'LOCKOUT_USER_FAILURES', default: '30', description: 'failed logins per user' },
+  { name: 'LOCKOUT_IP_FAILURES', default: '100', description: 'failed logins per IP' },
+  { name: 'LOCKOUT_CREDENTIAL_FAILURES', default: '50', description: 'failed secrets per IP' },
+  { name: 'LOCKOUT_SECONDS', default: '60', description: 'first lock, doubled per failure' },
+  { name: 'LOCKOUT_MAX_SECONDS', default: '900', description: 'longest lock, seconds' },
+  { name: 'LOCKOUT_WINDOW', default: '43200', description: 'failures forgotten after, s' },
   { name: 'BODY_LIMIT', default: '16384', description: 'largest request body, bytes' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level (`silent` for none)' },
-  { name: 'TRUST_PROXY', default: 'false', description: 'trust X-Forwarded-*', boolean: true },
+  {
+    name: 'TRUST_PROXY',
+    default: 'false',
+    description: 'proxies trusted for X-Forwarded-For: a hop count or addresses/CIDRs',
+  },
   { name: 'SCRYPT_LOG_N', default: '15', description: 'log2 scrypt cost of new hashes' },
 ]
 
@@ -196,7 +243,10 @@ function parseStore(text: string): StoreSpec {
     try {
       new URL(text)
     } catch {
-      throw new ConfigError('STORE', `is not a valid Redis URL (got "${text}")`)
+      throw new ConfigError(
+        'STORE',
+        `is not a valid Redis URL (got "${redactUrlCredentials(text)}")`,
+      )
     }
     return { kind: 'redis', url: text }
   }
@@ -209,30 +259,56 @@ function parseStore(text: string): StoreSpec {
   }
   throw new ConfigError(
     'STORE',
-    `must be sqlite:<path>, memory, redis://… or redis-cluster://… (got "${text}")`,
+    `must be sqlite:<path>, memory, redis://… or redis-cluster://… (got "${redactUrlCredentials(text)}")`,
   )
 }
 
-function parseClients(text: string | undefined): Map<string, string> {
-  const clients = new Map<string, string>()
-  if (text === undefined) return clients
-  for (const entry of text.split(',')) {
-    const colon = entry.indexOf(':')
-    const id = entry.slice(0, colon).trim()
-    const secret = entry.slice(colon + 1).trim()
-    if (colon <= 0 || id === '' || secret === '') {
-      throw new ConfigError('CLIENTS', 'must be a list of id:secret pairs separated by commas')
-    }
-    if (secret.length < 16) {
-      throw new ConfigError(
-        'CLIENTS',
-        `the secret of client "${id}" must be at least 16 characters`,
-      )
-    }
-    if (clients.has(id)) throw new ConfigError('CLIENTS', `lists client "${id}" twice`)
-    clients.set(id, secret)
+function loadClients(text: string | undefined, file: string | undefined) {
+  if (text !== undefined && file !== undefined) {
+    throw new ConfigError('CLIENTS_FILE', 'cannot be used together with CLIENTS')
   }
-  return clients
+  let source = text
+  const variable = file === undefined ? 'CLIENTS' : 'CLIENTS_FILE'
+  if (file !== undefined) {
+    try {
+      source = readFileSync(file, 'utf8')
+    } catch {
+      throw new ConfigError('CLIENTS_FILE', 'names a file that cannot be read')
+    }
+  }
+  try {
+    return parseClients(source, (id, secret) => {
+      const weak = weakSecretReason(secret)
+      if (weak !== undefined) throw new ClientConfigError(`the secret of client "${id}" ${weak}`)
+    })
+  } catch (error) {
+    if (error instanceof ClientConfigError) throw new ConfigError(variable, error.message)
+    throw error
+  }
+}
+
+function loadLockout(get: (name: string) => string | undefined): LockoutConfig {
+  const count = (name: string, fallback: number) => integer(name, get(name), fallback, 1, 1_000_000)
+  const seconds = (name: string, fallback: number) =>
+    integer(name, get(name), fallback, 1, 2_592_000) * 1000
+  const lockMs = seconds('LOCKOUT_SECONDS', 60)
+  const maxLockMs = seconds('LOCKOUT_MAX_SECONDS', 900)
+  const windowMs = seconds('LOCKOUT_WINDOW', 43_200)
+  if (maxLockMs < lockMs) {
+    throw new ConfigError('LOCKOUT_MAX_SECONDS', 'must not be less than LOCKOUT_SECONDS')
+  }
+  if (windowMs < maxLockMs) {
+    throw new ConfigError('LOCKOUT_WINDOW', 'must not be less than LOCKOUT_MAX_SECONDS')
+  }
+  return Object.freeze({
+    pairFailures: count('LOCKOUT_PAIR_FAILURES', 10),
+    userFailures: count('LOCKOUT_USER_FAILURES', 30),
+    ipFailures: count('LOCKOUT_IP_FAILURES', 100),
+    credentialFailures: count('LOCKOUT_CREDENTIAL_FAILURES', 50),
+    lockMs,
+    maxLockMs,
+    windowMs,
+  })
 }
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]']
@@ -278,9 +354,8 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
     throw new ConfigError('FAIL_MODE', `must be "closed" or "open" (got "${failMode}")`)
   }
   const adminToken = get('ADMIN_TOKEN')
-  if (adminToken !== undefined && adminToken.length < 16) {
-    throw new ConfigError('ADMIN_TOKEN', 'must be at least 16 characters')
-  }
+  const weakAdminToken = adminToken === undefined ? undefined : weakSecretReason(adminToken)
+  if (weakAdminToken !== undefined) throw new ConfigError('ADMIN_TOKEN', weakAdminToken)
   const redisPrefix = get('REDIS_PREFIX') ?? 'rvk:'
   if (/[{}]/.test(redisPrefix)) throw new ConfigError('REDIS_PREFIX', 'must not contain { or }')
   const logLevel = get('LOG_LEVEL') ?? 'info'
@@ -304,7 +379,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
     audience,
     store: parseStore(get('STORE') ?? 'sqlite:./data/revocable.db'),
     redisPrefix,
-    clients: parseClients(get('CLIENTS')),
+    clients: loadClients(get('CLIENTS'), get('CLIENTS_FILE')),
     adminToken,
     accessTokenTtl: integer('ACCESS_TOKEN_TTL', get('ACCESS_TOKEN_TTL'), 300, 1, 86_400),
     sessionIdleTtl: integer('SESSION_IDLE_TTL', get('SESSION_IDLE_TTL'), 1_209_600, 1, 2 ** 31),
@@ -313,10 +388,11 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
     failMode,
     cookieMode: boolean('COOKIE_MODE', get('COOKIE_MODE')),
     allowedOrigins,
-    loginRateLimit: integer('LOGIN_RATE_LIMIT', get('LOGIN_RATE_LIMIT'), 10, 1, 1_000_000),
+    loginRateLimit: integer('LOGIN_RATE_LIMIT', get('LOGIN_RATE_LIMIT'), 100, 1, 1_000_000),
+    lockout: loadLockout(get),
     bodyLimit: integer('BODY_LIMIT', get('BODY_LIMIT'), 16_384, 1024, 10_485_760),
     logLevel,
-    trustProxy: boolean('TRUST_PROXY', get('TRUST_PROXY')),
+    trustProxy: parseTrustProxy(get('TRUST_PROXY')),
     scryptLogN: integer('SCRYPT_LOG_N', get('SCRYPT_LOG_N'), 15, 10, 20),
   })
 }

@@ -13,6 +13,7 @@ import { RevocableError } from '../errors.js'
 import type { Revocable } from '../revocable.js'
 import type { AccessTokenClaims } from '../tokens/claims.js'
 import type { ServerConfig } from './config.js'
+import type { GuessGuard } from './guessing/guard.js'
 import { sendHttpError } from './http.js'
 import type { ServiceMetrics } from './metrics.js'
 import type { PasswordHasher } from './users/password.js'
@@ -24,6 +25,8 @@ export interface ServiceContext {
   readonly users: UserDirectory
   readonly hasher: PasswordHasher
   readonly metrics: ServiceMetrics
+  /** Failed-attempt counting: login lockouts and credential throttles. */
+  readonly guard: GuessGuard
 }
 
 /** Verifies an access token and counts the outcome. */

@@ -2,10 +2,13 @@
  * Cookie mode for browser apps (COOKIE_MODE=true): the refresh token never reaches JavaScript.
  * It lives in a `__Host-` cookie (HttpOnly, Secure, SameSite=Strict, Path=/, no Domain), and
  * every request that uses it must pass two CSRF checks: an Origin header from ALLOWED_ORIGINS,
- * and a double-submit token (the `__Host-rvk_csrf` cookie, readable by the page, echoed in the
- * `X-CSRF-Token` header). The access token stays in the response body, held in memory.
+ * and a CSRF token (the `__Host-rvk_csrf` cookie, readable by the page, echoed in the
+ * `X-CSRF-Token` header). The token is bound to the session: it is an HMAC of the session's
+ * current refresh token, so only the server (and the page it was given to) can know it, and a
+ * cookie and header pair chosen by an attacker, or taken from another session, never passes.
+ * The access token stays in the response body, held in memory.
  */
-import { randomBytes } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { safeEqual } from './client-auth.js'
 import type { ServerConfig } from './config.js'
@@ -16,13 +19,24 @@ export const CSRF_HEADER = 'x-csrf-token'
 
 const BASE = { path: '/', secure: true, sameSite: 'strict' } as const
 
+/**
+ * The CSRF token of a session: HMAC-SHA256 keyed by its refresh token (a secret the page never
+ * sees: the cookie is HttpOnly). A new one comes with every rotation.
+ *
+ * @example
+ * csrfTokenFor(refreshToken) // 'q3J…' (43 characters)
+ */
+export function csrfTokenFor(refreshToken: string): string {
+  return createHmac('sha256', refreshToken).update('revocable csrf v1').digest('base64url')
+}
+
 /** Sets the refresh and CSRF cookies; returns the CSRF token for the response body. */
 export function setSessionCookies(
   reply: FastifyReply,
   refreshToken: string,
   config: ServerConfig,
 ): string {
-  const csrf = randomBytes(32).toString('base64url')
+  const csrf = csrfTokenFor(refreshToken)
   reply.setCookie(REFRESH_COOKIE, refreshToken, {
     ...BASE,
     httpOnly: true,
@@ -51,10 +65,11 @@ export function originAllowed(request: FastifyRequest, config: ServerConfig): bo
 /** Why a cookie-authenticated request fails the CSRF checks, or undefined when it passes. */
 export function csrfFailure(request: FastifyRequest, config: ServerConfig): string | undefined {
   if (!originAllowed(request, config)) return 'the Origin header is missing or not allowed'
-  const cookie = request.cookies[CSRF_COOKIE]
+  const refreshToken = readRefreshCookie(request)
   const header = request.headers[CSRF_HEADER]
-  if (typeof cookie !== 'string' || cookie === '' || typeof header !== 'string') {
+  if (refreshToken === undefined || typeof header !== 'string' || header === '') {
     return 'the CSRF token is missing'
   }
-  return safeEqual(cookie, header) ? undefined : 'the CSRF token does not match'
+  // Not "cookie equals header": the header must be this session's own token.
+  return safeEqual(csrfTokenFor(refreshToken), header) ? undefined : 'the CSRF token does not match'
 }

@@ -8,13 +8,17 @@ import { HttpError } from './http.js'
 
 export const FORM = 'application/x-www-form-urlencoded'
 
+const PLAIN_NAME = /^[a-z_]{1,32}$/
+
 export function parseForm(text: string): Record<string, string> {
   // A null prototype: a parameter named __proto__ is just a (rejected) parameter.
   const body = Object.create(null) as Record<string, string>
   const seen = new Set<string>()
   for (const [name, value] of new URLSearchParams(text)) {
     if (seen.has(name)) {
-      throw new HttpError(400, 'invalid_request', `parameter "${name}" is given more than once`)
+      // The name is the client's text: named only when it is a plain parameter name.
+      const which = PLAIN_NAME.test(name) ? `parameter ${name}` : 'a parameter'
+      throw new HttpError(400, 'invalid_request', `${which} is given more than once`)
     }
     seen.add(name)
     if (value !== '') body[name] = value

@@ -6,12 +6,17 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import {
   bearerErrorResponse,
+  safeDescription,
+  sendable,
   STORE_RETRY_AFTER_SECONDS,
   type HttpErrorResponse,
 } from '../adapters/http-error.js'
 import { RevocableError } from '../errors.js'
 
-/** Sends an OAuth error body. */
+/**
+ * Sends an OAuth error body. The description passes the adapters' one gate (`safeDescription`):
+ * only the characters RFC 6750 §3 allows, whatever message it came from.
+ */
 export function sendError(
   reply: FastifyReply,
   status: number,
@@ -22,11 +27,12 @@ export function sendError(
   return reply
     .code(status)
     .headers({ 'cache-control': 'no-store', ...headers })
-    .send({ error, error_description: description })
+    .send({ error, error_description: safeDescription(description) })
 }
 
 /** Sends a framework-neutral answer built by src/adapters/http-error.ts. */
-export function sendHttpError(reply: FastifyReply, response: HttpErrorResponse): FastifyReply {
+export function sendHttpError(reply: FastifyReply, given: HttpErrorResponse): FastifyReply {
+  const response = sendable(given)
   return sendError(reply, response.status, response.body.error, response.body.error_description, {
     ...response.headers,
   })
@@ -77,6 +83,7 @@ export class HttpError extends Error {
 
 const MESSAGES: Record<number, [string, string]> = {
   413: ['invalid_request', 'request body is too large'],
+  414: ['invalid_request', 'a path segment is too long'],
   415: ['invalid_request', 'unsupported content type'],
   429: ['too_many_requests', 'too many requests; try again later'],
 }

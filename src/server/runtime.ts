@@ -9,9 +9,13 @@ import { MemoryStore } from '../stores/memory.js'
 import { clientOptions, withDeadline } from '../stores/redis/connection.js'
 import type { Store } from '../stores/store.js'
 import { ConfigError, describeStore, type ServerConfig } from './config.js'
+import { MemoryGuessCounters, type GuessCounters } from './guessing/counters.js'
+import { RedisGuessCounters, type GuessRedis } from './guessing/redis.js'
+import { SqliteGuessCounters } from './guessing/sqlite.js'
 import type { UserDirectory } from './users/directory.js'
 import { MemoryUserDirectory } from './users/memory.js'
 import { loadPeer } from './peer.js'
+import { redactUrlCredentials } from './redact.js'
 import { redisRateLimitStore, type RateLimitRedis } from './rate-limit-store.js'
 import { RedisUserDirectory, type UserRedis } from './users/redis.js'
 import { SqliteUserDirectory } from './users/sqlite.js'
@@ -20,6 +24,11 @@ export interface Runtime {
   readonly auth: Revocable
   readonly store: Store
   readonly users: UserDirectory
+  /**
+   * Failed-attempt counters, in the same backend as the users (shared by every instance);
+   * a hand-built runtime without them counts in memory.
+   */
+  readonly guesses?: GuessCounters
   /** On Redis: a rate-limit counter every instance shares (undefined: counted in memory). */
   readonly rateLimitStore?: ReturnType<typeof redisRateLimitStore>
   /** Closes the Revocable, the store, the user directory and their connections, once. */
@@ -65,7 +74,7 @@ async function connectRedis(client: RedisClientLike, where: string): Promise<voi
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`could not connect to Redis at ${where}`)),
+      () => reject(new Error(`could not connect to Redis at ${redactUrlCredentials(where)}`)),
       CONNECT_TIMEOUT_MS,
     )
   })
@@ -86,6 +95,7 @@ async function openBackend(
 ): Promise<{
   store: Store
   users: UserDirectory
+  guesses: GuessCounters
   rateLimitStore?: ReturnType<typeof redisRateLimitStore>
   release: () => Promise<void>
 }> {
@@ -93,7 +103,12 @@ async function openBackend(
   switch (spec.kind) {
     case 'memory':
       if (!create) throw noSuchStore(config, 'a memory store exists only inside the service')
-      return { store: new MemoryStore(), users: new MemoryUserDirectory(), release: async () => {} }
+      return {
+        store: new MemoryStore(),
+        users: new MemoryUserDirectory(),
+        guesses: new MemoryGuessCounters(),
+        release: async () => {},
+      }
     case 'sqlite': {
       if (!create && (spec.path === ':memory:' || !existsSync(spec.path))) {
         throw noSuchStore(config, 'there is no database file there')
@@ -108,6 +123,7 @@ async function openBackend(
       return {
         store,
         users: new SqliteUserDirectory(db),
+        guesses: new SqliteGuessCounters(db),
         release: async () => void db.close(),
       }
     }
@@ -124,7 +140,7 @@ async function openBackend(
           })) as unknown as RedisClientLike
       let reported = false
       client.on('error', (error) => {
-        if (!reported) warn(`revocable: Redis error: ${error.message}`)
+        if (!reported) warn(`revocable: Redis error: ${redactUrlCredentials(error.message)}`)
         reported = true
       })
       await connectRedis(client, spec.kind === 'redis' ? spec.url : spec.urls.join(','))
@@ -142,7 +158,8 @@ async function openBackend(
         )
         const users = new RedisUserDirectory(bounded as UserRedis, config.redisPrefix)
         const rateLimitStore = redisRateLimitStore(bounded as RateLimitRedis, config.redisPrefix)
-        return { store, users, rateLimitStore, release: () => client.close() }
+        const guesses = new RedisGuessCounters(bounded as GuessRedis, config.redisPrefix)
+        return { store, users, guesses, rateLimitStore, release: () => client.close() }
       } catch (error) {
         await client.close().catch(() => undefined)
         throw error
@@ -208,6 +225,7 @@ export async function openRuntime(
     auth,
     store,
     users: backend.users,
+    guesses: backend.guesses,
     rateLimitStore: backend.rateLimitStore,
     close: () =>
       (closing ??= (async () => {

@@ -245,6 +245,15 @@ function hmacWith(text: string): Signer {
 
 const NONE_CASINGS = ['none', 'None', 'NONE', 'nOnE']
 
+// Characters a header value cannot hold, which once crashed every Express app (issue 11).
+const HEADER_BREAKERS: ReadonlyArray<readonly [string, string]> = [
+  ['U+0100', '\u0100'],
+  ['DEL', '\x7f'],
+  ['U+2028', '\u2028'],
+  ['the euro sign', '€'],
+  ['a quote, a backslash and a CR LF', 'ES256"\\\r\nx'],
+]
+
 export const TOKEN_CASES: readonly TokenCase[] = [
   // Baselines: the construction used by every case below, with nothing wrong.
   ...ALGS.map((alg): TokenCase => ({
@@ -264,6 +273,19 @@ export const TOKEN_CASES: readonly TokenCase[] = [
       name: `alg "${alg}" with a valid ES256 signature is rejected`,
       expect: 'ERR_ALG_NOT_ALLOWED',
       build: (ctx) => build(ctx, { header: { alg } }),
+    },
+  ]),
+  // Issue 11: text no header may carry (above Latin-1, DEL, a line separator), in alg and kid.
+  ...HEADER_BREAKERS.flatMap(([label, text]): TokenCase[] => [
+    {
+      name: `an alg holding ${label} is rejected`,
+      expect: 'ERR_ALG_NOT_ALLOWED',
+      build: (ctx) => build(ctx, { header: { alg: text }, signer: null }),
+    },
+    {
+      name: `a kid holding ${label} is rejected`,
+      expect: 'ERR_KID_UNKNOWN',
+      build: (ctx) => build(ctx, { header: { kid: text } }),
     },
   ]),
   {

@@ -184,3 +184,46 @@ test('logout ends the session and clears both cookies', async () => {
   assert.equal(refresh.status, 400)
   assert.equal(((await refresh.json()) as { error: string }).error, 'invalid_grant')
 })
+
+test('any equal CSRF cookie and header no longer pass: the token is bound to the session', async () => {
+  const browser = await browserLogin()
+  const cookies = new Map(browser.cookies)
+  cookies.set('__Host-rvk_csrf', 'chosen-by-the-attacker')
+  const response = await refreshWithCookie(
+    { ...browser, cookies },
+    { origin: ORIGIN, 'x-csrf-token': 'chosen-by-the-attacker' },
+  )
+  assert.equal(response.status, 403)
+  assert.equal(
+    ((await response.json()) as { error_description: string }).error_description,
+    'the CSRF token does not match',
+  )
+})
+
+test("another session's CSRF token does not pass with this session's cookie", async () => {
+  const mine = await browserLogin()
+  const theirs = await browserLogin()
+  const cookies = new Map(mine.cookies)
+  cookies.set('__Host-rvk_csrf', theirs.csrf)
+  const response = await refreshWithCookie(
+    { ...mine, cookies },
+    { origin: ORIGIN, 'x-csrf-token': theirs.csrf },
+  )
+  assert.equal(response.status, 403)
+})
+
+test('a login in a browser that already has a session ends that session', async () => {
+  const first = await browserLogin()
+  const username = uniqueName('browser')
+  await postJson(service, '/auth/register', { username, password: PASSWORD })
+  const response = await postJson(
+    service,
+    '/auth/login',
+    { username, password: PASSWORD },
+    { origin: ORIGIN, cookie: cookieHeader(first.cookies) },
+  )
+  assert.equal(response.status, 200)
+  assert.equal((await me(service, first.accessToken)).status, 401)
+  const stale = await refreshWithCookie(first, { origin: ORIGIN, 'x-csrf-token': first.csrf })
+  assert.equal(stale.status, 400)
+})

@@ -15,6 +15,7 @@ import {
   PASSWORD,
   postForm,
   postJson,
+  PUBLIC_CLIENT_ID,
   startService,
   testConfig,
   uniqueName,
@@ -258,7 +259,10 @@ describe('RFC 7009 revocation by a public client', () => {
     try {
       const tokens = await publicLogin(service, 'spa')
       for (const token of [tokens.access_token, tokens.refresh_token]) {
-        const response = await postForm(service, '/oauth/revoke', { token, client_id: 'other' })
+        const response = await postForm(service, '/oauth/revoke', {
+          token,
+          client_id: PUBLIC_CLIENT_ID,
+        })
         assert.equal(response.status, 200)
       }
       assert.equal((await me(service, tokens.access_token)).status, 200)

@@ -11,6 +11,9 @@ export const CLIENT_ID = 'resource-server'
 export const CLIENT_SECRET = 'resource-server-secret-0123456789'
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef'
 export const ISSUER = 'http://auth.test'
+/** Registered public clients (no secret). */
+export const PUBLIC_CLIENT_ID = 'web-app'
+export const SPA_CLIENT_ID = 'spa'
 
 /** Test defaults: memory store, quiet, cheap scrypt, no practical rate limit. */
 export function testConfig(env: Record<string, string> = {}): ServerConfig {
@@ -22,7 +25,16 @@ export function testConfig(env: Record<string, string> = {}): ServerConfig {
     LOG_LEVEL: 'silent',
     SCRYPT_LOG_N: '10',
     LOGIN_RATE_LIMIT: '10000',
-    CLIENTS: `${CLIENT_ID}:${CLIENT_SECRET}`,
+    CLIENTS: JSON.stringify([
+      {
+        id: CLIENT_ID,
+        secret: CLIENT_SECRET,
+        resource_server: true,
+        scopes: ['introspect', 'metrics', 'read'],
+      },
+      { id: PUBLIC_CLIENT_ID, public: true },
+      { id: SPA_CLIENT_ID, public: true },
+    ]),
     ADMIN_TOKEN,
     ...env,
   })

@@ -13,7 +13,7 @@ import {
   type AuthenticateOptions,
   type ResolvedAuthenticateOptions,
 } from '../authenticate.js'
-import type { HttpErrorResponse } from '../http-error.js'
+import { sendable, type HttpErrorResponse } from '../http-error.js'
 import type { AccessTokenClaims } from '../../tokens/claims.js'
 import {
   AUTH_OPTIONS_KEY,
@@ -106,7 +106,9 @@ export class AuthGuard implements CanActivate {
   }
 }
 
-function fail(response: HttpResponse, answer: HttpErrorResponse): never {
+function fail(response: HttpResponse, given: HttpErrorResponse): never {
+  // A header value the platform refuses would throw here and become Nest's 500.
+  const answer = sendable(given)
   for (const [name, value] of Object.entries(answer.headers)) response.header(name, value)
   throw new HttpException(answer.body, answer.status)
 }

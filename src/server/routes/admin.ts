@@ -1,6 +1,7 @@
 /**
  * The admin API, registered only when ADMIN_TOKEN is set: revoke a user or everything, rotate
- * keys, list a user's sessions. The token is compared in constant time.
+ * keys, list a user's sessions, see and clear login locks. The token is compared in constant
+ * time, and an address that presents wrong tokens too often is answered 429 for a while.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { readBearerHeader } from '../../adapters/bearer.js'
@@ -8,8 +9,10 @@ import { bearerChallenge } from '../../adapters/http-error.js'
 import { safeEqual } from '../client-auth.js'
 import type { ServiceContext } from '../context.js'
 import { acceptJsonOnly } from '../form.js'
+import { sendTooManyAttempts } from '../guessing/guard.js'
 import { sendError } from '../http.js'
 import { sessionJson } from '../session-json.js'
+import { normalizeUsername } from '../users/directory.js'
 
 const reasonBody = {
   type: 'object',
@@ -23,19 +26,29 @@ const subParams = {
   properties: { sub: { type: 'string', minLength: 1, maxLength: 256 } },
 }
 
+const usernameParams = {
+  type: 'object',
+  required: ['username'],
+  additionalProperties: false,
+  properties: { username: { type: 'string', minLength: 1, maxLength: 64 } },
+}
+
 interface ReasonBody {
   reason?: string
 }
 
 export async function adminRoutes(app: FastifyInstance, context: ServiceContext): Promise<void> {
-  const { auth } = context
+  const { auth, guard } = context
   const adminToken = context.config.adminToken
   if (adminToken === undefined) return
   acceptJsonOnly(app)
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const wait = await guard.credentialWait('admin', request.ip)
+    if (wait > 0) return sendTooManyAttempts(reply, wait)
     const header = readBearerHeader(request.headers.authorization)
     if (header.kind !== 'token' || !safeEqual(header.token, adminToken)) {
+      if (header.kind !== 'absent') await guard.credentialFailed('admin', request.ip)
       const fields: Record<string, string> =
         header.kind === 'absent' ? {} : { error: 'invalid_token' }
       await sendError(reply, 401, 'invalid_token', 'admin token required', {
@@ -81,6 +94,24 @@ export async function adminRoutes(app: FastifyInstance, context: ServiceContext)
     async (request) => {
       const sessions = await auth.listSessions(request.params.sub)
       return { sessions: sessions.map(sessionJson) }
+    },
+  )
+
+  app.get<{ Params: { username: string } }>(
+    '/admin/login-locks/:username',
+    { schema: { params: usernameParams } },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store')
+      return guard.describeLogin(normalizeUsername(request.params.username))
+    },
+  )
+
+  app.delete<{ Params: { username: string } }>(
+    '/admin/login-locks/:username',
+    { schema: { params: usernameParams } },
+    async (request, reply) => {
+      await guard.clearLogin(normalizeUsername(request.params.username))
+      return reply.code(204).send()
     },
   )
 }

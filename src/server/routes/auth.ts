@@ -14,12 +14,21 @@ import {
   setSessionCookies,
 } from '../cookies.js'
 import { acceptJsonOnly } from '../form.js'
+import { sendTooManyAttempts } from '../guessing/guard.js'
+import { SerialByKey } from '../guessing/serial.js'
 import { sendError, sendGrantError, sendHttpError } from '../http.js'
 import { sessionJson } from '../session-json.js'
 import { normalizeUsername } from '../users/directory.js'
+import { checkPassword } from '../users/password-policy.js'
+import { identifyClient, sessionOfRefreshToken } from './oauth-common.js'
 
 const USERNAME = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._@+-]+$' }
-const PASSWORD = { type: 'string', minLength: 8, maxLength: 256 }
+// Lengths are checked by the password policy (in characters, with a clear message); the schema
+// only bounds the work.
+const PASSWORD = { type: 'string', minLength: 1, maxLength: 4096 }
+
+/** Logins of one username this process runs or queues at once; more are refused with 429. */
+const ATTEMPTS_PER_USERNAME = 8
 
 const registerSchema = {
   body: {
@@ -37,8 +46,9 @@ const loginSchema = {
     additionalProperties: false,
     properties: {
       username: { type: 'string', minLength: 1, maxLength: 64 },
-      password: { type: 'string', minLength: 1, maxLength: 256 },
+      password: { type: 'string', minLength: 1, maxLength: 4096 },
       client_id: { type: 'string', minLength: 1, maxLength: 128 },
+      client_secret: { type: 'string', minLength: 1, maxLength: 512 },
     },
   },
 }
@@ -65,6 +75,7 @@ interface Credentials {
   username: string
   password: string
   client_id?: string
+  client_secret?: string
 }
 
 /** RFC 6749 §5.1; in cookie mode the refresh token goes into a cookie instead of the body. */
@@ -95,8 +106,25 @@ function device(request: FastifyRequest) {
   }
 }
 
+/**
+ * Cookie mode: a login in a browser that already holds a session ends that session, so one
+ * browser never keeps two (the old one would live on, unseen, until it expired).
+ */
+async function endBrowserSession(request: FastifyRequest, context: ServiceContext): Promise<void> {
+  const token = readRefreshCookie(request)
+  if (token === undefined) return
+  const session = await sessionOfRefreshToken(context, token, { spent: false })
+  if (session === undefined) return
+  await context.auth.revokeSession(session.sid, {
+    actor: session.sub,
+    reason: 'replaced by a new login in the same browser',
+  })
+}
+
 export async function authRoutes(app: FastifyInstance, context: ServiceContext): Promise<void> {
   const { auth, users, hasher, config } = context
+  const guesses = context.guard
+  const serial = new SerialByKey(ATTEMPTS_PER_USERNAME)
   acceptJsonOnly(app)
   const guard = requireBearer(context)
   const checkBearer = bearerChecker(context)
@@ -107,6 +135,8 @@ export async function authRoutes(app: FastifyInstance, context: ServiceContext):
     { schema: registerSchema, config: { rateLimit } },
     async (request, reply) => {
       const username = normalizeUsername(request.body.username)
+      const weak = checkPassword(request.body.password, request.body.username)
+      if (weak !== undefined) return sendError(reply, 400, 'invalid_password', weak)
       const passwordHash = await hasher.hash(request.body.password)
       const sub = randomUUID()
       const created = await users.create({ username, sub, passwordHash, createdAt: Date.now() })
@@ -126,22 +156,46 @@ export async function authRoutes(app: FastifyInstance, context: ServiceContext):
       ) {
         return sendError(reply, 403, 'access_denied', 'the Origin is not allowed')
       }
-      const user = await users.find(normalizeUsername(request.body.username))
-      // One scrypt whether or not the user exists: the answer time says nothing about it.
-      const valid = await hasher.verify(request.body.password, user?.passwordHash)
-      if (user === undefined || !valid) {
+      // A client_id is a registered public client, or a confidential one that authenticates:
+      // never a name a user may stamp into their token.
+      const client = await identifyClient(request, reply, request.body, context)
+      if (client === undefined) return reply
+      if (client.kind !== 'none' && !client.client.grantTypes.includes('refresh_token')) {
+        return sendError(reply, 400, 'unauthorized_client', 'the client may not hold user sessions')
+      }
+      const username = normalizeUsername(request.body.username)
+      // One attempt per username at a time, so each sees the failures counted before it.
+      const attempt = await serial.run(username, async () => {
+        // Locked pairs, accounts and addresses wait, known username or not, before any scrypt.
+        const wait = await guesses.loginWait(username, request.ip)
+        if (wait > 0) return { wait }
+        const found = await users.find(username)
+        // One scrypt whether or not the user exists: the answer time says nothing about it.
+        const valid = await hasher.verify(request.body.password, found?.passwordHash)
+        if (found === undefined || !valid) {
+          await guesses.loginFailed(username, request.ip)
+          return { user: undefined }
+        }
+        await guesses.loginSucceeded(username, request.ip)
+        return { user: found }
+      })
+      if ('refused' in attempt) return sendTooManyAttempts(reply, 1)
+      const { wait, user } = attempt.value
+      if (wait !== undefined) return sendTooManyAttempts(reply, wait)
+      if (user === undefined) {
         return sendError(reply, 401, 'invalid_grant', 'invalid username or password')
       }
       let tokens: TokenSet
       try {
         tokens = await auth.startSession({
           sub: user.sub,
-          clientId: request.body.client_id,
+          clientId: client.clientId,
           device: device(request),
         })
       } catch (error) {
         return sendGrantError(reply, error)
       }
+      if (config.cookieMode) await endBrowserSession(request, context)
       return sendTokenSet(reply, tokens, context)
     },
   )

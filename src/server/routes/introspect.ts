@@ -1,12 +1,15 @@
 /**
- * RFC 7662 token introspection. Confidential clients only. The answer starts from
- * `{"active": false}` and gains fields only for a token proven good; a store outage is a 503,
- * never an "inactive" that would look like a revocation (or hide one).
+ * RFC 7662 token introspection. Confidential clients only: a resource server sees every token,
+ * any other client only the tokens issued to it (RFC 7662 §2.2: another client's token is
+ * answered as an unknown one). The answer starts from `{"active": false}` and gains fields only
+ * for a token proven good; a store outage is a 503, never an "inactive" that would look like a
+ * revocation (or hide one).
  */
 import type { FastifyInstance } from 'fastify'
 import { RevocableError } from '../../errors.js'
 import { callStore } from '../../revocation/revoker.js'
 import { parseRefreshToken } from '../../sessions/refresh-token.js'
+import { maySeeToken } from '../clients.js'
 import { verifyCounted, type ServiceContext } from '../context.js'
 import { acceptFormsOnly } from '../form.js'
 import { isStoreUnavailable } from '../http.js'
@@ -79,14 +82,16 @@ export async function introspectRoutes(
     '/oauth/introspect',
     { schema: revocationSchema },
     async (request, reply) => {
-      const clientId = requireClient(request, reply, request.body, context)
-      if (clientId === undefined) return reply
+      const client = await requireClient(request, reply, request.body, context)
+      if (client === undefined) return reply
       const { token } = request.body
       const answer =
         parseRefreshToken(token) !== undefined
           ? await introspectRefreshToken(context, token)
           : await introspectAccessToken(context, token)
-      return reply.header('cache-control', 'no-store').send(answer)
+      const visible =
+        answer.active && maySeeToken(client, (answer as { client_id?: string }).client_id)
+      return reply.header('cache-control', 'no-store').send(visible ? answer : INACTIVE)
     },
   )
 }

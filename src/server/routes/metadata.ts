@@ -17,7 +17,7 @@ export function serverMetadata(issuer: string) {
     grant_types_supported: ['refresh_token', 'client_credentials'],
     // "none": public clients refresh with their client_id alone.
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS, 'none'],
-    // "none": a public client revokes its own tokens with its client_id alone (RFC 7009 §2.1).
+    // Public clients revoke their own tokens with their client_id alone too.
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS, 'none'],
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
   }

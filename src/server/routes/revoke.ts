@@ -1,25 +1,20 @@
 /**
  * RFC 7009 token revocation. A confidential client authenticates; a public client names itself
- * with `client_id` and may revoke only tokens issued to that client id (§2.1: "the token was
- * issued to the client making the revocation request"). Any token gets 200, known or not (so
- * the endpoint tells nothing about tokens); a refresh token ends its whole session; an access
- * token is revoked by its jti until it would have expired. Only a store outage changes the
- * answer (503), since a 200 would claim a revocation that did not happen.
+ * with `client_id`. A client may revoke the tokens issued to it, a resource server any token
+ * (RFC 7009 §2.1). Any token gets 200, known or not, ours to revoke or not (so the endpoint
+ * tells nothing about tokens); a refresh token ends its whole session; an access token is
+ * revoked by its jti until it would have expired. Only a store outage changes the answer (503),
+ * since a 200 would claim a revocation that did not happen.
  */
 import type { FastifyInstance } from 'fastify'
 import { RevocableError } from '../../errors.js'
 import type { AuditContext } from '../../events.js'
 import { parseRefreshToken } from '../../sessions/refresh-token.js'
+import { maySeeToken, type ClientRecord } from '../clients.js'
 import type { ServiceContext } from '../context.js'
 import { acceptFormsOnly } from '../form.js'
 import { isStoreUnavailable } from '../http.js'
-import { authenticateClient } from '../client-auth.js'
-import {
-  CLIENT_PARAMS,
-  sendInvalidClient,
-  sessionOfRefreshToken,
-  TOKEN_PARAM,
-} from './oauth-common.js'
+import { CLIENT_PARAMS, requireClient, sessionOfRefreshToken, TOKEN_PARAM } from './oauth-common.js'
 
 interface RevokeBody {
   token: string
@@ -42,32 +37,31 @@ export const revocationSchema = {
   },
 }
 
-/** Who may revoke what: any token (a confidential client), or one public client's own. */
-type Revoker = { readonly kind: 'confidential' } | { readonly kind: 'public'; clientId: string }
-
 /** Ends the session of a refresh token we issued (current or already spent); else nothing. */
 async function revokeRefreshToken(
   context: ServiceContext,
+  client: ClientRecord,
   token: string,
-  caller: Revoker,
   audit: AuditContext,
 ): Promise<void> {
   const session = await sessionOfRefreshToken(context, token, { spent: true })
-  if (session === undefined) return
-  if (caller.kind === 'public' && session.clientId !== caller.clientId) return
-  await context.auth.revokeSession(session.sid, audit)
+  if (session !== undefined && maySeeToken(client, session.clientId)) {
+    await context.auth.revokeSession(session.sid, audit)
+  }
 }
 
 async function revokeAccessToken(
   context: ServiceContext,
+  client: ClientRecord,
   token: string,
-  caller: Revoker,
   audit: AuditContext,
 ): Promise<void> {
   try {
-    if (caller.kind === 'public') {
+    if (!client.resourceServer) {
+      // Whose token is it? Only a verified token says; one that no longer verifies has nothing
+      // left to revoke.
       const claims = await context.auth.verify(token)
-      if (claims.client_id !== caller.clientId) return
+      if (!maySeeToken(client, claims.client_id)) return
     }
     await context.auth.revokeToken(token, audit)
   } catch (error) {
@@ -82,21 +76,16 @@ export async function revokeRoutes(app: FastifyInstance, context: ServiceContext
     '/oauth/revoke',
     { schema: revocationSchema },
     async (request, reply) => {
-      const client = authenticateClient(request, request.body, context.config.clients)
-      if (client.kind === 'invalid') return sendInvalidClient(reply, client.reason)
-      if (client.clientId === undefined) {
-        return sendInvalidClient(reply, 'client authentication or a public client_id is required')
-      }
-      const caller: Revoker =
-        client.kind === 'authenticated'
-          ? { kind: 'confidential' }
-          : { kind: 'public', clientId: client.clientId }
+      const client = await requireClient(request, reply, request.body, context, {
+        allowPublic: true,
+      })
+      if (client === undefined) return reply
       const { token } = request.body
-      const audit = { actor: `client:${client.clientId}`, reason: 'RFC 7009 revocation' }
+      const audit = { actor: `client:${client.id}`, reason: 'RFC 7009 revocation' }
       if (parseRefreshToken(token) !== undefined) {
-        await revokeRefreshToken(context, token, caller, audit)
+        await revokeRefreshToken(context, client, token, audit)
       } else if (token.split('.').length === 3) {
-        await revokeAccessToken(context, token, caller, audit)
+        await revokeAccessToken(context, client, token, audit)
       }
       return reply.code(200).header('cache-control', 'no-store').send()
     },

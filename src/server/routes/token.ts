@@ -4,13 +4,15 @@
  * password grant.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { authenticateClient } from '../client-auth.js'
+import { RevocableError } from '../../errors.js'
+import { scopesNotAllowed, type ClientRecord, type GrantType } from '../clients.js'
 import type { ServiceContext } from '../context.js'
 import { clearSessionCookies, csrfFailure, readRefreshCookie } from '../cookies.js'
 import { acceptFormsOnly } from '../form.js'
+import { sendTooManyAttempts } from '../guessing/guard.js'
 import { isStoreUnavailable, sendError, sendGrantError } from '../http.js'
 import { sendTokenSet } from './auth.js'
-import { CLIENT_PARAMS, sendInvalidClient, TOKEN_PARAM } from './oauth-common.js'
+import { CLIENT_PARAMS, identifyClient, sendInvalidClient, TOKEN_PARAM } from './oauth-common.js'
 
 interface TokenBody {
   grant_type: string
@@ -55,10 +57,16 @@ async function refreshGrant(
   if (token === undefined) {
     return sendError(reply, 400, 'invalid_request', 'refresh_token is required')
   }
+  // Refresh tokens cannot be guessed, but an address that keeps trying is slowed all the same.
+  const wait = await context.guard.credentialWait('refresh', request.ip)
+  if (wait > 0) return sendTooManyAttempts(reply, wait)
   try {
     const tokens = await auth.refresh(token, { clientId })
     return sendTokenSet(reply, tokens, context)
   } catch (error) {
+    if (error instanceof RevocableError && error.code === 'ERR_REFRESH_TOKEN_INVALID') {
+      await context.guard.credentialFailed('refresh', request.ip)
+    }
     // A dead session loses its cookies; an outage must not log the browser out.
     if (config.cookieMode && !isStoreUnavailable(error)) clearSessionCookies(reply)
     return sendGrantError(reply, error)
@@ -69,9 +77,20 @@ async function clientCredentialsGrant(
   request: FastifyRequest<{ Body: TokenBody }>,
   reply: FastifyReply,
   context: ServiceContext,
-  clientId: string,
+  client: ClientRecord,
 ): Promise<FastifyReply> {
   const { scope } = request.body
+  // RFC 6749 §5.2: a scope beyond what the client was granted is invalid_scope (never trimmed
+  // silently: the caller would believe it holds what it asked for).
+  if (scopesNotAllowed(client, scope).length > 0) {
+    return sendError(
+      reply,
+      400,
+      'invalid_scope',
+      'the requested scope is not allowed for this client',
+    )
+  }
+  const clientId = client.id
   try {
     const accessToken = await context.auth.issue({ sub: clientId, clientId, scope })
     return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send({
@@ -88,16 +107,21 @@ async function clientCredentialsGrant(
 export async function tokenRoutes(app: FastifyInstance, context: ServiceContext): Promise<void> {
   acceptFormsOnly(app)
   app.post<{ Body: TokenBody }>('/oauth/token', { schema }, async (request, reply) => {
-    const client = authenticateClient(request, request.body, context.config.clients)
-    if (client.kind === 'invalid') return sendInvalidClient(reply, client.reason)
-    switch (request.body.grant_type) {
+    const client = await identifyClient(request, reply, request.body, context)
+    if (client === undefined) return reply
+    const grant = request.body.grant_type
+    const known = grant === 'refresh_token' || grant === 'client_credentials'
+    if (known && client.kind !== 'none' && !client.client.grantTypes.includes(grant as GrantType)) {
+      return sendError(reply, 400, 'unauthorized_client', 'the client may not use this grant type')
+    }
+    switch (grant) {
       case 'refresh_token':
         return refreshGrant(request, reply, context, client.clientId)
       case 'client_credentials':
         if (client.kind !== 'authenticated') {
           return sendInvalidClient(reply, 'client_credentials needs client authentication')
         }
-        return clientCredentialsGrant(request, reply, context, client.clientId)
+        return clientCredentialsGrant(request, reply, context, client.client)
       default:
         return sendError(
           reply,

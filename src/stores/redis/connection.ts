@@ -8,6 +8,7 @@ export interface RedisConnection {
   get(key: string): Promise<string | null>
   mGet(keys: string[]): Promise<(string | null)[]>
   exists(key: string): Promise<number>
+  del(key: string): Promise<number>
   set(
     key: string,
     value: string,

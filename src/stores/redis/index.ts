@@ -33,6 +33,7 @@ import {
   type ConfigurableNode,
 } from './health.js'
 import { checkPrefix, redisKeys, type RedisKeys } from './keys.js'
+import { fromNodeRedisV4, isNodeRedisV4 } from './node-redis-v4.js'
 import { SCRIPTS } from './scripts.js'
 
 export interface RedisStoreOptions {
@@ -41,8 +42,8 @@ export interface RedisStoreOptions {
   /** Cluster seed nodes; the store makes and owns a cluster client. */
   cluster?: { rootNodes: { url: string }[] }
   /**
-   * A node-redis v5 client or cluster the application already has (connected or not). The store
-   * does not close it. Give it `disableOfflineQueue: true` so an outage fails fast.
+   * A node-redis v5 client or cluster, or a node-redis v4 client, the application already has
+   * (connected or not). The store does not close it. Give it `disableOfflineQueue: true` so an outage fails fast.
    */
   client?: unknown
   /** Prefix of every key. Default `rvk:`. No braces (hash tags are the store's). */
@@ -159,7 +160,10 @@ export class RedisStore implements Store {
     let owned = false
     const clientDefaults = clientOptions(timeout)
     if (options.client !== undefined) {
-      connection = options.client
+      // A node-redis v4 client (jwt-redis apps run on v4) is adapted to the v5 shape.
+      connection = isNodeRedisV4(options.client)
+        ? fromNodeRedisV4(options.client as object)
+        : options.client
     } else if (options.url !== undefined) {
       if (typeof options.url !== 'string') throw new TypeError('"url" must be a redis:// URL')
       const { createClient } = requirePeer<typeof Redis>('redis', 'revocable/redis')
@@ -356,6 +360,45 @@ export class RedisStore implements Store {
       this.#append({ kind: 'jti', jti, expiresAt }),
       SCRIPTS.setMarker.run(this.#redis, [this.#keys.jti(jti)], [ttl]),
     ])
+  }
+
+  /**
+   * Records that a token with this jti was issued, until `expiresAt` (ms), with an opaque
+   * `record` (revocable/jwt-redis keeps jwt-redis's label there, so that `destroy` can say
+   * whether it destroyed something). Not part of the Store contract: only jwt-redis needs it.
+   *
+   * @example
+   * await store.recordIssued(jti, JSON.stringify({ until, exp }), until)
+   */
+  async recordIssued(jti: string, record: string, expiresAt: number): Promise<void> {
+    this.#assertData()
+    const ttl = this.#ttl(expiresAt)
+    if (ttl <= 0) return
+    await this.#redis.set(this.#keys.issued(jti), record, {
+      expiration: { type: 'PX', value: ttl },
+    })
+  }
+
+  /**
+   * The record `recordIssued` wrote for this jti, or null (never written, expired, taken).
+   *
+   * @example
+   * const record = await store.readIssued(jti)
+   */
+  async readIssued(jti: string): Promise<string | null> {
+    this.#assertData()
+    return this.#redis.get(this.#keys.issued(jti))
+  }
+
+  /**
+   * Deletes the issued record of a jti; true when this call deleted it (one caller wins).
+   *
+   * @example
+   * const wasLive = await store.deleteIssued(jti)
+   */
+  async deleteIssued(jti: string): Promise<boolean> {
+    this.#assertData()
+    return (await this.#redis.del(this.#keys.issued(jti))) === 1
   }
 
   async revokeSession(sid: string, expiresAt: number): Promise<SessionRecord | undefined> {

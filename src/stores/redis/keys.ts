@@ -20,6 +20,8 @@ export interface UserKeys {
 export interface RedisKeys {
   /** Revoked-token marker. */
   jti(jti: string): string
+  /** Issued-token record of revocable/jwt-redis (jwt-redis's label, for destroy's answer). */
+  issued(jti: string): string
   /** Revoked-session marker for a sid whose owner is not known (no session record). */
   revokedSession(sid: string): string
   /** Which user a session belongs to: the way from a bare sid to the user's slot. */
@@ -58,6 +60,7 @@ export function checkPrefix(prefix: unknown): string {
 export function redisKeys(prefix: string): RedisKeys {
   return {
     jti: (jti) => `${prefix}j:${jti}`,
+    issued: (jti) => `${prefix}i:${jti}`,
     revokedSession: (sid) => `${prefix}rs:${sid}`,
     sessionOwner: (sid) => `${prefix}so:${sid}`,
     user: (sub) => {

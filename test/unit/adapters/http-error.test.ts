@@ -5,6 +5,9 @@ import { readBearerHeader } from '../../../src/adapters/bearer.js'
 import {
   bearerChallenge,
   bearerErrorResponse,
+  fallbackResponse,
+  safeDescription,
+  sendable,
   insufficientScopeResponse,
   missingTokenResponse,
 } from '../../../src/adapters/http-error.js'
@@ -79,7 +82,56 @@ describe('challenges', () => {
   })
 
   test('quotes and backslashes cannot break out of a challenge parameter', () => {
-    assert.equal(bearerChallenge({ error_description: 'a"b\\c' }), 'Bearer error_description="abc"')
+    assert.equal(
+      bearerChallenge({ error_description: 'a"b\\c' }),
+      `Bearer error_description="a'b?c"`,
+    )
+  })
+
+  test('every challenge parameter holds only what RFC 6750 §3 allows, whatever it was given', () => {
+    const hostile = 'alg \u0100 \x7f \u2028 € \ud800 \r\n\0 "x"'
+    const challenge = bearerChallenge(
+      { error: 'invalid_token', error_description: hostile },
+      hostile,
+    )
+    assert.equal(
+      challenge,
+      `Bearer realm="alg ? ? ? ? ? ??? 'x'", error="invalid_token", error_description="alg ? ? ? ? ? ??? 'x'"`,
+    )
+  })
+})
+
+describe('safeDescription', () => {
+  test('keeps plain text and turns a double quote into a single one', () => {
+    assert.equal(safeDescription('"alg" header must be a string'), "'alg' header must be a string")
+  })
+
+  test('cuts a long message at 200 characters', () => {
+    assert.equal(safeDescription('x'.repeat(1000)).length, 200)
+  })
+})
+
+describe('sendable', () => {
+  test('an answer whose header a framework would refuse becomes the fixed 401', () => {
+    const answer = sendable({
+      status: 401,
+      headers: { 'www-authenticate': 'Bearer error_description="\u0100"' },
+      body: { error: 'invalid_token', error_description: 'x' },
+    })
+    assert.deepEqual(answer, fallbackResponse(401))
+    assert.equal(
+      answer.headers['www-authenticate'],
+      'Bearer error="invalid_token", error_description="invalid token"',
+    )
+  })
+
+  test('a well-formed answer is sent as it is', () => {
+    const answer = bearerErrorResponse(new TokenExpired('token has expired'), 'api')
+    assert.equal(sendable(answer), answer)
+  })
+
+  test('the fallback of a 503 keeps Retry-After', () => {
+    assert.equal(fallbackResponse(503).headers['retry-after'], '1')
   })
 })
 

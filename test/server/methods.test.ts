@@ -1,0 +1,70 @@
+// A known path with the wrong method is a 405 with `Allow` (RFC 9110 §15.5.6), on every route
+// of the service; an unknown path stays a 404.
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import { startService, type Service } from './support.js'
+
+// Every route of the service (ADMIN_TOKEN set) and the methods it takes. The test below also
+// checks this list against the app's own, so a new route cannot skip the 405 check.
+const ROUTES: ReadonlyArray<{ path: string; url: string; methods: string[] }> = [
+  { path: '/.well-known/oauth-authorization-server', methods: ['GET', 'HEAD'] },
+  { path: '/.well-known/jwks.json', methods: ['GET', 'HEAD'] },
+  { path: '/auth/register', methods: ['POST'] },
+  { path: '/auth/login', methods: ['POST'] },
+  { path: '/auth/me', methods: ['GET', 'HEAD'] },
+  { path: '/auth/logout', methods: ['POST'] },
+  { path: '/auth/logout-all', methods: ['POST'] },
+  { path: '/auth/sessions', methods: ['GET', 'HEAD'] },
+  { path: '/auth/sessions/some-id', url: '/auth/sessions/:id', methods: ['DELETE'] },
+  { path: '/oauth/token', methods: ['POST'] },
+  { path: '/oauth/revoke', methods: ['POST'] },
+  { path: '/oauth/introspect', methods: ['POST'] },
+  { path: '/admin/users/u1/revoke', url: '/admin/users/:sub/revoke', methods: ['POST'] },
+  { path: '/admin/revoke-all', methods: ['POST'] },
+  { path: '/admin/keys/rotate', methods: ['POST'] },
+  { path: '/admin/users/u1/sessions', url: '/admin/users/:sub/sessions', methods: ['GET', 'HEAD'] },
+  { path: '/healthz', methods: ['GET', 'HEAD'] },
+  { path: '/readyz', methods: ['GET', 'HEAD'] },
+  { path: '/metrics', methods: ['GET', 'HEAD'] },
+].map((route) => ({ url: route.path, ...route }))
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
+
+let service: Service
+before(async () => {
+  service = await startService()
+})
+after(() => service.close())
+
+test('the list of routes tested here is every route the service has', () => {
+  const actual = service.app.routeTable
+    .list()
+    .map(({ url, methods }) => `${methods.join(',')} ${url}`)
+    .sort()
+  const expected = ROUTES.map(({ url, methods }) => `${methods.join(',')} ${url}`).sort()
+  assert.deepEqual(actual, expected)
+})
+
+for (const route of ROUTES) {
+  test(`${route.url}: every other method is a 405 with Allow: ${route.methods.join(', ')}`, async () => {
+    for (const method of METHODS.filter((m) => !route.methods.includes(m))) {
+      const response = await fetch(service.url + route.path + '?x=1', { method })
+      assert.equal(response.status, 405, `${method} ${route.path}`)
+      assert.equal(response.headers.get('allow'), route.methods.join(', '))
+      if (method !== 'HEAD') {
+        assert.deepEqual(await response.json(), {
+          error: 'invalid_request',
+          error_description: 'method not allowed',
+        })
+      }
+    }
+  })
+}
+
+test('an unknown path is still a 404, whatever the method', async () => {
+  for (const method of ['GET', 'POST', 'DELETE']) {
+    const response = await fetch(`${service.url}/no/such/path`, { method })
+    assert.equal(response.status, 404)
+    assert.equal(response.headers.get('allow'), null)
+  }
+})
