@@ -10,6 +10,7 @@ const auth = await createRevocable({
   audience: 'api',
   store,
   replica: false,
+  allowPlaintextKeys: true,
 })
 const send = (message: unknown) => (process.send as (m: unknown) => void)(message)
 

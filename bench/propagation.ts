@@ -20,6 +20,7 @@ export async function benchPropagation(options: {
     audience: 'api',
     store,
     tokenCacheSize: 0,
+    allowPlaintextKeys: true,
   })
   const child = fork(new URL('./propagation-child.ts', import.meta.url), [redisUrl, prefix], {
     execArgv: ['--import', 'tsx'],

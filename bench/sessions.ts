@@ -10,7 +10,12 @@ export async function benchSessions(options: {
 }) {
   const { seconds, redisUrl, prefix } = options
   const store = await RedisStore.connect({ url: redisUrl, prefix, warn: () => {} })
-  const auth = await createRevocable({ issuer: 'https://bench.example', audience: 'api', store })
+  const auth = await createRevocable({
+    issuer: 'https://bench.example',
+    audience: 'api',
+    store,
+    allowPlaintextKeys: true,
+  })
   const results: CaseResult[] = []
   try {
     let n = 0

@@ -50,6 +50,7 @@ export const ERROR_TABLE = Object.freeze({
   ERR_REFRESH_TOKEN_REUSED: invalidGrant,
   ERR_CLIENT_MISMATCH: invalidGrant,
   ERR_NO_SIGNING_KEY: { status: 500, oauthError: 'server_error' },
+  ERR_KEY_DECRYPTION_FAILED: { status: 500, oauthError: 'server_error' },
   ERR_STORE_UNAVAILABLE: { status: 503, oauthError: 'temporarily_unavailable' },
 } satisfies Record<string, HttpMapping>)
 
@@ -246,6 +247,17 @@ export class NoSigningKey extends RevocableError {
   static override readonly code = 'ERR_NO_SIGNING_KEY'
   constructor(message = 'the key ring has no key to sign with') {
     super('ERR_NO_SIGNING_KEY', message)
+  }
+}
+
+/**
+ * A stored key does not open: sealed under another key-encryption key, altered, or encrypted with
+ * no KEK configured. Start-up stops; the ring never replaces such a key with a new one.
+ */
+export class KeyDecryptionFailed extends RevocableError {
+  static override readonly code = 'ERR_KEY_DECRYPTION_FAILED'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_KEY_DECRYPTION_FAILED', message, options)
   }
 }
 

@@ -57,6 +57,16 @@ export interface TokenRevokedEvent extends EventBase {
   cutoff?: number
 }
 
+export interface KeyRotatedEvent extends EventBase {
+  kid: string
+  /** From when the new key signs (ms); until then it is only published. */
+  activatesAt: number
+}
+
+export interface KeyRetiredEvent extends EventBase {
+  kid: string
+}
+
 /** Every event `Revocable` emits, by name. */
 export interface RevocableEvents {
   'session.started': [SessionStartedEvent]
@@ -64,4 +74,6 @@ export interface RevocableEvents {
   'session.refreshed': [SessionRefreshedEvent]
   'refresh.reuse_detected': [ReuseDetectedEvent]
   'token.revoked': [TokenRevokedEvent]
+  'key.rotated': [KeyRotatedEvent]
+  'key.retired': [KeyRetiredEvent]
 }

@@ -19,6 +19,27 @@ export interface RevocableOptions {
   keys?: readonly KeyInput[]
   /** Algorithm of generated keys. Default: the first configured key's, else `ES256`. */
   algorithm?: Algorithm
+  /**
+   * Key-encryption key (32 bytes, or base64/base64url/hex text of 32 bytes): every private key and
+   * HMAC secret the library keeps in the store is sealed under it (AES-256-GCM envelope).
+   * Without one, generated keys are only kept in a `MemoryStore` unless `allowPlaintextKeys`.
+   */
+  keyEncryptionKey?: string | Uint8Array
+  /** Keep generated private keys in the store in plaintext when no `keyEncryptionKey` is given. Default false. */
+  allowPlaintextKeys?: boolean
+  /**
+   * Seconds a new generated key is published (JWKS, every instance) before any instance signs
+   * with it. Default 60.
+   */
+  keyPublishLead?: number
+  /**
+   * Seconds between scheduled rotations of generated keys (publish before use, then automatic
+   * retirement once no token a key signed can still be valid); `false` turns it off. Ignored when
+   * `keys` are configured. Default 2 592 000 (30 days).
+   */
+  keyRotationInterval?: number | false
+  /** Where warnings go (a mixed fleet, lost retirements written back). Default `console.warn`. */
+  warn?: (message: string) => void
   /** Default lifetime of access tokens, in seconds. Default 300. */
   accessTokenTtl?: number
   /**
@@ -71,12 +92,22 @@ export interface RevocableOptions {
   tokenCacheSize?: number
   /** Time source in milliseconds. Default `Date.now`. Tests inject their own. */
   clock?: Clock
+  /**
+   * Whose clock stamps cutoffs, sessions and tokens. `store`: this instance's clock corrected by
+   * its measured offset from the store's (Redis `TIME`), so skew between instances cannot reorder
+   * revocations; `local`: `clock` as it is. Default `store` for a store that has a clock and no
+   * injected `clock`, else `local`.
+   */
+  timeAuthority?: 'store' | 'local'
 }
 
 /** Every default, in one place. */
 export const DEFAULTS = Object.freeze({
   mode: 'denylist' as Mode,
   algorithm: 'ES256' as Algorithm,
+  allowPlaintextKeys: false,
+  keyPublishLead: 60,
+  keyRotationInterval: 2_592_000 as number | false,
   accessTokenTtl: 300,
   maxAccessTokenTtl: 86_400,
   clockTolerance: 5,
@@ -100,6 +131,11 @@ export interface ResolvedOptions {
   readonly mode: Mode
   readonly keys: readonly KeyInput[]
   readonly algorithm: Algorithm
+  readonly keyEncryptionKey: string | Uint8Array | undefined
+  readonly allowPlaintextKeys: boolean
+  readonly keyPublishLead: number
+  readonly keyRotationInterval: number | false
+  readonly warn: (message: string) => void
   readonly accessTokenTtl: number
   readonly maxAccessTokenTtl: number
   readonly clockTolerance: number
@@ -115,6 +151,7 @@ export interface ResolvedOptions {
   readonly maxStaleness: number
   readonly tokenCacheSize: number
   readonly clock: Clock
+  readonly timeAuthority: 'store' | 'local'
 }
 
 function positiveSeconds(name: string, value: unknown, fallback: number): number {
@@ -187,6 +224,10 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
   const clock = options.clock ?? systemClock
   if (typeof clock !== 'function')
     throw new TypeError('"clock" must be a function returning milliseconds')
+  const timeAuthority = options.timeAuthority ?? (options.clock === undefined ? 'store' : 'local')
+  if (timeAuthority !== 'store' && timeAuthority !== 'local') {
+    throw new TypeError('"timeAuthority" must be "store" or "local"')
+  }
 
   const maxAccessTokenTtl = positiveWholeSeconds(
     'maxAccessTokenTtl',
@@ -231,6 +272,29 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
     throw new TypeError('"tokenCacheSize" must be a non-negative integer')
   }
 
+  const keyEncryptionKey = options.keyEncryptionKey
+  if (
+    keyEncryptionKey !== undefined &&
+    typeof keyEncryptionKey !== 'string' &&
+    !(keyEncryptionKey instanceof Uint8Array)
+  ) {
+    throw new TypeError('"keyEncryptionKey" must be a string or bytes')
+  }
+  const allowPlaintextKeys = options.allowPlaintextKeys ?? DEFAULTS.allowPlaintextKeys
+  if (typeof allowPlaintextKeys !== 'boolean') {
+    throw new TypeError('"allowPlaintextKeys" must be a boolean')
+  }
+  const keyRotationInterval =
+    options.keyRotationInterval === false
+      ? false
+      : positiveSeconds(
+          'keyRotationInterval',
+          options.keyRotationInterval,
+          DEFAULTS.keyRotationInterval as number,
+        )
+  const warn = options.warn ?? ((message: string) => console.warn(message))
+  if (typeof warn !== 'function') throw new TypeError('"warn" must be a function')
+
   return Object.freeze({
     issuer,
     audience: Object.freeze([...audience]),
@@ -238,6 +302,15 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
     mode,
     keys,
     algorithm,
+    keyEncryptionKey,
+    allowPlaintextKeys,
+    keyPublishLead: nonNegativeSeconds(
+      'keyPublishLead',
+      options.keyPublishLead,
+      DEFAULTS.keyPublishLead,
+    ),
+    keyRotationInterval,
+    warn,
     accessTokenTtl,
     maxAccessTokenTtl,
     clockTolerance: nonNegativeSeconds(
@@ -265,6 +338,7 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
     maxStaleness: positiveSeconds('maxStaleness', options.maxStaleness, DEFAULTS.maxStaleness),
     tokenCacheSize,
     clock,
+    timeAuthority,
   })
 }
 

@@ -9,12 +9,15 @@ import {
   TokenRevoked,
 } from './errors.js'
 import type { AuditContext, RevocableEvents } from './events.js'
-import { importConfiguredKey } from './keys/import.js'
+import { parseKeyEncryptionKey, type KeyEncryptionKey } from './keys/envelope.js'
+import { importConfiguredKey, type KeyInput } from './keys/import.js'
+import { dueSteps, stepName, type ScheduleStep } from './keys/key-schedule.js'
 import type { JSONWebKeySet } from './keys/jwks.js'
 import { KeyRing, type KeyInfo } from './keys/key-ring.js'
 import { resolveOptions, type ResolvedOptions, type RevocableOptions } from './options.js'
 import { FeedFollower, type FollowerStats } from './revocation/feed.js'
 import { Replica } from './revocation/replica.js'
+import { StoreClock } from './revocation/store-clock.js'
 import { Revoker, callStore } from './revocation/revoker.js'
 import { TokenCache, type CachedToken } from './revocation/token-cache.js'
 import { revocationReason } from './revocation/rules.js'
@@ -119,6 +122,13 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   readonly #runtime: ReplicaRuntime | undefined
   readonly #maxStalenessMs: number
   readonly #headers = new HeaderCache()
+  readonly #storeClock: StoreClock | undefined
+  #closed = false
+  readonly #instanceId = randomId()
+  #maintenance: NodeJS.Timeout | undefined
+  #maintaining: Promise<void> = Promise.resolve()
+  #reloading: Promise<void> | undefined
+  #reloadAgain = false
 
   /** @internal use `createRevocable` */
   constructor(
@@ -127,8 +137,10 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     ownsStore: boolean,
     ring: KeyRing,
     runtime?: ReplicaRuntime,
+    storeClock?: StoreClock,
   ) {
     super()
+    this.#storeClock = storeClock
     this.#cache = new TokenCache(options.tokenCacheSize)
     this.#runtime = runtime
     this.#maxStalenessMs = options.maxStaleness * 1000
@@ -148,6 +160,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       options,
       revoker: this.#revoker,
       mint: (session, issuedAt) => this.#mint(session, issuedAt, options.accessTokenTtl),
+      clockUncertainty: () => storeClock?.uncertainty ?? 0,
       // EventEmitter's generic emit cannot be narrowed through a forwarding call; Emit keeps
       // the callers exact.
       emit: (name, ...args) =>
@@ -167,7 +180,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     const checked = checkTokenInput(input, 'issue')
     const ttl = checkTtl(input.ttl, this.options)
     const sid = input.sid === undefined ? undefined : checkSessionId(input.sid)
-    const issuedAt = this.#revoker.issueInstant()
+    const issuedAt = this.#revoker.issueInstant(checked.sub)
     const session = { ...checked, sid: sid ?? randomId() }
 
     if (sid !== undefined) {
@@ -339,12 +352,17 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     const context = checkAudit(options)
     const now = this.options.clock()
     const before =
-      options.before instanceof Date ? options.before.getTime() : (options.before ?? now)
+      options.before instanceof Date
+        ? options.before.getTime()
+        : (options.before ?? this.#revoker.nextUserCutoff(sub))
     if (typeof before !== 'number' || !Number.isFinite(before)) {
       throw new TypeError('"before" must be a Date or a number of milliseconds')
     }
-    if (before > now) throw new TypeError('"before" must not lie in the future')
-    const ended = await this.#revoker.revokeUser(sub, before)
+    if (options.before !== undefined && before > now) {
+      throw new TypeError('"before" must not lie in the future')
+    }
+    // "Log out everywhere" (no `before`) ends every session that exists, whatever clock stamped it.
+    const ended = await this.#revoker.revokeUser(sub, before, options.before === undefined)
     this.emit('token.revoked', { kind: 'user', sub, cutoff: before, at: now, ...context })
     for (const session of ended) {
       this.emit('session.ended', {
@@ -430,20 +448,77 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     return this.#ring.list()
   }
 
-  /** Generates a new signing key (stored for every instance); old keys still verify. Returns its kid. */
-  async rotateKeys(): Promise<string> {
-    const kid = await callStore('rotate keys', () => this.#ring.rotate())
+  /**
+   * Generates a new signing key, stored for every instance: it is published (JWKS) at once and
+   * signs from `lead` seconds later (default `keyPublishLead`), so verifiers know it before the
+   * first token it signs. Old keys still verify. Returns its kid. Refused (TypeError) when keys
+   * are configured.
+   *
+   * @example
+   * const kid = await auth.rotateKeys() // signs in keyPublishLead seconds
+   * await auth.rotateKeys({ lead: 0 }) // signs at once (a compromised key)
+   */
+  async rotateKeys(
+    options: { lead?: number; actor?: string; reason?: string } = {},
+  ): Promise<string> {
+    const lead = options.lead ?? this.options.keyPublishLead
+    if (typeof lead !== 'number' || !Number.isFinite(lead) || lead < 0) {
+      throw new TypeError('"lead" must be a non-negative number of seconds')
+    }
+    const context = checkAudit({ actor: options.actor, reason: options.reason })
+    if (this.#ring.configured) {
+      throw new TypeError(
+        'keys are configured ("keys" option, SIGNING_KEYS): rotate them in the configuration',
+      )
+    }
+    const kid = await callStore('rotate keys', () => this.#ring.rotate(lead * 1000))
     this.#headers.clear()
+    const at = this.options.clock()
+    this.emit('key.rotated', { kid, activatesAt: at + lead * 1000, at, ...context })
+    return kid
+  }
+
+  /**
+   * Stores an operator's key (a private key or HMAC secret, as for the `keys` option) for every
+   * instance, sealed under the key-encryption key: published at once, it signs from `lead`
+   * seconds later (default `keyPublishLead`) on instances generating keys of its algorithm.
+   * Refused (TypeError) when keys are configured. Returns its kid.
+   *
+   * @example
+   * await auth.importKey({ pem: readFileSync('signing.pem', 'utf8'), alg: 'ES256' })
+   */
+  async importKey(input: KeyInput, options: { lead?: number } = {}): Promise<string> {
+    const lead = options.lead ?? this.options.keyPublishLead
+    if (typeof lead !== 'number' || !Number.isFinite(lead) || lead < 0) {
+      throw new TypeError('"lead" must be a non-negative number of seconds')
+    }
+    const key = await importConfiguredKey(input, 'key')
+    // Misuse is a TypeError, checked before the store is involved (callStore maps the rest).
+    if (this.#ring.configured) {
+      throw new TypeError('keys are configured here (SIGNING_KEYS): add the key there instead')
+    }
+    if (key.signKey === undefined) {
+      throw new TypeError(
+        'only a private key or secret can be imported; a public key verifies only',
+      )
+    }
+    if (this.#ring.isRetired(key.kid)) throw new TypeError(`key "${key.kid}" has been retired`)
+    const kid = await callStore('import a key', () => this.#ring.importKey(key, lead * 1000))
+    this.#headers.clear()
+    const at = this.options.clock()
+    this.emit('key.rotated', { kid, activatesAt: at + lead * 1000, at })
     return kid
   }
 
   /** Retires a key: every token signed with it is rejected from now on, on every instance. */
-  async retireKey(kid: string): Promise<void> {
+  async retireKey(kid: string, audit?: AuditContext): Promise<void> {
     checkId('kid', kid)
+    const context = checkAudit(audit)
     await this.#ring.retire(kid)
     this.#headers.clear()
     this.#revoker.announce({ kind: 'retired', kid })
     this.#cache.forgetKid(kid)
+    this.emit('key.retired', { kid, at: this.options.clock(), ...context })
   }
 
   /** Re-reads keys and retirements from the store (done by itself when an unknown kid shows up). */
@@ -451,6 +526,95 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     this.#lastKeyReload = this.options.clock()
     await callStore('load keys', () => this.#ring.reload())
     this.#headers.clear()
+  }
+
+  /**
+   * @internal A key change arrived on the change feed: reload in the background, coalescing
+   * bursts. A failed reload is retried with the next change (or an unknown kid).
+   */
+  reloadKeysSoon(): void {
+    if (this.#closed) return
+    if (this.#reloading !== undefined) {
+      this.#reloadAgain = true
+      return
+    }
+    this.#reloading = this.reloadKeys()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#reloading = undefined
+        if (this.#reloadAgain) {
+          this.#reloadAgain = false
+          this.reloadKeysSoon()
+        }
+      })
+  }
+
+  /**
+   * One round of key maintenance, run by a timer every `keyReloadInterval` seconds (tests with an
+   * injected clock call it themselves): reloads the ring (what other instances changed), then
+   * takes the scheduled rotation steps that are due and whose lease this instance wins: publish
+   * a new key `keyPublishLead` before it signs; retire a superseded key once the longest token
+   * lifetime has passed since it last signed. Resolves to the steps this instance took.
+   *
+   * @example
+   * const steps = await auth.maintainKeys() // [{ kind: 'publish', after: 'kid-1' }]
+   */
+  async maintainKeys(): Promise<ScheduleStep[]> {
+    // One round at a time per instance: the lease is per instance, so two rounds of the same
+    // instance would both win it.
+    const previous = this.#maintaining
+    let done!: () => void
+    this.#maintaining = new Promise<void>((resolve) => (done = resolve))
+    try {
+      await previous
+      return await this.#maintainKeysOnce()
+    } finally {
+      done()
+    }
+  }
+
+  async #maintainKeysOnce(): Promise<ScheduleStep[]> {
+    await this.reloadKeys()
+    const interval = this.options.keyRotationInterval
+    if (interval === false || this.#ring.configured || this.#closed) return []
+    const leadMs = this.options.keyPublishLead * 1000
+    const intervalMs = interval * 1000
+    const steps = dueSteps({
+      now: this.options.clock(),
+      intervalMs,
+      leadMs,
+      maxTokenLifetimeMs: (this.options.maxAccessTokenTtl + this.options.clockTolerance) * 1000,
+      keys: this.#ring.generatedKeys(),
+    })
+    // Long enough that no instance with a fresh ring decides the same step again.
+    const leaseMs = Math.min(intervalMs / 2, Math.max(leadMs, 300_000))
+    const taken: ScheduleStep[] = []
+    for (const step of steps) {
+      const won = await callStore('take a key lease', () =>
+        this.store.acquireLease(stepName(step), this.#instanceId, leaseMs),
+      )
+      if (!won) continue
+      if (step.kind === 'publish') {
+        await this.rotateKeys({ lead: this.options.keyPublishLead, actor: 'schedule' })
+      } else {
+        await this.retireKey(step.kid, {
+          actor: 'schedule',
+          reason: 'no token it signed can still be valid',
+        })
+      }
+      taken.push(step)
+    }
+    return taken
+  }
+
+  /** @internal started by `createRevocable` */
+  startKeyMaintenance(): void {
+    const period = Math.max(1000, this.options.keyReloadInterval * 1000)
+    this.#maintenance = setInterval(() => {
+      // A failed round is retried on the next; the store's own errors are reported elsewhere.
+      this.maintainKeys().catch(() => undefined)
+    }, period)
+    this.#maintenance.unref()
   }
 
   /**
@@ -466,12 +630,17 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * await store.close()
    */
   async close(): Promise<void> {
+    this.#storeClock?.stop()
+    this.#closed = true
+    clearInterval(this.#maintenance)
     await this.#runtime?.follower.stop()
+    await this.#reloading
     if (this.#ownsStore) await this.store.close()
   }
 
   #mint(
-    session: Pick<SessionRecord, 'sub' | 'sid' | 'clientId' | 'scope' | 'claims'>,
+    session: Pick<SessionRecord, 'sub' | 'sid' | 'clientId' | 'scope' | 'claims'> &
+      Partial<Pick<SessionRecord, 'createdAt'>>,
     issuedAt: number,
     ttl: number,
   ): string {
@@ -485,6 +654,8 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       exp: iat + ttl,
       iat,
       iat_ms: issuedAt,
+      // A session's tokens carry its start, so a cutoff that ends the session revokes them all.
+      ...(session.createdAt !== undefined && { auth_time_ms: session.createdAt }),
       jti: randomId(),
       sid: session.sid,
       ...(session.clientId !== undefined && { client_id: session.clientId }),
@@ -519,6 +690,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
         revocationExpiresAt: this.#revoker.sessionRevocationExpiry(),
       }),
     )
+    if (result.revoked === true) throw new SessionRevoked()
     if (!result.created) throw new SessionNotFound('too many active sessions')
     this.#revoker.announceSessionsEnded(result.evicted)
     const { sid, sub, createdAt, expiresAt } = record
@@ -597,6 +769,9 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   }
 }
 
+// How often an instance re-measures its offset from the store's clock.
+const STORE_CLOCK_SYNC_INTERVAL_MS = 30_000
+
 /**
  * Creates a Revocable: validates the options, opens the key ring (generating and storing a key
  * when none is configured or stored) and returns the object with every verb.
@@ -611,14 +786,31 @@ export class Revocable extends EventEmitter<RevocableEvents> {
  * await auth.verify(token) // throws ERR_TOKEN_REVOKED
  */
 export async function createRevocable(options: RevocableOptions): Promise<Revocable> {
-  const resolved = resolveOptions(options)
+  let resolved = resolveOptions(options)
   const configured = await Promise.all(
     resolved.keys.map((key, index) => importConfiguredKey(key, `keys[${index}]`)),
   )
   const ownsStore = resolved.store === undefined
   const store: Store = resolved.store ?? new MemoryStore({ clock: resolved.clock })
+  let storeClock: StoreClock | undefined
+  if (resolved.timeAuthority === 'store' && store.time !== undefined) {
+    // One time line for every instance: this one's clock, corrected to the store's.
+    const clock = new StoreClock(resolved.clock, store.time.bind(store))
+    await callStore('read the store clock', () => clock.sync())
+    clock.start(STORE_CLOCK_SYNC_INTERVAL_MS)
+    storeClock = clock
+    resolved = Object.freeze({ ...resolved, clock: clock.now })
+  }
+  const kek = await keyEncryptionKeyFor(resolved, store, configured.length > 0)
   const ring = await callStore('open the key ring', () =>
-    KeyRing.open({ store, configured, algorithm: resolved.algorithm, clock: resolved.clock }),
+    KeyRing.open({
+      store,
+      configured,
+      algorithm: resolved.algorithm,
+      clock: resolved.clock,
+      kek,
+      warn: resolved.warn,
+    }),
   )
   let runtime: ReplicaRuntime | undefined
   if (resolved.replica === 'auto' && store.openChangeFeed !== undefined) {
@@ -631,9 +823,37 @@ export async function createRevocable(options: RevocableOptions): Promise<Revoca
       // peaks near twice blockMs (plus a round trip): a quarter of the allowance leaves room.
       blockMs: Math.min(250, (resolved.maxStaleness * 1000) / 4),
       sweepInterval: 60_000,
+      onKeysChanged: () => keysChanged?.(),
     })
     await callStore('load the replica', () => follower.start())
     runtime = { replica, follower }
   }
-  return new Revocable(resolved, store, ownsStore, ring, runtime)
+  const auth = new Revocable(resolved, store, ownsStore, ring, runtime, storeClock)
+  // Set after construction: a key change seen on the feed reloads this instance's ring.
+  const keysChanged = () => auth.reloadKeysSoon()
+  auth.startKeyMaintenance()
+  return auth
+}
+
+/**
+ * The key-encryption key: the option, else the store's own (SQLite: a 0600 file beside the
+ * database). A store that is not process memory gets no private key in plaintext unless
+ * `allowPlaintextKeys` says so; an instance with configured keys stores none.
+ */
+async function keyEncryptionKeyFor(
+  resolved: ResolvedOptions,
+  store: Store,
+  hasConfiguredKeys: boolean,
+): Promise<KeyEncryptionKey | undefined> {
+  if (resolved.keyEncryptionKey !== undefined) {
+    return parseKeyEncryptionKey(resolved.keyEncryptionKey, '"keyEncryptionKey"')
+  }
+  if (store instanceof MemoryStore) return undefined
+  const local = await store.localKeyEncryptionKey?.()
+  if (local !== undefined) return parseKeyEncryptionKey(local, "the store's key-encryption key")
+  if (hasConfiguredKeys || resolved.allowPlaintextKeys) return undefined
+  throw new TypeError(
+    'generated private keys would be kept in the store in plaintext: give "keyEncryptionKey" ' +
+      '(KEY_ENCRYPTION_KEY), configure "keys" (SIGNING_KEYS), or set "allowPlaintextKeys: true"',
+  )
 }

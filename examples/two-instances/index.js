@@ -7,12 +7,21 @@ import { createClient } from 'redis'
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const prefix = `rvk-demo-${randomBytes(4).toString('hex')}:`
+// Both instances seal the keys they keep in Redis under one key-encryption key.
+const keyEncryptionKey = process.env.KEY_ENCRYPTION_KEY ?? randomBytes(32).toString('base64url')
 const server = fileURLToPath(new URL('./server.js', import.meta.url))
 
 /** Starts server.js as a child process and resolves once it listens. */
 function startInstance(name) {
   const child = spawn(process.execPath, [server], {
-    env: { ...process.env, INSTANCE: name, PORT: '0', REDIS_URL: redisUrl, REDIS_PREFIX: prefix },
+    env: {
+      ...process.env,
+      INSTANCE: name,
+      PORT: '0',
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: prefix,
+      KEY_ENCRYPTION_KEY: keyEncryptionKey,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   return new Promise((resolve, reject) => {

@@ -9,11 +9,13 @@ import { RedisStore } from 'revocable/redis'
 /** Starts one instance on `port`, on the Redis at `redisUrl` under `prefix`. */
 export async function start({ port = 3000, name = 'A', redisUrl, prefix = 'rvk-demo:' } = {}) {
   const store = await RedisStore.connect({ url: redisUrl ?? 'redis://127.0.0.1:6379', prefix })
-  // No key configured: the first instance generates one and keeps it in Redis; the others load it.
+  // No key configured: the first instance generates one and keeps it in Redis, sealed under the
+  // key-encryption key every instance shares (openssl rand -base64 32); the others load it.
   const auth = await createRevocable({
     issuer: 'http://localhost',
     audience: 'two-instances',
     store,
+    keyEncryptionKey: process.env.KEY_ENCRYPTION_KEY,
   })
   const app = express()
   app.use(express.json())

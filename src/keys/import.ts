@@ -97,10 +97,36 @@ export async function importConfiguredKey(input: KeyInput, label: string): Promi
   throw new TypeError(`${label} must be an object with "jwk", "pem" or "secret"`)
 }
 
-/** Imports a key the store holds (a generated key, kept as a private JWK). */
-export async function importStoredKey(stored: StoredKey): Promise<RingKey> {
+/** Whether a stored JWK carries private members (a key kept in plaintext). */
+export function hasPrivateMembers(jwk: JWK): boolean {
+  return jwk.d !== undefined || jwk.k !== undefined
+}
+
+/** The public members of a JWK (by allowlist); `{ kty: 'oct' }` alone for a secret. */
+export function publicMembers(jwk: JWK): JWK {
+  const keep: Record<string, readonly string[]> = {
+    EC: ['kty', 'crv', 'x', 'y'],
+    OKP: ['kty', 'crv', 'x'],
+    RSA: ['kty', 'n', 'e'],
+  }
+  const names = keep[jwk.kty ?? ''] ?? ['kty']
+  const members = jwk as Record<string, unknown>
+  return Object.fromEntries(
+    names.filter((name) => members[name] !== undefined).map((name) => [name, members[name]]),
+  ) as JWK
+}
+
+/**
+ * Imports a key the store holds. With `privateJwk` (opened from its sealed form, or a plaintext
+ * record) the key can sign; without, it only verifies, from the public JWK of the record.
+ */
+export async function importStoredKey(
+  stored: StoredKey,
+  privateJwk: JWK | undefined,
+): Promise<RingKey> {
   const label = `stored key "${stored.kid}"`
   if (!isAlgorithm(stored.alg)) throw new TypeError(`${label}: unknown algorithm`)
-  const key = toKeyObject(await importJWK(stored.jwk, stored.alg, { extractable: true }))
+  const jwk = privateJwk ?? publicMembers(stored.jwk)
+  const key = toKeyObject(await importJWK(jwk, stored.alg, { extractable: true }))
   return ringKeyFrom(stored.kid, stored.alg, key, stored.createdAt, 'store', label)
 }

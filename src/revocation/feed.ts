@@ -8,6 +8,11 @@ export interface FollowerOptions {
   readonly blockMs: number
   /** Milliseconds between sweeps of expired replica entries. */
   readonly sweepInterval: number
+  /**
+   * Called when a key was added or retired, and after every resynchronisation (which may follow
+   * a data loss): the key ring reloads, so every instance's JWKS follows within maxStaleness.
+   */
+  readonly onKeysChanged?: () => void
 }
 
 export interface FollowerStats {
@@ -91,6 +96,7 @@ export class FeedFollower {
     this.#cursor = snapshot.cursor
     this.#confirmedAt = started
     this.#connected = true
+    if (this.#resyncs > 0) this.#options.onKeysChanged?.()
     this.#resyncs += 1
   }
 
@@ -106,6 +112,9 @@ export class FeedFollower {
         const started = this.#options.clock()
         const batch = await this.#feed.next(this.#cursor, this.#options.blockMs)
         for (const change of batch.changes) this.#replica.apply(change)
+        if (batch.changes.some((change) => change.kind === 'key' || change.kind === 'retired')) {
+          this.#options.onKeysChanged?.()
+        }
         if (batch.cursor !== this.#cursor) {
           this.#lagMs = Math.max(0, this.#options.clock() - Number(batch.cursor.split('-')[0]))
         }

@@ -55,6 +55,8 @@ export class Replica {
       case 'retired':
         this.#retired.add(change.kid)
         return
+      case 'key': // the key ring's business (Revocable reloads it), not revocation state
+        return
       case 'session-active': {
         const { sub, createdAt, expiresAt } = change
         this.#active.set(change.sid, { sub, createdAt, expiresAt })
@@ -66,17 +68,18 @@ export class Replica {
   check(query: RevocationQuery): ReplicaAnswer {
     const user = this.#users.get(query.sub)
     const session = this.#active.get(query.sid)
+    const userCutoff = user !== undefined && user.expiresAt > query.now ? user.cutoff : undefined
     return {
       status: {
         jtiRevoked: this.#jtis.has(query.jti, query.now),
         sessionRevoked: this.#revokedSessions.has(query.sid, query.now),
-        userCutoff: user !== undefined && user.expiresAt > query.now ? user.cutoff : undefined,
+        userCutoff,
         epoch: this.#epoch,
         kidRetired: this.#retired.has(query.kid),
         sessionActive:
           session !== undefined &&
           session.sub === query.sub &&
-          isSessionActive(session, query.now, this.#epoch),
+          isSessionActive(session, query.now, { user: userCutoff, epoch: this.#epoch }),
       },
       sessionKnown: session !== undefined,
     }

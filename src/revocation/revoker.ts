@@ -1,5 +1,6 @@
 import { RevocableError, StoreUnavailable } from '../errors.js'
 import type { ResolvedOptions } from '../options.js'
+import { instantAfter } from '../sessions/cutoff.js'
 import type { Change } from '../stores/change-feed.js'
 import type { RevocationQuery, RevocationStatus, SessionRecord, Store } from '../stores/store.js'
 
@@ -23,7 +24,9 @@ export class Revoker {
   readonly #store: Store
   readonly #options: RevokerOptions
   readonly #announce: (change: Change) => void
-  #latestCutoff = 0
+  /** Cutoffs this process set that still lie at or after its clock, per user (bounded: swept). */
+  readonly #recentCutoffs = new Map<string, number>()
+  #latestEpoch: number | undefined
 
   /**
    * `announce` hears every change this process made, once the store has it: the local replica
@@ -62,11 +65,41 @@ export class Revoker {
   }
 
   /**
-   * The issue instant for a new token: now, but strictly after every cutoff this process has set,
-   * so a login that follows `revokeUser` or `revokeAll` within the same millisecond still works.
+   * The issue instant of a login or token of `sub`, taken before any I/O: now, but strictly after
+   * the cutoffs this process set for that user and the epoch, so a login that follows
+   * `revokeUser` within the same millisecond still works. Per user: another user's revocation
+   * never moves it.
    */
-  issueInstant(): number {
-    return Math.max(this.#options.clock(), this.#latestCutoff + 1)
+  issueInstant(sub: string): number {
+    return instantAfter(this.#options.clock(), {
+      user: this.#recentCutoffs.get(sub),
+      epoch: this.#latestEpoch,
+    })
+  }
+
+  /**
+   * The default cutoff of `revokeUser(sub)`: now, but no earlier than any instant this process
+   * has stamped on a login of `sub` (instants run a millisecond ahead of the clock right after a
+   * revocation), so every login that began before the call is covered.
+   */
+  nextUserCutoff(sub: string): number {
+    return this.issueInstant(sub)
+  }
+
+  /** The default epoch of `revokeAll`: now, but no earlier than any instant already stamped. */
+  #nextEpoch(): number {
+    let epoch = instantAfter(this.#options.clock(), { user: undefined, epoch: this.#latestEpoch })
+    for (const cutoff of this.#recentCutoffs.values()) epoch = Math.max(epoch, cutoff + 1)
+    return epoch
+  }
+
+  #rememberCutoff(sub: string, cutoff: number): void {
+    const now = this.#options.clock()
+    // A cutoff in the past no longer moves any instant: forget it, so the map stays small.
+    for (const [user, value] of this.#recentCutoffs)
+      if (value < now) this.#recentCutoffs.delete(user)
+    if (cutoff >= now)
+      this.#recentCutoffs.set(sub, Math.max(cutoff, this.#recentCutoffs.get(sub) ?? cutoff))
   }
 
   /** Denies one jti. `exp` (seconds) bounds the entry; without it, the longest token lifetime does. */
@@ -90,22 +123,26 @@ export class Revoker {
   }
 
   /** Denies a user's tokens issued at or before `cutoff` and ends the sessions started by then. */
-  async revokeUser(sub: string, cutoff: number): Promise<SessionRecord[]> {
-    this.#latestCutoff = Math.max(this.#latestCutoff, cutoff)
+  async revokeUser(sub: string, cutoff: number, everySession = false): Promise<SessionRecord[]> {
+    this.#rememberCutoff(sub, cutoff)
     // Tokens issued at or before the cutoff are all gone one token lifetime after it; the entry
     // is still written when that has passed, since the sessions must end all the same.
     const expiresAt = Math.max(cutoff + this.#tokenLifetimeMs, this.#options.clock() + 1000)
     const ended = await callStore('revoke a user', () =>
-      this.#store.revokeUser(sub, cutoff, expiresAt),
+      this.#store.revokeUser(sub, cutoff, expiresAt, everySession),
     )
-    this.#announce({ kind: 'user', sub, cutoff, expiresAt })
+    // With `everySession` the store raised the cutoff to the latest session it ended: a login
+    // from here on must be stamped after that one.
+    const applied = Math.max(cutoff, ...ended.map((session) => session.createdAt))
+    this.#rememberCutoff(sub, applied)
+    this.#announce({ kind: 'user', sub, cutoff: applied, expiresAt })
     this.announceSessionsEnded(ended)
     return ended
   }
 
   async revokeAll(): Promise<number> {
-    const cutoff = this.#options.clock()
-    this.#latestCutoff = Math.max(this.#latestCutoff, cutoff)
+    const cutoff = this.#nextEpoch()
+    this.#latestEpoch = Math.max(cutoff, this.#latestEpoch ?? cutoff)
     await callStore('revoke all tokens', () => this.#store.setEpoch(cutoff))
     this.#announce({ kind: 'epoch', cutoff })
     return cutoff

@@ -22,6 +22,32 @@ export function attachAudit(auth: Revocable, log: FastifyBaseLogger): void {
       `revoked ${event.kind}`,
     )
   })
+  auth.on('key.rotated', (event) => {
+    log.info(
+      {
+        audit: 'key',
+        action: 'published',
+        kid: event.kid,
+        activatesAt: new Date(event.activatesAt).toISOString(),
+        actor: event.actor,
+        at: new Date(event.at).toISOString(),
+      },
+      'signing key published',
+    )
+  })
+  auth.on('key.retired', (event) => {
+    log.info(
+      {
+        audit: 'key',
+        action: 'retired',
+        kid: event.kid,
+        actor: event.actor,
+        reason: event.reason,
+        at: new Date(event.at).toISOString(),
+      },
+      'signing key retired',
+    )
+  })
   auth.on('refresh.reuse_detected', (event) => {
     log.warn(
       {

@@ -11,6 +11,10 @@ import { resolve as resolvePath } from 'node:path'
 
 import { redactUrlCredentials } from './redact.js'
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js'
+import { readKekFile } from '../keys/kek-file.js'
+import { ALGORITHMS, isAlgorithm, type Algorithm } from '../keys/algorithms.js'
+import type { KeyInput } from '../keys/import.js'
+import { parseSigningKeys, SigningKeysError } from './signing-keys.js'
 
 /** Where the service keeps its state (the library's Store and the user directory). */
 export type StoreSpec =
@@ -34,6 +38,8 @@ export interface ServerConfig {
   readonly accessTokenTtl: number
   readonly sessionIdleTtl: number
   readonly sessionMaxAge: number
+  /** Most active sessions per user; a login past it ends the least recently used. */
+  readonly sessionCap: number
   readonly reuseGrace: number
   readonly failMode: 'closed' | 'open'
   readonly cookieMode: boolean
@@ -53,6 +59,17 @@ export interface ServerConfig {
   readonly trustProxy: TrustProxy
   /** log2 of scrypt's cost N for new password hashes. */
   readonly scryptLogN: number
+  /** Operator-supplied keys (SIGNING_KEYS); empty: keys are generated into the store. */
+  readonly signingKeys: readonly KeyInput[]
+  /** Algorithm of generated keys. */
+  readonly signingAlg: Algorithm
+  /** KEY_ENCRYPTION_KEY (or the content of KEY_ENCRYPTION_KEY_FILE); undefined: none given. */
+  readonly keyEncryptionKey: string | Uint8Array | undefined
+  readonly allowPlaintextKeys: boolean
+  /** Seconds a new generated key is published before it signs. */
+  readonly keyPublishLead: number
+  /** Seconds between scheduled rotations of generated keys; false: off. */
+  readonly keyRotationInterval: number | false
 }
 
 /** When failed attempts lock a login or a client address out. */
@@ -114,6 +131,7 @@ export const VARIABLES: readonly Variable[] = [
   { name: 'ACCESS_TOKEN_TTL', default: '300', description: 'access-token lifetime, seconds' },
   { name: 'SESSION_IDLE_TTL', default: '1209600', description: 'session idle timeout, seconds' },
   { name: 'SESSION_MAX_AGE', default: '7776000', description: 'absolute session lifetime, s' },
+  { name: 'SESSION_CAP', default: '100', description: 'most active sessions per user' },
   { name: 'REUSE_GRACE', default: '0', description: 'refresh-token retry window, seconds' },
   {
     name: 'FAIL_MODE',
@@ -147,6 +165,35 @@ export const VARIABLES: readonly Variable[] = [
     description: 'proxies trusted for X-Forwarded-For: a hop count or addresses/CIDRs',
   },
   { name: 'SCRYPT_LOG_N', default: '15', description: 'log2 scrypt cost of new hashes' },
+  {
+    name: 'SIGNING_KEYS',
+    default: '',
+    description:
+      'keys to sign with: a JWK set, PEM, `secret:<hmac secret>`, or file paths (see "Keys")',
+  },
+  { name: 'SIGNING_ALG', default: 'ES256', description: 'algorithm of generated keys' },
+  {
+    name: 'KEY_ENCRYPTION_KEY',
+    default: '',
+    description: '32 bytes (base64 or hex) sealing stored private keys',
+  },
+  {
+    name: 'KEY_ENCRYPTION_KEY_FILE',
+    default: 'SQLite: `<db>.kek`',
+    description: 'file holding KEY_ENCRYPTION_KEY (mode 0600)',
+  },
+  {
+    name: 'ALLOW_PLAINTEXT_KEYS',
+    default: 'false',
+    description: 'keep generated private keys in Redis unencrypted',
+    boolean: true,
+  },
+  { name: 'KEY_PUBLISH_LEAD', default: '60', description: 'seconds a new key is published first' },
+  {
+    name: 'KEY_ROTATION_INTERVAL',
+    default: '2592000',
+    description: 'seconds between scheduled key rotations (0: off)',
+  },
 ]
 
 /** `SESSION_IDLE_TTL` -> `session-idle-ttl`. */
@@ -327,6 +374,47 @@ function defaultOrigins(issuer: URL): string[] {
   return [issuer.origin, ...others.map((host) => `http://${host}${port}`)]
 }
 
+function signingKeys(text: string | undefined): KeyInput[] {
+  if (text === undefined) return []
+  try {
+    return parseSigningKeys(text)
+  } catch (error) {
+    if (error instanceof SigningKeysError) throw new ConfigError('SIGNING_KEYS', error.message)
+    throw error
+  }
+}
+
+function signingAlg(text: string | undefined): Algorithm {
+  if (text === undefined) return 'ES256'
+  if (!isAlgorithm(text)) {
+    throw new ConfigError('SIGNING_ALG', `must be one of ${ALGORITHMS.join(', ')}`)
+  }
+  return text
+}
+
+// The KEK is never echoed: a wrong one is reported by its shape only.
+function keyEncryptionKey(
+  value: string | undefined,
+  file: string | undefined,
+): string | Uint8Array | undefined {
+  if (value !== undefined && file !== undefined) {
+    throw new ConfigError(
+      'KEY_ENCRYPTION_KEY',
+      'and KEY_ENCRYPTION_KEY_FILE are both set: pick one',
+    )
+  }
+  if (file === undefined) return value
+  try {
+    return readKekFile(file)
+  } catch (error) {
+    const reason =
+      error instanceof TypeError
+        ? error.message
+        : `cannot be read (${(error as NodeJS.ErrnoException).code})`
+    throw new ConfigError('KEY_ENCRYPTION_KEY_FILE', reason)
+  }
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /**
@@ -372,6 +460,13 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
         })
 
   const sessionMaxAge = integer('SESSION_MAX_AGE', get('SESSION_MAX_AGE'), 7_776_000, 1, 2 ** 31)
+  const rotation = integer(
+    'KEY_ROTATION_INTERVAL',
+    get('KEY_ROTATION_INTERVAL'),
+    2_592_000,
+    0,
+    2 ** 31,
+  )
   return Object.freeze({
     port,
     host,
@@ -384,6 +479,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
     accessTokenTtl: integer('ACCESS_TOKEN_TTL', get('ACCESS_TOKEN_TTL'), 300, 1, 86_400),
     sessionIdleTtl: integer('SESSION_IDLE_TTL', get('SESSION_IDLE_TTL'), 1_209_600, 1, 2 ** 31),
     sessionMaxAge,
+    sessionCap: integer('SESSION_CAP', get('SESSION_CAP'), 100, 1, 10_000),
     reuseGrace: integer('REUSE_GRACE', get('REUSE_GRACE'), 0, 0, 3600),
     failMode,
     cookieMode: boolean('COOKIE_MODE', get('COOKIE_MODE')),
@@ -394,5 +490,11 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
     logLevel,
     trustProxy: parseTrustProxy(get('TRUST_PROXY')),
     scryptLogN: integer('SCRYPT_LOG_N', get('SCRYPT_LOG_N'), 15, 10, 20),
+    signingKeys: signingKeys(get('SIGNING_KEYS')),
+    signingAlg: signingAlg(get('SIGNING_ALG')),
+    keyEncryptionKey: keyEncryptionKey(get('KEY_ENCRYPTION_KEY'), get('KEY_ENCRYPTION_KEY_FILE')),
+    allowPlaintextKeys: boolean('ALLOW_PLAINTEXT_KEYS', get('ALLOW_PLAINTEXT_KEYS')),
+    keyRotationInterval: rotation === 0 ? false : rotation,
+    keyPublishLead: integer('KEY_PUBLISH_LEAD', get('KEY_PUBLISH_LEAD'), 60, 0, 2 ** 31),
   })
 }

@@ -183,8 +183,9 @@ export async function openRuntime(
   const warn = options.warn ?? ((message: string) => console.warn(message))
   const create = options.create ?? true
   const backend = await openBackend(config, warn, create)
-  if (!create) {
+  if (!create && config.signingKeys.length === 0) {
     // The service stores its generated key on first start: no key, no service ever ran here.
+    // (With SIGNING_KEYS the keys are configured, not stored: nothing to tell by.)
     let keys: unknown[] = []
     try {
       keys = await backend.store.listKeys()
@@ -211,9 +212,19 @@ export async function openRuntime(
       accessTokenTtl: config.accessTokenTtl,
       sessionIdleTtl: config.sessionIdleTtl,
       sessionMaxAge: config.sessionMaxAge,
+      // Bounded work per login and per "log out everywhere", whatever the account's size.
+      maxSessionsPerUser: config.sessionCap,
+      sessionLimitAction: 'evict',
       reuseGrace: config.reuseGrace,
       onStoreError: config.failMode === 'open' ? 'fail-open' : 'fail-closed',
       replica: options.replica ?? 'auto',
+      keys: config.signingKeys,
+      algorithm: config.signingAlg,
+      keyEncryptionKey: config.keyEncryptionKey,
+      allowPlaintextKeys: config.allowPlaintextKeys,
+      keyPublishLead: config.keyPublishLead,
+      keyRotationInterval: config.keyRotationInterval,
+      warn,
     })
   } catch (error) {
     await backend.store.close().catch(() => undefined)

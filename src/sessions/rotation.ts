@@ -1,4 +1,5 @@
 import type { SessionRecord } from '../stores/store.js'
+import { isCutOff, type Cutoffs } from './cutoff.js'
 import { hashesEqual } from './refresh-token.js'
 
 /** How many spent refresh-token hashes a session remembers for reuse detection. */
@@ -50,15 +51,15 @@ export function sessionExpiry(
 }
 
 /**
- * Whether a session may still be used: not past its expiry, and not started at or before the
- * global epoch (`revokeAll` ends every session that existed then).
+ * Whether a session may still be used: not past its expiry, and not cut off (started at or
+ * before its user's cutoff or the global epoch: `isCutOff`).
  */
 export function isSessionActive(
   session: Pick<SessionRecord, 'createdAt' | 'expiresAt'>,
   now: number,
-  epoch: number | undefined,
+  cutoffs: Cutoffs,
 ): boolean {
-  return now < session.expiresAt && (epoch === undefined || session.createdAt > epoch)
+  return now < session.expiresAt && !isCutOff(session.createdAt, cutoffs)
 }
 
 /**
@@ -67,7 +68,7 @@ export function isSessionActive(
  * - a token the session never issued is `unknown`: nothing is touched (a guess must not be able
  *   to kill someone's session);
  * - a token presented by another client is `client-mismatch`: nothing is touched;
- * - a session started at or before the global epoch is `revoked`;
+ * - a session cut off (started at or before its user's cutoff or the global epoch) is `revoked`;
  * - a session past its idle or absolute expiry is `expired`;
  * - the current token `rotated`: it becomes spent, a new one is current;
  * - the immediately previous token within `reuseGraceMs` of its rotation is `grace` (the client
@@ -77,7 +78,7 @@ export function isSessionActive(
 export function decideRotation(
   session: SessionRecord | undefined,
   request: RotationRequest,
-  epoch: number | undefined,
+  cutoffs: Cutoffs,
 ): RotationDecision {
   if (session === undefined || session.refreshHash === undefined) return { outcome: 'unknown' }
   const current = hashesEqual(request.presentedHash, session.refreshHash)
@@ -86,7 +87,7 @@ export function decideRotation(
     : session.spentHashes.findIndex((hash) => hashesEqual(request.presentedHash, hash))
   if (!current && spentIndex < 0) return { outcome: 'unknown' }
   if (request.clientId !== session.clientId) return { outcome: 'client-mismatch' }
-  if (epoch !== undefined && session.createdAt <= epoch) return { outcome: 'revoked' }
+  if (isCutOff(session.createdAt, cutoffs)) return { outcome: 'revoked' }
   if (request.now >= session.expiresAt) return { outcome: 'expired' }
 
   const withinGrace =

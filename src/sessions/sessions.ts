@@ -12,6 +12,7 @@ import { callStore, type Revoker } from '../revocation/revoker.js'
 import type { DeviceInfo, SessionRecord, Store } from '../stores/store.js'
 import { randomId } from '../tokens/ids.js'
 import { checkTokenInput, type TokenInput } from '../tokens/token-input.js'
+import { instantAfterNearby } from './cutoff.js'
 import { createRefreshToken, hashesEqual, parseRefreshToken } from './refresh-token.js'
 import { sessionExpiry, type RotationRequest } from './rotation.js'
 
@@ -59,6 +60,8 @@ export interface SessionsDeps {
   /** Signs an access token for a session at an issue instant. */
   readonly mint: (session: SessionRecord, issuedAt: number) => string
   readonly emit: Emit
+  /** How far this instance's clock may be from the other instances' (ms; 0: one clock). */
+  readonly clockUncertainty: () => number
 }
 
 // A session that expired is remembered this long, so a late refresh hears ERR_SESSION_EXPIRED.
@@ -138,7 +141,14 @@ export class Sessions {
     const { sub, clientId, scope, claims } = checkTokenInput(input, 'startSession')
     const device = checkDevice(input.device)
     const { store, options, revoker, emit } = this.#deps
-    const now = revoker.issueInstant()
+    // The login begins here, before any I/O: a revokeUser that resolves after this instant
+    // covers the session, whatever order the store steps run in (sessions/cutoff.ts).
+    let now = revoker.issueInstant(sub)
+    const uncertainty = this.#deps.clockUncertainty()
+    if (uncertainty > 0 && store.readCutoffs !== undefined) {
+      const cutoffs = await callStore('start a session', () => store.readCutoffs!(sub))
+      now = instantAfterNearby(now, cutoffs, uncertainty)
+    }
     const sid = randomId()
     const refresh = createRefreshToken(sid)
     const absoluteExpiresAt = now + options.sessionMaxAge * 1000
@@ -170,6 +180,7 @@ export class Sessions {
         revocationExpiresAt: revoker.sessionRevocationExpiry(),
       }),
     )
+    if (result.revoked === true) throw new SessionRevoked('a revocation landed during the login')
     if (!result.created) throw new SessionLimitReached()
     revoker.announceSessionsEnded(result.evicted)
     revoker.announce({
@@ -201,7 +212,7 @@ export class Sessions {
     const parsed = parseRefreshToken(refreshToken)
     if (parsed === undefined) throw new RefreshTokenInvalid()
     const { store, options, revoker, emit } = this.#deps
-    const now = revoker.issueInstant()
+    const now = options.clock()
     const next = createRefreshToken(parsed.sid)
     const request: RotationRequest = {
       sid: parsed.sid,
@@ -236,7 +247,9 @@ export class Sessions {
           grace: result.outcome === 'grace',
           at: now,
         })
-        return this.#tokenSet(rotated, next.token, now)
+        // A live session was created after every cutoff, so minting no earlier than its start
+        // keeps the new token after them too, on any instance's clock.
+        return this.#tokenSet(rotated, next.token, Math.max(now, rotated.createdAt))
       }
       case 'reused': {
         const { sid, sub } = session as SessionRecord

@@ -17,6 +17,8 @@ export type Change =
     }
   | { readonly kind: 'epoch'; readonly cutoff: number }
   | { readonly kind: 'retired'; readonly kid: string }
+  /** A signing key was added to the store: instances reload their key ring. */
+  | { readonly kind: 'key'; readonly kid: string }
   /** A session was started or refreshed: active until `expiresAt` (allowlist mode). */
   | {
       readonly kind: 'session-active'

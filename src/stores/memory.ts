@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../clock.js'
+import { isCutOff, type Cutoffs } from '../sessions/cutoff.js'
 import {
   decideRotation,
   isSessionActive,
@@ -41,6 +42,7 @@ export class MemoryStore implements Store {
   readonly #sessionsByUser = new Map<string, Set<string>>()
   readonly #keys = new Map<string, StoredKey>()
   readonly #retiredKids = new Set<string>()
+  readonly #leases = new Map<string, { owner: string; expiresAt: number }>()
   #epoch: number | undefined
   readonly #sweeper: NodeJS.Timeout
 
@@ -102,12 +104,16 @@ export class MemoryStore implements Store {
     return live
   }
 
+  #cutoffs(sub: string): Cutoffs {
+    return { user: this.#entry(this.#userCutoffs, sub)?.value, epoch: this.#epoch }
+  }
+
   #activeSessions(sub: string, now: number): SessionRecord[] {
     const sessions: SessionRecord[] = []
+    const cutoffs = this.#cutoffs(sub)
     for (const sid of this.#sessionsByUser.get(sub) ?? []) {
       const session = this.#session(sid)
-      if (session !== undefined && isSessionActive(session, now, this.#epoch))
-        sessions.push(session)
+      if (session !== undefined && isSessionActive(session, now, cutoffs)) sessions.push(session)
     }
     return sessions.sort((a, b) => b.lastUsedAt - a.lastUsedAt)
   }
@@ -148,16 +154,28 @@ export class MemoryStore implements Store {
     return copy(this.#endSession(sid, expiresAt))
   }
 
-  async revokeUser(sub: string, cutoff: number, expiresAt: number): Promise<SessionRecord[]> {
+  async revokeUser(
+    sub: string,
+    requested: number,
+    expiresAt: number,
+    everySession = false,
+  ): Promise<SessionRecord[]> {
+    let cutoff = requested
+    if (everySession) {
+      for (const sid of this.#sessionsByUser.get(sub) ?? []) {
+        cutoff = Math.max(cutoff, this.#session(sid)?.createdAt ?? cutoff)
+      }
+    }
     const previous = this.#entry(this.#userCutoffs, sub)
     this.#userCutoffs.set(sub, {
       value: Math.max(cutoff, previous?.value ?? cutoff),
       expiresAt: Math.max(expiresAt, previous?.expiresAt ?? expiresAt),
     })
     const ended: SessionRecord[] = []
+    const cutoffs = this.#cutoffs(sub)
     for (const sid of [...(this.#sessionsByUser.get(sub) ?? [])]) {
       const session = this.#session(sid)
-      if (session !== undefined && session.createdAt <= cutoff) {
+      if (session !== undefined && isCutOff(session.createdAt, cutoffs)) {
         ended.push(session)
         this.#endSession(sid, expiresAt)
       }
@@ -180,7 +198,7 @@ export class MemoryStore implements Store {
       sessionActive:
         session !== undefined &&
         session.sub === query.sub &&
-        isSessionActive(session, query.now, this.#epoch),
+        isSessionActive(session, query.now, this.#cutoffs(query.sub)),
     }
   }
 
@@ -192,6 +210,18 @@ export class MemoryStore implements Store {
     if (!this.#keys.has(key.kid)) this.#keys.set(key.kid, structuredClone(key))
   }
 
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = this.#clock()
+    const held = this.#leases.get(name)
+    if (held !== undefined && held.owner !== owner && held.expiresAt > now) return false
+    this.#leases.set(name, { owner, expiresAt: now + ttlMs })
+    return true
+  }
+
+  async replaceKey(key: StoredKey): Promise<void> {
+    this.#keys.set(key.kid, structuredClone(key))
+  }
+
   async retireKey(kid: string): Promise<void> {
     this.#retiredKids.add(kid)
   }
@@ -201,6 +231,9 @@ export class MemoryStore implements Store {
   }
 
   async createSession(session: SessionRecord, limit: SessionLimit): Promise<CreateSessionResult> {
+    if (isCutOff(session.createdAt, this.#cutoffs(session.sub))) {
+      return { created: false, revoked: true, evicted: [] }
+    }
     const active = this.#activeSessions(session.sub, limit.now)
     const excess = active.length + 1 - limit.max
     if (excess > 0 && limit.onLimit === 'refuse') return { created: false, evicted: [] }
@@ -220,7 +253,9 @@ export class MemoryStore implements Store {
 
   async rotateRefreshToken(request: RotationRequest): Promise<RotationResult> {
     const session = this.#session(request.sid)
-    const decision = decideRotation(session, request, this.#epoch)
+    const cutoffs =
+      session === undefined ? { user: undefined, epoch: this.#epoch } : this.#cutoffs(session.sub)
+    const decision = decideRotation(session, request, cutoffs)
     if (decision.next !== undefined) {
       this.#saveSession(decision.next)
       return { outcome: decision.outcome, session: { ...decision.next } }

@@ -1,8 +1,11 @@
+import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type Database from 'better-sqlite3'
 import { requirePeer } from '../peer.js'
 import { systemClock, type Clock } from '../clock.js'
+import { isCutOff, type Cutoffs } from '../sessions/cutoff.js'
+import { readOrCreateKekFile } from '../keys/kek-file.js'
 import {
   decideRotation,
   isSessionActive,
@@ -48,6 +51,9 @@ CREATE TABLE IF NOT EXISTS signing_keys (
   kid TEXT PRIMARY KEY, alg TEXT NOT NULL, jwk TEXT NOT NULL, created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS retired_kids (kid TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS leases (
+  name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sessions (
   sid TEXT PRIMARY KEY,
   sub TEXT NOT NULL,
@@ -56,6 +62,20 @@ CREATE TABLE IF NOT EXISTS sessions (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS sessions_by_sub ON sessions (sub);
 `
+
+// Files made before keys were sealed lack the column for the sealed key and its schedule.
+function addKeyMetaColumn(db: Database.Database): void {
+  const columns = db.prepare('PRAGMA table_info(signing_keys)').all() as { name: string }[]
+  if (!columns.some((column) => column.name === 'meta')) {
+    db.exec('ALTER TABLE signing_keys ADD COLUMN meta TEXT')
+  }
+}
+
+/** What of a StoredKey goes in the `meta` column (JSON). */
+function keyMeta(key: StoredKey): string {
+  const { sealed, activatesAt, origin } = key
+  return JSON.stringify({ sealed, activatesAt, origin })
+}
 
 function prepareStatements(db: Database.Database) {
   const prepare = (sql: string) => db.prepare(sql)
@@ -79,10 +99,16 @@ function prepareStatements(db: Database.Database) {
     isRetired: prepare('SELECT 1 FROM retired_kids WHERE kid = ?'),
     retire: prepare('INSERT OR IGNORE INTO retired_kids (kid) VALUES (?)'),
     listRetired: prepare('SELECT kid FROM retired_kids'),
-    listKeys: prepare('SELECT kid, alg, jwk, created_at FROM signing_keys'),
+    listKeys: prepare('SELECT kid, alg, jwk, created_at, meta FROM signing_keys'),
     addKey: prepare(
-      'INSERT OR IGNORE INTO signing_keys (kid, alg, jwk, created_at) VALUES (?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO signing_keys (kid, alg, jwk, created_at, meta) VALUES (?, ?, ?, ?, ?)',
     ),
+    replaceKey: prepare(
+      'INSERT OR REPLACE INTO signing_keys (kid, alg, jwk, created_at, meta) VALUES (?, ?, ?, ?, ?)',
+    ),
+    takeLease: prepare(`INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
+      ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+      WHERE leases.owner = excluded.owner OR leases.expires_at <= ?`),
     getSession: prepare('SELECT record FROM sessions WHERE sid = ? AND purge_at > ?'),
     userSessions: prepare('SELECT record FROM sessions WHERE sub = ? AND purge_at > ?'),
     putSession: prepare(`INSERT INTO sessions (sid, sub, purge_at, record) VALUES (?, ?, ?, ?)
@@ -103,6 +129,7 @@ export class SqliteStore implements Store {
   readonly #clock: Clock
   readonly #sweeper: NodeJS.Timeout
   readonly #sql: ReturnType<typeof prepareStatements>
+  #ephemeralKek: Uint8Array | undefined
 
   /**
    * Opens (or creates) the store in a database file. A path alone may be given as a string.
@@ -138,6 +165,7 @@ export class SqliteStore implements Store {
     this.#db.pragma('synchronous = FULL')
     this.#db.pragma('busy_timeout = 5000')
     this.#db.exec(SCHEMA)
+    addKeyMetaColumn(this.#db)
     this.#sql = prepareStatements(this.#db)
     this.#sweeper = setInterval(() => this.sweep(), interval)
     this.#sweeper.unref()
@@ -179,10 +207,15 @@ export class SqliteStore implements Store {
     return rows.map((row) => JSON.parse(row.record) as SessionRecord)
   }
 
+  #cutoffs(sub: string): Cutoffs {
+    const row = this.#sql.getCutoff.get(sub, this.#clock()) as { cutoff: number } | undefined
+    return { user: row?.cutoff, epoch: this.#epoch() }
+  }
+
   #activeSessions(sub: string, now: number): SessionRecord[] {
-    const epoch = this.#epoch()
+    const cutoffs = this.#cutoffs(sub)
     return this.#userSessions(sub)
-      .filter((session) => isSessionActive(session, now, epoch))
+      .filter((session) => isSessionActive(session, now, cutoffs))
       .sort((a, b) => b.lastUsedAt - a.lastUsedAt)
   }
 
@@ -194,11 +227,20 @@ export class SqliteStore implements Store {
     return this.#db.transaction(() => this.#endSession(sid, expiresAt)).immediate()
   }
 
-  async revokeUser(sub: string, cutoff: number, expiresAt: number): Promise<SessionRecord[]> {
+  async revokeUser(
+    sub: string,
+    requested: number,
+    expiresAt: number,
+    everySession = false,
+  ): Promise<SessionRecord[]> {
     return this.#db
       .transaction(() => {
+        const cutoff = everySession
+          ? Math.max(requested, ...this.#userSessions(sub).map((s) => s.createdAt))
+          : requested
         this.#sql.putCutoff.run(sub, cutoff, expiresAt, this.#clock())
-        const ended = this.#userSessions(sub).filter((session) => session.createdAt <= cutoff)
+        const cutoffs = this.#cutoffs(sub)
+        const ended = this.#userSessions(sub).filter((s) => isCutOff(s.createdAt, cutoffs))
         for (const session of ended) this.#endSession(session.sid, expiresAt)
         return ended
       })
@@ -214,18 +256,17 @@ export class SqliteStore implements Store {
       .transaction((): RevocationStatus => {
         const now = this.#clock()
         const session = this.#session(query.sid)
-        const epoch = this.#epoch()
+        const cutoffs = this.#cutoffs(query.sub)
         return {
           jtiRevoked: this.#sql.getJti.get(query.jti, now) !== undefined,
           sessionRevoked: this.#sql.getRevokedSession.get(query.sid, now) !== undefined,
-          userCutoff: (this.#sql.getCutoff.get(query.sub, now) as { cutoff: number } | undefined)
-            ?.cutoff,
-          epoch,
+          userCutoff: cutoffs.user,
+          epoch: cutoffs.epoch,
           kidRetired: this.#sql.isRetired.get(query.kid) !== undefined,
           sessionActive:
             session !== undefined &&
             session.sub === query.sub &&
-            isSessionActive(session, query.now, epoch),
+            isSessionActive(session, query.now, cutoffs),
         }
       })
       .deferred()
@@ -237,17 +278,39 @@ export class SqliteStore implements Store {
       alg: string
       jwk: string
       created_at: number
+      meta: string | null
     }[]
     return rows.map((row) => ({
       kid: row.kid,
       alg: row.alg,
       jwk: JSON.parse(row.jwk),
       createdAt: row.created_at,
+      ...(row.meta === null ? {} : (JSON.parse(row.meta) as Partial<StoredKey>)),
     }))
   }
 
   async addKey(key: StoredKey): Promise<void> {
-    this.#sql.addKey.run(key.kid, key.alg, JSON.stringify(key.jwk), key.createdAt)
+    this.#sql.addKey.run(key.kid, key.alg, JSON.stringify(key.jwk), key.createdAt, keyMeta(key))
+  }
+
+  async replaceKey(key: StoredKey): Promise<void> {
+    this.#sql.replaceKey.run(key.kid, key.alg, JSON.stringify(key.jwk), key.createdAt, keyMeta(key))
+  }
+
+  /**
+   * The key-encryption key in `<database>.kek` (mode 0600, made on first use), apart from the
+   * database so a copy of the database alone does not open the keys. An in-memory database gets
+   * a key that lives as long as the process, like its data.
+   */
+  async localKeyEncryptionKey(): Promise<Uint8Array | undefined> {
+    if (this.#db.memory) return (this.#ephemeralKek ??= randomBytes(32))
+    return readOrCreateKekFile(`${this.#db.name}.kek`)
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = this.#clock()
+    // One statement: the upsert only happens when the lease is free, expired or ours.
+    return this.#sql.takeLease.run(name, owner, now + ttlMs, now).changes === 1
   }
 
   async retireKey(kid: string): Promise<void> {
@@ -261,6 +324,9 @@ export class SqliteStore implements Store {
   async createSession(session: SessionRecord, limit: SessionLimit): Promise<CreateSessionResult> {
     return this.#db
       .transaction((): CreateSessionResult => {
+        if (isCutOff(session.createdAt, this.#cutoffs(session.sub))) {
+          return { created: false, revoked: true, evicted: [] }
+        }
         const active = this.#activeSessions(session.sub, limit.now)
         const excess = active.length + 1 - limit.max
         if (excess > 0 && limit.onLimit === 'refuse') return { created: false, evicted: [] }
@@ -284,7 +350,11 @@ export class SqliteStore implements Store {
     return this.#db
       .transaction((): RotationResult => {
         const session = this.#session(request.sid)
-        const decision = decideRotation(session, request, this.#epoch())
+        const cutoffs =
+          session === undefined
+            ? { user: undefined, epoch: this.#epoch() }
+            : this.#cutoffs(session.sub)
+        const decision = decideRotation(session, request, cutoffs)
         if (decision.next !== undefined) {
           this.#saveSession(decision.next)
           return { outcome: decision.outcome, session: decision.next }

@@ -1,5 +1,7 @@
 import type { JWK } from 'jose'
+import type { Cutoffs } from '../sessions/cutoff.js'
 import type { RotationRequest, RotationResult } from '../sessions/rotation.js'
+import type { SealedKey } from '../keys/envelope.js'
 import type { ChangeFeed } from './change-feed.js'
 
 /**
@@ -21,9 +23,16 @@ export interface Store {
   /**
    * Denies a user's tokens issued at or before `cutoff` (keeping the later of an existing and the
    * new cutoff, and the later expiry) and ends every session of the user created at or before
-   * the cutoff. Resolves to the sessions ended.
+   * the cutoff. With `everySession` ("log out everywhere", the cutoff being now), the cutoff is
+   * first raised to the latest `createdAt` among the user's sessions: every session that exists
+   * ends, whatever clock stamped it. Resolves to the sessions ended.
    */
-  revokeUser(sub: string, cutoff: number, expiresAt: number): Promise<SessionRecord[]>
+  revokeUser(
+    sub: string,
+    cutoff: number,
+    expiresAt: number,
+    everySession?: boolean,
+  ): Promise<SessionRecord[]>
   /** Denies every token issued at or before `cutoff`. Keeps the later of the two cutoffs. */
   setEpoch(cutoff: number): Promise<void>
   /** Everything `verify` needs to decide on one token, in one round trip. */
@@ -33,14 +42,19 @@ export interface Store {
   listKeys(): Promise<StoredKey[]>
   /** Adds a key; a kid that is already there is left as it was. */
   addKey(key: StoredKey): Promise<void>
+  /** Overwrites a key's record (to seal a plaintext key under a key-encryption key). */
+  replaceKey(key: StoredKey): Promise<void>
   /** Marks a kid as retired: tokens signed with it are rejected everywhere from now on. */
   retireKey(kid: string): Promise<void>
   listRetiredKids(): Promise<string[]>
 
   /**
-   * Records a new session, enforcing the per-user cap atomically: when the user already has
-   * `limit.max` active sessions (`isSessionActive`), either the least recently used are ended (`evict`) or nothing
-   * is created (`refuse`).
+   * Records a new session, in one atomic step with the cutoff rule and the per-user cap:
+   * - when `isCutOff(session.createdAt, cutoffs)` holds for the user's cutoff and the epoch as
+   *   they are now (a revocation landed after the login began), nothing is created and
+   *   `revoked` is true;
+   * - when the user already has `limit.max` active sessions (`isSessionActive`), either the least
+   *   recently used are ended (`evict`) or nothing is created (`refuse`).
    */
   createSession(session: SessionRecord, limit: SessionLimit): Promise<CreateSessionResult>
   /** The record of a session, active or recently expired; undefined once ended or forgotten. */
@@ -55,10 +69,36 @@ export interface Store {
   rotateRefreshToken(request: RotationRequest): Promise<RotationResult>
 
   /**
+   * The cutoffs that apply to `sub` now (optional; a store shared by instances offers it): a
+   * login on the store's time line reads them to order itself after a revocation that another
+   * instance stamped within the clocks' uncertainty (`instantAfterNearby`).
+   */
+  readCutoffs?(sub: string): Promise<Cutoffs>
+
+  /**
+   * The store's clock in ms (optional): a store shared by several instances offers it so they
+   * all stamp revocations on one time line (`timeAuthority: 'store'`).
+   */
+  time?(): Promise<number>
+
+  /**
    * Opens a change feed (optional): a store that has one lets verifiers keep a local replica of
    * the revocation state. Each call opens its own connection.
    */
   openChangeFeed?(): Promise<ChangeFeed>
+
+  /**
+   * Takes a lease: true when `owner` now holds `name` for `ttlMs` (it was free, expired, or
+   * already this owner's), false when another owner holds it. Exactly one of several instances
+   * asking at once gets it; scheduled key steps use it so one instance performs each.
+   */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>
+
+  /**
+   * A key-encryption key the store keeps apart from its data (optional; SQLite: a 0600 file
+   * beside the database), used when none is configured.
+   */
+  localKeyEncryptionKey?(): Promise<Uint8Array | undefined>
 
   /** Releases connections and timers. */
   close(): Promise<void>
@@ -75,6 +115,8 @@ export interface SessionLimit {
 
 export interface CreateSessionResult {
   readonly created: boolean
+  /** Set when the session was refused because a cutoff covers it (see `Store.createSession`). */
+  readonly revoked?: true
   /** Sessions ended to make room, least recently used first. */
   readonly evicted: SessionRecord[]
 }
@@ -100,13 +142,25 @@ export interface RevocationStatus {
   readonly sessionActive: boolean
 }
 
-/** A generated signing key as the store keeps it, so every instance and restart shares it. */
+/** A signing key as the store keeps it, so every instance and restart shares it. */
 export interface StoredKey {
   readonly kid: string
   readonly alg: string
-  /** The private JWK (or `oct` secret). Never published: `jwks()` exports public members only. */
+  /**
+   * The public JWK (`{ kty: 'oct' }` alone for an HMAC key). Only a key stored in plaintext
+   * (`allowPlaintextKeys`, or a record from before encryption) has private members here.
+   */
   readonly jwk: JWK
   readonly createdAt: number
+  /** The private JWK, sealed under the key-encryption key (keys/envelope.ts). */
+  readonly sealed?: SealedKey
+  /** From when instances may sign with it (ms): it is published before. Default `createdAt`. */
+  readonly activatesAt?: number
+  /**
+   * `config`: a key an instance was configured with, published (public part only, never a
+   * secret) so that every instance verifies it and a mixed fleet shows. Never signs elsewhere.
+   */
+  readonly origin?: 'config'
 }
 
 /** Where a session was started from, as the application describes it. */

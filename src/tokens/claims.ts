@@ -13,6 +13,11 @@ export interface AccessTokenClaims {
    * revocation made in the same second; see `issuedAtMs`.
    */
   iat_ms?: number
+  /**
+   * When the token's session began (ms): its login. A user cutoff or the epoch at or after it
+   * revokes the token whenever the token itself was minted (`revocationOriginMs`).
+   */
+  auth_time_ms?: number
   nbf?: number
   jti: string
   sid: string
@@ -29,6 +34,7 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   'exp',
   'iat',
   'iat_ms',
+  'auth_time_ms',
   'nbf',
   'jti',
   'sid',
@@ -105,6 +111,16 @@ export function checkClaims(
       throw new ClaimInvalid('iat_ms', '"iat_ms" claim must be an integer within the "iat" second')
     }
   }
+  if (payload.auth_time_ms !== undefined) {
+    const started = payload.auth_time_ms
+    const issued = (payload.iat_ms as number | undefined) ?? iat * 1000 + 999
+    if (!Number.isSafeInteger(started) || (started as number) > issued) {
+      throw new ClaimInvalid(
+        'auth_time_ms',
+        '"auth_time_ms" claim must be an integer no later than the issue instant',
+      )
+    }
+  }
   if (payload.nbf !== undefined) {
     const nbf = requireNumber(payload, 'nbf')
     if (nbf > now + skew) throw new TokenNotYetValid('nbf', 'token is not valid yet ("nbf")')
@@ -139,4 +155,15 @@ export function assertNotExpired(
  */
 export function issuedAtMs(claims: AccessTokenClaims): number {
   return claims.iat_ms ?? claims.iat * 1000
+}
+
+/**
+ * The instant revocation cutoffs are compared with: when the token's session began
+ * (`auth_time_ms`) if it says, else when the token was issued. A session that began at or before
+ * a cutoff is dead (sessions/cutoff.ts), so a token a refresh minted for it after the cutoff, in
+ * a rotation that raced the revocation, is revoked all the same.
+ */
+export function revocationOriginMs(claims: AccessTokenClaims): number {
+  const issuedAt = issuedAtMs(claims)
+  return claims.auth_time_ms === undefined ? issuedAt : Math.min(claims.auth_time_ms, issuedAt)
 }

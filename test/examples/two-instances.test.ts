@@ -21,7 +21,11 @@ after(async () => {
 })
 
 test('a session revoked on instance A is rejected by instance B', async () => {
-  const env = { REDIS_URL, REDIS_PREFIX: prefix }
+  const env = {
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+  }
   // In turn: A generates the signing key into Redis, B loads it at start.
   const a = await startExample('two-instances/server.js', { ...env, INSTANCE: 'A' })
   instances.push(a)

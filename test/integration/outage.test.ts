@@ -628,7 +628,13 @@ describe('a replica that cannot load', () => {
     const store = await RedisStore.connect({ url: redis.url, prefix: newPrefix(), warn: () => {} })
     try {
       await assert.rejects(
-        createRevocable({ issuer: ISSUER, audience: AUDIENCE, store, replica: 'auto' }),
+        createRevocable({
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          store,
+          replica: 'auto',
+          allowPlaintextKeys: true,
+        }),
         { code: 'ERR_STORE_UNAVAILABLE' },
       )
     } finally {

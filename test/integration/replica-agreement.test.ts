@@ -33,7 +33,13 @@ test('property: a replica and a direct store lookup agree on random revocations 
     fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 15 }), async (ops) => {
       const prefix = `rvk-test:${randomBytes(6).toString('hex')}:`
       const store = await RedisStore.connect({ url: REDIS_URL, prefix, warn: () => {} })
-      const options = { issuer: ISSUER, audience: AUDIENCE, store, tokenCacheSize: 0 }
+      const options = {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        store,
+        tokenCacheSize: 0,
+        allowPlaintextKeys: true,
+      }
       // The writer makes every change; the replica instance only ever hears of them by feed.
       const writer = await createRevocable({ ...options, replica: false })
       const withReplica = await createRevocable(options)

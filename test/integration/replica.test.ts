@@ -18,7 +18,13 @@ async function open(
   replica: 'auto' | false = 'auto',
 ): Promise<{ auth: Revocable; store: RedisStore }> {
   const store = await RedisStore.connect({ url: REDIS_URL, prefix, warn: () => {} })
-  const auth = await createRevocable({ issuer: ISSUER, audience: AUDIENCE, store, replica })
+  const auth = await createRevocable({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    store,
+    replica,
+    allowPlaintextKeys: true,
+  })
   return { auth, store }
 }
 

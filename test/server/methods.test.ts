@@ -23,6 +23,11 @@ const ROUTES: ReadonlyArray<{ path: string; url: string; methods: string[] }> = 
   { path: '/admin/revoke-all', methods: ['POST'] },
   { path: '/admin/keys/rotate', methods: ['POST'] },
   { path: '/admin/users/u1/sessions', url: '/admin/users/:sub/sessions', methods: ['GET', 'HEAD'] },
+  {
+    path: '/admin/login-locks/alice',
+    url: '/admin/login-locks/:username',
+    methods: ['DELETE', 'GET', 'HEAD'],
+  },
   { path: '/healthz', methods: ['GET', 'HEAD'] },
   { path: '/readyz', methods: ['GET', 'HEAD'] },
   { path: '/metrics', methods: ['GET', 'HEAD'] },

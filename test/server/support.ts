@@ -14,6 +14,8 @@ export const ISSUER = 'http://auth.test'
 /** Registered public clients (no secret). */
 export const PUBLIC_CLIENT_ID = 'web-app'
 export const SPA_CLIENT_ID = 'spa'
+/** Seals the generated keys a service keeps in Redis (the service refuses plaintext there). */
+export const KEY_ENCRYPTION_KEY = 'q3xC6T1mOu2qJ1c2l9p2l7m1Yd3w0m9vW4i8Gf5bZ0E'
 
 /** Test defaults: memory store, quiet, cheap scrypt, no practical rate limit. */
 export function testConfig(env: Record<string, string> = {}): ServerConfig {
@@ -36,6 +38,7 @@ export function testConfig(env: Record<string, string> = {}): ServerConfig {
       { id: SPA_CLIENT_ID, public: true },
     ]),
     ADMIN_TOKEN,
+    KEY_ENCRYPTION_KEY,
     ...env,
   })
 }

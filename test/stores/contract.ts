@@ -5,6 +5,7 @@
  * store's own (atomicity, ordering, expiry).
  */
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { createRevocable, type Revocable, type RevocableOptions } from '../../src/index.js'
 import { createRefreshToken, hashRefreshToken } from '../../src/sessions/refresh-token.js'
@@ -13,6 +14,7 @@ import type { SessionRecord, Store } from '../../src/stores/store.js'
 import { AUDIENCE, HMAC_SECRET, ISSUER } from '../support/auth.js'
 import { manualClock, type ManualClock } from '../support/clock.js'
 import { parts } from '../support/forge.js'
+import { runCutoffModel } from './cutoff-model.js'
 
 export interface ContractStore {
   store: Store
@@ -28,6 +30,8 @@ export interface ContractOptions {
    * clock (memory, SQLite); Redis expires keys on its own time and checks TTLs in its own tests.
    */
   clockDrivesExpiry: boolean
+  /** Interleavings the cutoff model tries (default 200). */
+  modelRuns?: number
 }
 
 const SECOND = 1000
@@ -352,7 +356,8 @@ export function storeContract(name: string, contract: ContractOptions): void {
         const clock = manualClock()
         const { store, cleanup } = await contract.makeStore(clock)
         try {
-          const options = { issuer: ISSUER, audience: AUDIENCE, clock, store }
+          const keyEncryptionKey = randomBytes(32)
+          const options = { issuer: ISSUER, audience: AUDIENCE, clock, store, keyEncryptionKey }
           const first = await createRevocable(options)
           const second = await createRevocable(options)
           assert.deepEqual(second.jwks(), first.jwks())
@@ -375,6 +380,64 @@ export function storeContract(name: string, contract: ContractOptions): void {
         })
         const stored = (await store.listKeys()).find((key) => key.kid === 'k1')
         assert.deepEqual(stored, { kid: 'k1', alg: 'HS256', jwk, createdAt: 1 })
+      })
+
+      it('a key record keeps its seal, schedule and origin', {}, async ({ store }) => {
+        const record = {
+          kid: 'k2',
+          alg: 'ES256',
+          jwk: { kty: 'EC', crv: 'P-256', x: 'X', y: 'Y' },
+          createdAt: 5,
+          activatesAt: 65,
+          sealed: { v: 1 as const, kek: 'id', dek: 'a.b.c', data: 'd.e.f' },
+        }
+        await store.addKey(record)
+        await store.addKey({ ...record, kid: 'k3', origin: 'config', sealed: undefined })
+        const stored = await store.listKeys()
+        assert.deepEqual(
+          stored.find((key) => key.kid === 'k2'),
+          record,
+        )
+        assert.equal(stored.find((key) => key.kid === 'k3')?.origin, 'config')
+      })
+
+      it('replaceKey overwrites a key record', {}, async ({ store }) => {
+        await store.addKey({
+          kid: 'k4',
+          alg: 'HS256',
+          jwk: { kty: 'oct', k: 'AAAA' },
+          createdAt: 1,
+        })
+        const sealed = { v: 1 as const, kek: 'id', dek: 'a.b.c', data: 'd.e.f' }
+        await store.replaceKey({
+          kid: 'k4',
+          alg: 'HS256',
+          jwk: { kty: 'oct' },
+          createdAt: 1,
+          sealed,
+        })
+        assert.deepEqual(
+          (await store.listKeys()).find((key) => key.kid === 'k4'),
+          { kid: 'k4', alg: 'HS256', jwk: { kty: 'oct' }, createdAt: 1, sealed },
+        )
+      })
+
+      it('a lease is held by one owner at a time', {}, async ({ store }) => {
+        const answers = await Promise.all(
+          ['a', 'b', 'c', 'd'].map((owner) => store.acquireLease('step-1', owner, 60_000)),
+        )
+        assert.equal(answers.filter(Boolean).length, 1)
+        const owner = ['a', 'b', 'c', 'd'][answers.indexOf(true)] as string
+        assert.equal(await store.acquireLease('step-1', owner, 60_000), true)
+        assert.equal(await store.acquireLease('step-2', 'e', 60_000), true)
+      })
+
+      expiryIt('an expired lease can be taken by another owner', {}, async ({ store, clock }) => {
+        assert.equal(await store.acquireLease('step', 'a', 1000), true)
+        clock.advance(999)
+        assert.equal(await store.acquireLease('step', 'b', 1000), false)
+        clock.advance(1)
+        assert.equal(await store.acquireLease('step', 'b', 1000), true)
       })
 
       it(
@@ -418,6 +481,7 @@ export function storeContract(name: string, contract: ContractOptions): void {
     })
 
     sessionContract(it, expiryIt, withAuth)
+    cutoffContract(it, contract)
   })
 }
 
@@ -774,5 +838,74 @@ function sessionContract(
         assert.deepEqual(await store.revokeSession('s1', clock() + DAY), record)
         assert.equal(await store.getSession('s1'), undefined)
       }))
+  })
+}
+
+/** A refresh of a dead session: revoked, or already ended and forgotten. */
+function isDeadSession(error: { code?: string }): boolean {
+  return error.code === 'ERR_SESSION_REVOKED' || error.code === 'ERR_REFRESH_TOKEN_INVALID'
+}
+
+/** The cutoff rule of sessions/cutoff.ts, raced: deterministic cases, then the model. */
+function cutoffContract(it: It, contract: ContractOptions): void {
+  describe('the cutoff rule (log out everywhere wins every race)', () => {
+    it('a login racing revokeUser keeps no working session', {}, async ({ auth }) => {
+      for (let trial = 0; trial < 20; trial += 1) {
+        const sub = `race-${trial}`
+        const [login] = await Promise.allSettled([auth.startSession({ sub }), auth.revokeUser(sub)])
+        if (login.status === 'fulfilled') {
+          await assert.rejects(auth.verify(login.value.accessToken), {
+            code: 'ERR_TOKEN_REVOKED',
+          })
+          await assert.rejects(auth.refresh(login.value.refreshToken), isDeadSession)
+        }
+        assert.deepEqual(await auth.listSessions(sub), [])
+      }
+    })
+
+    it(
+      "another user's revocation in the same millisecond does not shield a login from its own",
+      {},
+      async ({ auth }) => {
+        await auth.revokeUser('a')
+        const login = auth.startSession({ sub: 'b' })
+        await auth.revokeUser('b')
+        const outcome = await login.then(
+          (set) => set,
+          (error: { code?: string }) => error.code,
+        )
+        if (typeof outcome === 'object') {
+          await assert.rejects(auth.verify(outcome.accessToken), { code: 'ERR_TOKEN_REVOKED' })
+          await assert.rejects(auth.refresh(outcome.refreshToken), isDeadSession)
+        } else assert.equal(outcome, 'ERR_SESSION_REVOKED')
+        assert.deepEqual(await auth.listSessions('b'), [])
+      },
+    )
+
+    it(
+      'a login that begins after revokeUser resolved works at once, in the same millisecond',
+      {},
+      async ({ auth }) => {
+        await auth.startSession({ sub: 'dave' })
+        await auth.revokeUser('dave')
+        const login = await auth.startSession({ sub: 'dave' })
+        assert.equal((await auth.verify(login.accessToken)).sub, 'dave')
+        const next = await auth.refresh(login.refreshToken)
+        assert.equal((await auth.verify(next.accessToken)).sub, 'dave')
+        await auth.revokeAll()
+        const again = await auth.startSession({ sub: 'dave' })
+        assert.equal((await auth.verify(again.accessToken)).sub, 'dave')
+      },
+    )
+
+    test('no interleaving of logins, refreshes, revocations and verifies breaks the rule or gives a rotation two heirs', async () => {
+      const clock = manualClock()
+      const { store, cleanup } = await contract.makeStore(clock)
+      try {
+        await runCutoffModel(store, clock, contract.modelRuns ?? 200)
+      } finally {
+        await cleanup()
+      }
+    })
   })
 }

@@ -19,6 +19,7 @@ export interface RedisConnection {
   sMembers(key: string): Promise<string[]>
   sIsMember(key: string, member: string): Promise<number | boolean>
   hSetNX(key: string, field: string, value: string): Promise<number | boolean>
+  hSet(key: string, field: string, value: string): Promise<number>
   hVals(key: string): Promise<string[]>
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>

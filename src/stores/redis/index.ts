@@ -3,6 +3,7 @@ import type * as Redis from 'redis'
 import { requirePeer } from '../../peer.js'
 import { systemClock, type Clock } from '../../clock.js'
 import { RevocableError, StoreUnavailable } from '../../errors.js'
+import { isCutOff, type Cutoffs } from '../../sessions/cutoff.js'
 import {
   decideRotation,
   isSessionActive,
@@ -344,6 +345,14 @@ export class RedisStore implements Store {
     return value === null ? undefined : Number(value)
   }
 
+  async #cutoffs(sub: string): Promise<Cutoffs> {
+    const [user, epoch] = await Promise.all([
+      this.#redis.get(this.#keys.user(sub).cutoff),
+      this.#epoch(),
+    ])
+    return { user: user === null ? undefined : Number(user), epoch }
+  }
+
   async #userSessions(sub: string): Promise<SessionRecord[]> {
     const user = this.#keys.user(sub)
     const sids = await this.#redis.zRange(user.sessions, 0, -1)
@@ -420,7 +429,12 @@ export class RedisStore implements Store {
     return record === null ? undefined : (JSON.parse(record) as SessionRecord)
   }
 
-  async revokeUser(sub: string, cutoff: number, expiresAt: number): Promise<SessionRecord[]> {
+  async revokeUser(
+    sub: string,
+    cutoff: number,
+    expiresAt: number,
+    everySession = false,
+  ): Promise<SessionRecord[]> {
     this.#assertData()
     const user = this.#keys.user(sub)
     const [, ended] = (await Promise.all([
@@ -428,7 +442,13 @@ export class RedisStore implements Store {
       SCRIPTS.revokeUser.run(
         this.#redis,
         [user.cutoff, user.sessions],
-        [cutoff, Math.max(this.#ttl(expiresAt), 1), user.sessionPrefix, user.revokedSessionPrefix],
+        [
+          cutoff,
+          Math.max(this.#ttl(expiresAt), 1),
+          user.sessionPrefix,
+          user.revokedSessionPrefix,
+          everySession ? 1 : 0,
+        ],
       ),
     ])) as [string, string[]]
     const sessions = ended.map((record) => JSON.parse(record) as SessionRecord)
@@ -473,7 +493,10 @@ export class RedisStore implements Store {
       sessionActive:
         session !== undefined &&
         session.sub === query.sub &&
-        isSessionActive(session, query.now, epochValue),
+        isSessionActive(session, query.now, {
+          user: cutoff === null ? undefined : Number(cutoff),
+          epoch: epochValue,
+        }),
     }
   }
 
@@ -484,7 +507,27 @@ export class RedisStore implements Store {
 
   async addKey(key: StoredKey): Promise<void> {
     this.#assertData()
-    await this.#redis.hSetNX(this.#keys.signingKeys, key.kid, JSON.stringify(key))
+    // Announced on the feed, so every instance's JWKS shows the key within maxStaleness.
+    await Promise.all([
+      this.#append({ kind: 'key', kid: key.kid }),
+      this.#redis.hSetNX(this.#keys.signingKeys, key.kid, JSON.stringify(key)),
+    ])
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    this.#assertData()
+    const key = this.#keys.lease(name)
+    const taken = await this.#redis.set(key, owner, {
+      NX: true,
+      expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
+    })
+    if (taken === 'OK') return true
+    return (await this.#redis.get(key)) === owner
+  }
+
+  async replaceKey(key: StoredKey): Promise<void> {
+    this.#assertData()
+    await this.#redis.hSet(this.#keys.signingKeys, key.kid, JSON.stringify(key))
   }
 
   async retireKey(kid: string): Promise<void> {
@@ -513,10 +556,15 @@ export class RedisStore implements Store {
     await this.#redis.set(this.#keys.sessionOwner(session.sid), session.sub, {
       expiration: { type: 'PX', value: pointerTtl },
     })
+    // The epoch lives in another slot: checked here, just before the script. The user's cutoff
+    // is checked inside it, atomically with the write (the same rule: isCutOff).
     const epoch = await this.#epoch()
+    if (isCutOff(session.createdAt, { user: undefined, epoch })) {
+      return { created: false, revoked: true, evicted: [] }
+    }
     const reply = (await SCRIPTS.createSession.run(
       this.#redis,
-      [user.sessions, user.sessionPrefix + session.sid],
+      [user.sessions, user.sessionPrefix + session.sid, user.cutoff],
       [
         session.sid,
         JSON.stringify(session),
@@ -529,9 +577,11 @@ export class RedisStore implements Store {
         Math.max(this.#ttl(limit.revocationExpiresAt), 1),
         user.sessionPrefix,
         user.revokedSessionPrefix,
+        session.createdAt,
       ],
     )) as [number, ...string[]]
     const [created, ...evictedRecords] = reply
+    if (created === -1) return { created: false, revoked: true, evicted: [] }
     const evicted = evictedRecords.map((record) => JSON.parse(record) as SessionRecord)
     if (created === 1) {
       await Promise.all([
@@ -552,9 +602,9 @@ export class RedisStore implements Store {
 
   async listSessions(sub: string, now: number): Promise<SessionRecord[]> {
     this.#assertData()
-    const [sessions, epoch] = await Promise.all([this.#userSessions(sub), this.#epoch()])
+    const [sessions, cutoffs] = await Promise.all([this.#userSessions(sub), this.#cutoffs(sub)])
     return sessions
-      .filter((session) => isSessionActive(session, now, epoch))
+      .filter((session) => isSessionActive(session, now, cutoffs))
       .sort((a, b) => b.lastUsedAt - a.lastUsedAt)
   }
 
@@ -571,9 +621,11 @@ export class RedisStore implements Store {
     const recordKey = user.sessionPrefix + request.sid
     const markerKey = user.revokedSessionPrefix + request.sid
     for (let attempt = 0; attempt < MAX_SWAP_ATTEMPTS; attempt += 1) {
-      const raw = await this.#redis.get(recordKey)
+      // The record and the user's cutoff in one read; the swap checks both are still as read.
+      const [raw = null, cutoff = null] = await this.#redis.mGet([recordKey, user.cutoff])
       const session = raw === null ? undefined : (JSON.parse(raw) as SessionRecord)
-      const decision = decideRotation(session, request, epoch)
+      const cutoffs = { user: cutoff === null ? undefined : Number(cutoff), epoch }
+      const decision = decideRotation(session, request, cutoffs)
       if (raw === null || (decision.next === undefined && decision.outcome !== 'reused')) {
         const keepsRecord = decision.outcome === 'expired'
         return { outcome: decision.outcome, session: keepsRecord ? session : undefined }
@@ -587,13 +639,23 @@ export class RedisStore implements Store {
               JSON.stringify(decision.next),
               this.#ttl(decision.next.purgeAt),
               decision.next.lastUsedAt,
+              cutoff ?? '',
             ]
           : [raw, 'end', request.sid, Math.max(this.#ttl(request.revocationExpiresAt), 1)]
       const swapped = await SCRIPTS.swapSession.run(
         this.#redis,
-        [recordKey, user.sessions, markerKey],
+        [recordKey, user.sessions, markerKey, user.cutoff],
         args,
       )
+      if (swapped === 1 && decision.next !== undefined) {
+        // The epoch lives in another slot, so the swap cannot check it: a revokeAll that landed
+        // since it was read is caught here, and the heir it just saved is ended at once.
+        const now = await this.#epoch()
+        if (isCutOff(decision.next.createdAt, { user: cutoffs.user, epoch: now })) {
+          await this.revokeSession(request.sid, request.revocationExpiresAt)
+          return { outcome: 'revoked' }
+        }
+      }
       if (swapped === 1) {
         if (decision.next !== undefined) await this.#appendActive(decision.next)
         else
@@ -606,6 +668,16 @@ export class RedisStore implements Store {
       }
     }
     throw new StoreUnavailable('session record kept changing during refresh; try again')
+  }
+
+  async readCutoffs(sub: string): Promise<Cutoffs> {
+    this.#assertData()
+    return this.#cutoffs(sub)
+  }
+
+  /** Redis `TIME` in ms, from the node of the global slot (one clock for every instance). */
+  async time(): Promise<number> {
+    return Number(await SCRIPTS.time.run(this.#redis, [this.#keys.epoch], []))
   }
 
   /** Opens the change feed on a connection of its own (its blocking reads need one). */

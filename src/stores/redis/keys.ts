@@ -30,6 +30,8 @@ export interface RedisKeys {
   readonly epoch: string
   readonly retiredKids: string
   readonly signingKeys: string
+  /** A lease (scheduled key steps), in the global slot. */
+  lease(name: string): string
   /** Written once per data set; its disappearance means Redis lost its data. */
   readonly generation: string
   /** The change feed (a stream) that replicas tail. */
@@ -75,6 +77,7 @@ export function redisKeys(prefix: string): RedisKeys {
     epoch: `${prefix}{g}:epoch`,
     retiredKids: `${prefix}{g}:retired`,
     signingKeys: `${prefix}{g}:keys`,
+    lease: (name) => `${prefix}{g}:lease:${name}`,
     generation: `${prefix}{g}:generation`,
     feed: `${prefix}{g}:feed`,
     scan: {

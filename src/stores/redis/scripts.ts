@@ -33,4 +33,5 @@ export const SCRIPTS = {
   revokeUser: new LuaScript('revoke-user'),
   createSession: new LuaScript('create-session'),
   swapSession: new LuaScript('swap-session'),
+  time: new LuaScript('time'),
 }

@@ -166,14 +166,14 @@ test('createRevocable names the bad key by its index', async () => {
 test('a stored key with an unknown algorithm is refused', async () => {
   const jwk = await exportJWK(keyPair('ES256').privateKey)
   await assert.rejects(
-    importStoredKey({ kid: 's', alg: 'ES384' as 'ES256', jwk, createdAt: 1 }),
+    importStoredKey({ kid: 's', alg: 'ES384' as 'ES256', jwk, createdAt: 1 }, jwk),
     TypeError,
   )
 })
 
 test('a stored key imports as a store key with its creation time', async () => {
   const jwk = await exportJWK(keyPair('ES256').privateKey)
-  const key = await importStoredKey({ kid: 's', alg: 'ES256', jwk, createdAt: 42 })
+  const key = await importStoredKey({ kid: 's', alg: 'ES256', jwk, createdAt: 42 }, jwk)
   assert.deepEqual([key.kid, key.alg, key.createdAt, key.source], ['s', 'ES256', 42, 'store'])
   assert.equal(key.signKey?.type, 'private')
 })

@@ -14,11 +14,21 @@ import { parts } from '../../support/forge.js'
 const kidOf = (token: string): unknown => parts(token).header.kid
 const algOf = (token: string): unknown => parts(token).header.alg
 
-async function generatedRing(options: { algorithm?: Algorithm; keyReloadInterval?: number } = {}) {
+// keyPublishLead 0: these tests are about which key signs after a rotation, not about when.
+async function generatedRing(
+  options: { algorithm?: Algorithm; keyReloadInterval?: number; keyPublishLead?: number } = {},
+) {
   const clock = manualClock()
   const store = new MemoryStore({ clock })
   const open = () =>
-    createRevocable({ issuer: ISSUER, audience: AUDIENCE, store, clock, ...options })
+    createRevocable({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      store,
+      clock,
+      keyPublishLead: 0,
+      ...options,
+    })
   return { clock, store, open, auth: await open() }
 }
 
@@ -56,6 +66,19 @@ test('rotateKeys makes the new key sign while tokens of the old key still verify
   assert.equal((await auth.verify(before)).sub, 'alice')
   assert.equal((await auth.verify(after)).sub, 'alice')
   assert.deepEqual(auth.listKeys().find((key) => key.signing)?.kid, newKid)
+})
+
+test('a rotated key is published at once and signs only after keyPublishLead', async () => {
+  const { auth, clock } = await generatedRing({ keyPublishLead: 60 })
+  const oldKid = auth.listKeys()[0]?.kid
+  const newKid = await auth.rotateKeys()
+  assert.ok(auth.jwks().keys.some((key) => key.kid === newKid))
+  assert.equal(kidOf(await auth.issue({ sub: 'alice' })), oldKid)
+  clock.advance(59_999)
+  assert.equal(kidOf(await auth.issue({ sub: 'alice' })), oldKid)
+  clock.advance(1)
+  assert.equal(kidOf(await auth.issue({ sub: 'alice' })), newKid)
+  assert.equal(auth.listKeys().find((key) => key.signing)?.kid, newKid)
 })
 
 test('a key rotated in the same millisecond still outranks the current one', async () => {
@@ -103,12 +126,26 @@ test('retiring the last key that can sign generates a replacement', async () => 
   assert.equal((await auth.verify(next)).sub, 'alice')
 })
 
-test('retiring a configured key rejects its tokens and lets a generated key sign', async () => {
+test('the only configured key that signs cannot be retired: nothing else may sign', async () => {
   const { auth, kid } = await makeAuth()
+  await assert.rejects(auth.retireKey(kid), TypeError)
+  assert.equal(kidOf(await auth.issue({ sub: 'alice' })), kid)
+})
+
+test('retiring a configured key rejects its tokens and the next configured key signs', async () => {
+  const { privateKey } = keyPair('EdDSA')
+  const { auth, kid } = await makeAuth({
+    keys: [
+      { jwk: await exportJWK(keyPair('ES256').privateKey), alg: 'ES256', kid: 'first' },
+      { jwk: await exportJWK(privateKey), alg: 'EdDSA', kid: 'second' },
+    ],
+  })
+  assert.equal(kid, 'test-ES256')
   const token = await auth.issue({ sub: 'alice' })
-  await auth.retireKey(kid)
+  assert.equal(kidOf(token), 'first')
+  await auth.retireKey('first')
   await assert.rejects(auth.verify(token), { code: 'ERR_KEY_RETIRED' })
-  assert.notEqual(kidOf(await auth.issue({ sub: 'alice' })), kid)
+  assert.equal(kidOf(await auth.issue({ sub: 'alice' })), 'second')
 })
 
 test('retireKey with a kid the ring never held throws a TypeError', async () => {
@@ -134,7 +171,14 @@ test('a restart on the same SQLite file sees the same ring', async (t) => {
   const path = join(dir, 'store.db')
   const clock = manualClock()
   const open = (store: SqliteStore) =>
-    createRevocable({ issuer: ISSUER, audience: AUDIENCE, store, clock, algorithm: 'EdDSA' })
+    createRevocable({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      store,
+      clock,
+      algorithm: 'EdDSA',
+      keyPublishLead: 0,
+    })
 
   const firstStore = new SqliteStore({ path, clock })
   const first = await open(firstStore)
@@ -187,8 +231,12 @@ test('a ring of public keys only verifies but cannot issue (ERR_NO_SIGNING_KEY)'
   assert.equal(verifier.listKeys()[0]?.canSign, false)
 })
 
-test('a configured key signs rather than generating one, and nothing is stored', async () => {
+test('a configured key signs rather than generating one; only its public part is stored', async () => {
   const { auth, store, kid } = await makeAuth()
   assert.equal(kidOf(await auth.issue({ sub: 'alice' })), kid)
-  assert.deepEqual(await store.listKeys(), [])
+  const stored = await store.listKeys()
+  assert.deepEqual(
+    stored.map((key) => [key.kid, key.origin, key.sealed, 'd' in key.jwk]),
+    [[kid, 'config', undefined, false]],
+  )
 })

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { makeAuth } from '../../support/auth.js'
+import { exportJWK } from 'jose'
+import { HMAC_SECRET, keyPair, makeAuth } from '../../support/auth.js'
 import { parts } from '../../support/forge.js'
 
 test('a cached token that gets revoked is rejected on its next use', async () => {
@@ -33,7 +34,13 @@ test('a token that failed verification never enters the cache', async () => {
 })
 
 test('a cached token whose key is retired is rejected', async () => {
-  const { auth, kid } = await makeAuth()
+  // Two configured keys: the only one that signs cannot be retired.
+  const { auth, kid } = await makeAuth({
+    keys: [
+      { jwk: await exportJWK(keyPair('ES256').privateKey), alg: 'ES256', kid: 'test-ES256' },
+      { secret: HMAC_SECRET, kid: 'successor' },
+    ],
+  })
   const token = await auth.issue({ sub: 'alice' })
   await auth.verify(token)
   await auth.retireKey(kid)
