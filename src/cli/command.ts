@@ -106,13 +106,14 @@ export async function withRuntime<T>(
   config: ServerConfig,
   io: Io,
   body: (runtime: Runtime) => Promise<T>,
+  { create = false }: { create?: boolean } = {},
 ): Promise<T> {
   // Say which store, so a command run from the wrong directory cannot pass for a success; and
   // never make one (openRuntime refuses a store that does not exist).
   io.err(`store: ${describeStore(config.store)}`)
   const runtime = await openRuntime(config, {
     replica: false,
-    create: false,
+    create,
     warn: (message) => io.err(message),
   })
   try {
