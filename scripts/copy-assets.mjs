@@ -1,4 +1,6 @@
 // tsc copies no non-TypeScript files: put the Redis Lua scripts next to the compiled store.
-import { cpSync } from 'node:fs'
+import { cpSync, writeFileSync } from 'node:fs'
 
 cpSync('src/stores/redis/scripts', 'dist/stores/redis/scripts', { recursive: true })
+// The last step of a build that succeeded: scripts/build-if-stale.mjs compares sources to it.
+writeFileSync('dist/.build-stamp', `${new Date().toISOString()}\n`)

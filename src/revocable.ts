@@ -23,6 +23,7 @@ import { TokenCache, type CachedToken } from './revocation/token-cache.js'
 import { revocationReason } from './revocation/rules.js'
 import { sessionExpiry } from './sessions/rotation.js'
 import {
+  findSessionOfRefreshToken,
   Sessions,
   type RefreshOptions,
   type SessionInfo,
@@ -310,6 +311,34 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     }
   }
 
+  /**
+   * Ends the session a refresh token belongs to: logout that needs no access token (it may have
+   * expired, or a page reload may have dropped it from memory). The token may be the session's
+   * current one or one it has already rotated away from. Idempotent: an unknown, forged or
+   * already ended token changes nothing. Resolves to whether this call ended a session; only a
+   * store outage rejects (ERR_STORE_UNAVAILABLE), since a logout that did not happen must not
+   * look like one that did.
+   *
+   * @example
+   * app.post('/auth/logout', async (req, res) => {
+   *   await auth.revokeRefreshToken(req.cookies.refresh_token, { reason: 'logout' })
+   *   res.clearCookie('refresh_token').status(204).end()
+   * })
+   */
+  async revokeRefreshToken(refreshToken: string, audit?: AuditContext): Promise<boolean> {
+    if (typeof refreshToken !== 'string') throw new TypeError('"refreshToken" must be a string')
+    const context = checkAudit(audit)
+    const session = await findSessionOfRefreshToken(this.store, refreshToken, { spent: true })
+    if (session === undefined) return false
+    const ended = await this.#revoker.revokeSession(session.sid)
+    const at = this.options.clock()
+    const { sid, sub } = session
+    this.emit('token.revoked', { kind: 'session', sid, sub, at, ...context })
+    if (ended === undefined) return false
+    this.emit('session.ended', { sid, sub, cause: 'revoked', at, ...context })
+    return true
+  }
+
   /** The same as `revokeSession`: ends one session (logout). */
   endSession(sid: string, audit?: AuditContext): Promise<void> {
     return this.revokeSession(sid, audit)
@@ -593,7 +622,18 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     this.#maintenance.unref()
   }
 
-  /** Stops the replica's feed, and closes the store if `createRevocable` made it. */
+  /**
+   * Stops the replica's feed, and closes the store if `createRevocable` made it. A store you
+   * passed in stays yours, open (another Revocable may share it): close it after this, or a
+   * script keeps running on the store's open connection.
+   *
+   * @example
+   * const store = await RedisStore.connect({ url })
+   * const auth = await createRevocable({ issuer, audience, store })
+   * // …
+   * await auth.close()
+   * await store.close()
+   */
   async close(): Promise<void> {
     this.#storeClock?.stop()
     this.#closed = true

@@ -62,8 +62,22 @@ export async function start({ port = 3000, auth } = {}) {
     }
   })
 
-  app.post('/auth/logout', authenticate(auth, { cookie: 'access_token' }), async (req, res) => {
-    await auth.revokeSession(req.auth.sid) // every token of this session dies, here and elsewhere
+  // Logout must not need a live access token: it expires after a few minutes (and the browser
+  // then drops its cookie), while the refresh cookie keeps the session alive for weeks. The
+  // refresh token names its session, so it is what ends it.
+  app.post('/auth/logout', async (req, res) => {
+    const refreshToken = readCookie(req, 'refresh_token')
+    const accessToken = readCookie(req, 'access_token')
+    if (refreshToken !== undefined) {
+      await auth.revokeRefreshToken(refreshToken, { reason: 'logout' }) // idempotent
+    } else if (accessToken !== undefined) {
+      const claims = await auth.verify(accessToken).catch((error) => {
+        // A store outage must not look like a logout that happened (Express answers 500).
+        if (error.code === 'ERR_STORE_UNAVAILABLE') throw error
+        return undefined // expired or already revoked: no session left to end
+      })
+      if (claims !== undefined) await auth.revokeSession(claims.sid, { reason: 'logout' })
+    }
     res.clearCookie('access_token', cookieOptions)
     res.clearCookie('refresh_token', { ...cookieOptions, path: '/auth' })
     res.status(204).end()

@@ -13,7 +13,8 @@
  * app.get('/me', { preHandler: app.authenticate }, async (request) => ({ sub: request.auth?.sub }))
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import fp from 'fastify-plugin'
+import type fastifyPlugin from 'fastify-plugin'
+import { requirePeer } from '../peer.js'
 import type { Revocable } from '../revocable.js'
 import type { AccessTokenClaims } from '../tokens/claims.js'
 import {
@@ -95,6 +96,7 @@ const plugin: FastifyPluginAsync<RevocableFastifyOptions> = async (fastify, opti
  * The plugin. Register it with `{ auth, optional?, cookie?, realm? }`; it refuses a missing or
  * wrong `auth` with a TypeError at registration.
  */
+const fp = requirePeer<typeof fastifyPlugin>('fastify-plugin', 'revocable/fastify')
 export const revocable = fp(plugin, { fastify: '5.x', name: 'revocable' })
 export default revocable
 

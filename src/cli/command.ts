@@ -4,8 +4,10 @@
  * configuration as the server (STORE etc.), closed when the command ends.
  */
 import { parseArgs } from 'node:util'
-import { configFlags, loadConfig, type ServerConfig } from '../server/config.js'
+import { configFlags, describeStore, loadConfig, type ServerConfig } from '../server/config.js'
 import { openRuntime, type Runtime } from '../server/runtime.js'
+import { normalizeUsername } from '../server/users/directory.js'
+import { decodeUnverified } from '../tokens/decode.js'
 
 export const EXIT_OK = 0
 export const EXIT_FAILURE = 1
@@ -66,13 +68,54 @@ export function configFrom(parsed: Parsed, io: Io): ServerConfig {
   return loadConfig(io.env, parsed.values)
 }
 
+function usableIssuer(iss: unknown): iss is string {
+  if (typeof iss !== 'string' || !URL.canParse(iss)) return false
+  const url = new URL(iss)
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.search + url.hash === ''
+}
+
+/**
+ * Accepts a username wherever a command takes a sub: a user of that name in the service's user
+ * directory gives its sub; anything else is taken as a sub.
+ */
+export async function resolveSub(runtime: Runtime, io: Io, subOrUsername: string): Promise<string> {
+  const user = await runtime.users.find(normalizeUsername(subOrUsername))
+  if (user === undefined) return subOrUsername
+  io.err(`user: ${user.username} (sub ${user.sub})`)
+  return user.sub
+}
+
+/**
+ * The configuration for a command that checks a token. ISSUER defaults to
+ * http://localhost:$PORT, so a CLI run without the service's PORT would reject every token of a
+ * service on another port: when neither ISSUER nor --issuer is set, the token's own `iss` is
+ * taken (the signature is still checked against the store's keys, which only the service holds).
+ */
+export function configForToken(parsed: Parsed, io: Io, token: string): ServerConfig {
+  const explicit = parsed.values.issuer ?? io.env.ISSUER
+  if (explicit !== undefined && explicit !== '') return configFrom(parsed, io)
+  const iss = (decodeUnverified(token)?.payload as { iss?: unknown } | undefined)?.iss
+  if (!usableIssuer(iss)) return configFrom(parsed, io)
+  const config = loadConfig(io.env, { ...parsed.values, issuer: iss })
+  io.err(`issuer: ${config.issuer} (from the token; set ISSUER to require one)`)
+  return config
+}
+
 /** Runs `body` against the configured store, and closes it whatever happens. */
 export async function withRuntime<T>(
   config: ServerConfig,
   io: Io,
   body: (runtime: Runtime) => Promise<T>,
+  { create = false }: { create?: boolean } = {},
 ): Promise<T> {
-  const runtime = await openRuntime(config, { replica: false, warn: (message) => io.err(message) })
+  // Say which store, so a command run from the wrong directory cannot pass for a success; and
+  // never make one (openRuntime refuses a store that does not exist).
+  io.err(`store: ${describeStore(config.store)}`)
+  const runtime = await openRuntime(config, {
+    replica: false,
+    create,
+    warn: (message) => io.err(message),
+  })
   try {
     return await body(runtime)
   } finally {

@@ -2,6 +2,7 @@
  * The `revocable` command's dispatcher: `serve`, `keys`, `token`, `revoke`, `sessions`. Exit codes: 0 done,
  * 1 failed (the reason on stderr), 2 wrong usage.
  */
+import { readFileSync } from 'node:fs'
 import { ConfigError } from '../server/config.js'
 import { MissingPeerError } from '../server/peer.js'
 import { redactUrlCredentials } from '../server/redact.js'
@@ -25,7 +26,14 @@ const USAGE = `Usage: revocable <command> [options]
 Commands:
 ${COMMANDS.map((command) => `  ${command.name.padEnd(10)}${command.summary}`).join('\n')}
 
-Run "revocable <command> --help" for a command's options. Exit codes: 0 ok, 1 failure, 2 usage.`
+Run "revocable <command> --help" for a command's options. Exit codes: 0 ok, 1 failure, 2 usage.
+"revocable --version" prints the version.`
+
+/** The package's version (src/cli and dist/cli both sit two folders below package.json). */
+function version(): string {
+  const url = new URL('../../package.json', import.meta.url)
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version
+}
 
 /** Runs the CLI; resolves to the exit code, or 'running' while `serve` serves. */
 export async function main(argv: string[], io: Io): Promise<number | 'running'> {
@@ -33,6 +41,10 @@ export async function main(argv: string[], io: Io): Promise<number | 'running'> 
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     ;(name === undefined ? io.err : io.out)(USAGE)
     return name === undefined ? EXIT_USAGE : EXIT_OK
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.out(version())
+    return EXIT_OK
   }
   const command = COMMANDS.find((candidate) => candidate.name === name)
   if (command === undefined) {

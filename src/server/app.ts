@@ -30,6 +30,7 @@ import { metadataRoutes } from './routes/metadata.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { revokeRoutes } from './routes/revoke.js'
 import { tokenRoutes } from './routes/token.js'
+import { registerCors } from './cors.js'
 import { openRuntime, type Runtime } from './runtime.js'
 import type { HashQueue } from './users/hash-queue.js'
 import { loadArgon2, PasswordHasher } from './users/password.js'
@@ -191,6 +192,7 @@ export async function buildApp(
   metrics.attach(runtime.auth)
   attachAudit(runtime.auth, app.log)
 
+  registerCors(app, config)
   await app.register(cookie)
   // On Redis every instance counts against one limit; elsewhere (one process) in memory.
   await app.register(rateLimit, {

@@ -7,6 +7,7 @@ import { weakSecretReason } from './secret-strength.js'
  * (`PORT` and `--port`; a flag wins). Every value is validated once, here; a bad one stops
  * startup with a `ConfigError` that names the variable.
  */
+import { resolve as resolvePath } from 'node:path'
 
 import { redactUrlCredentials } from './redact.js'
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js'
@@ -153,7 +154,11 @@ export const VARIABLES: readonly Variable[] = [
     description: 'refresh token in a cookie',
     boolean: true,
   },
-  { name: 'ALLOWED_ORIGINS', default: "the issuer's origin", description: 'cookie-mode origins' },
+  {
+    name: 'ALLOWED_ORIGINS',
+    default: "the issuer's origin (+ the other loopback names for a loopback issuer)",
+    description: 'origins allowed to use the refresh cookie and CORS (exact, with credentials)',
+  },
   { name: 'LOGIN_RATE_LIMIT', default: '100', description: 'login requests per minute per IP' },
   { name: 'LOCKOUT_PAIR_FAILURES', default: '10', description: 'failed logins (user, IP)' },
   { name: 'LOCKOUT_USER_FAILURES', default: '30', description: 'failed logins per user' },
@@ -215,6 +220,32 @@ export const VARIABLES: readonly Variable[] = [
 /** `SESSION_IDLE_TTL` -> `session-idle-ttl`. */
 export function flagName(variable: string): string {
   return variable.toLowerCase().replace(/_/g, '-')
+}
+
+/**
+ * The store as a person should read it: an SQLite path made absolute (a relative one depends on
+ * the current directory), a Redis URL without its credentials.
+ *
+ * @example
+ * describeStore({ kind: 'sqlite', path: './data/revocable.db' }) // 'sqlite:/srv/app/data/revocable.db'
+ */
+export function describeStore(store: StoreSpec): string {
+  const withoutCredentials = (text: string) => {
+    const url = new URL(text)
+    url.username = ''
+    url.password = ''
+    return url.href.replace(/\/$/, '')
+  }
+  switch (store.kind) {
+    case 'memory':
+      return 'memory'
+    case 'sqlite':
+      return store.path === ':memory:' ? 'sqlite::memory:' : `sqlite:${resolvePath(store.path)}`
+    case 'redis':
+      return withoutCredentials(store.url)
+    case 'redis-cluster':
+      return `redis-cluster://${store.urls.map((url) => new URL(url).host).join(',')}`
+  }
 }
 
 /** The parseArgs option table for every configuration flag. */
@@ -356,6 +387,22 @@ function passwordScheme(text: string | undefined): 'argon2id' | 'scrypt' {
   return value
 }
 
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]']
+
+/**
+ * ALLOWED_ORIGINS by default: the issuer's origin, and for a loopback issuer the same port under
+ * the other loopback names too, since a page opened as http://127.0.0.1:3000 is the same service
+ * as http://localhost:3000 (and no other machine can be either).
+ */
+function defaultOrigins(issuer: URL): string[] {
+  if (issuer.protocol !== 'http:' || !LOOPBACK_HOSTS.includes(issuer.hostname)) {
+    return [issuer.origin]
+  }
+  const port = issuer.port === '' ? '' : `:${issuer.port}`
+  const others = LOOPBACK_HOSTS.filter((host) => host !== issuer.hostname)
+  return [issuer.origin, ...others.map((host) => `http://${host}${port}`)]
+}
+
 function signingKeys(text: string | undefined): KeyInput[] {
   if (text === undefined) return []
   try {
@@ -435,7 +482,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
   const origins = get('ALLOWED_ORIGINS')
   const allowedOrigins =
     origins === undefined
-      ? [issuerUrl.origin]
+      ? defaultOrigins(issuerUrl)
       : origins.split(',').map((origin) => {
           const url = httpUrl('ALLOWED_ORIGINS', origin.trim())
           return url.origin

@@ -4,7 +4,11 @@
  * reject a token identically.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { authenticateRequest, resolveAuthenticateOptions } from '../adapters/authenticate.js'
+import {
+  authenticateRequest,
+  resolveAuthenticateOptions,
+  type AuthOutcome,
+} from '../adapters/authenticate.js'
 import { RevocableError } from '../errors.js'
 import type { Revocable } from '../revocable.js'
 import type { AccessTokenClaims } from '../tokens/claims.js'
@@ -51,19 +55,28 @@ export function claimsOf(request: FastifyRequest): AccessTokenClaims {
 }
 
 /**
- * A preHandler that requires a valid access token (RFC 6750) and remembers its claims. The
- * decision is the adapters' own (`authenticateRequest`), with a verify that counts outcomes.
+ * Checks the request's bearer token the adapters' way (`authenticateRequest`), with a verify
+ * that counts outcomes, and remembers the claims of a good one for `claimsOf`.
  */
-export function requireBearer(context: ServiceContext) {
+export function bearerChecker(context: ServiceContext) {
   const verifier = { verify: (token: string) => verifyCounted(context, token) }
   const options = resolveAuthenticateOptions(verifier, {})
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  return async (request: FastifyRequest): Promise<AuthOutcome> => {
     const outcome = await authenticateRequest(
       verifier,
       { authorization: request.headers.authorization, cookie: undefined },
       options,
     )
+    if (outcome.kind === 'authenticated') claimsByRequest.set(request, outcome.claims)
+    return outcome
+  }
+}
+
+/** A preHandler that requires a valid access token (RFC 6750) and remembers its claims. */
+export function requireBearer(context: ServiceContext) {
+  const check = bearerChecker(context)
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const outcome = await check(request)
     if (outcome.kind === 'rejected') await sendHttpError(reply, outcome.response)
-    else if (outcome.kind === 'authenticated') claimsByRequest.set(request, outcome.claims)
   }
 }

@@ -2,13 +2,13 @@
  * Opens what the service and the CLI work against, from one configuration: the Store, the user
  * directory beside it (same SQLite file, same Redis prefix, or memory) and the Revocable.
  */
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { createRevocable, type Revocable } from '../revocable.js'
 import { MemoryStore } from '../stores/memory.js'
 import { clientOptions, withDeadline } from '../stores/redis/connection.js'
 import type { Store } from '../stores/store.js'
-import type { ServerConfig } from './config.js'
+import { ConfigError, describeStore, type ServerConfig } from './config.js'
 import { MemoryGuessCounters, type GuessCounters } from './guessing/counters.js'
 import { RedisGuessCounters, type GuessRedis } from './guessing/redis.js'
 import { SqliteGuessCounters } from './guessing/sqlite.js'
@@ -41,6 +41,21 @@ export interface RuntimeOptions {
   /** The CLI runs one command: no replica to load. */
   replica?: 'auto' | false
   warn?: (message: string) => void
+  /**
+   * Whether an empty store may be made (the service: yes). A command that acts on an existing
+   * store says `false`: a new, empty store (with a fresh key) would let it "succeed" on nothing.
+   */
+  create?: boolean
+}
+
+/** The configured store does not exist (a CLI command must not make one). */
+function noSuchStore(config: ServerConfig, what: string): ConfigError {
+  const where = describeStore(config.store)
+  return new ConfigError(
+    'STORE',
+    `names no existing store (${where}): ${what}. Run the command with the service's STORE ` +
+      `(and from its directory, for a relative sqlite: path), or start the service once.`,
+  )
 }
 
 const COMMAND_TIMEOUT_MS = 250
@@ -76,6 +91,7 @@ async function connectRedis(client: RedisClientLike, where: string): Promise<voi
 async function openBackend(
   config: ServerConfig,
   warn: (message: string) => void,
+  create: boolean,
 ): Promise<{
   store: Store
   users: UserDirectory
@@ -86,6 +102,7 @@ async function openBackend(
   const spec = config.store
   switch (spec.kind) {
     case 'memory':
+      if (!create) throw noSuchStore(config, 'a memory store exists only inside the service')
       return {
         store: new MemoryStore(),
         users: new MemoryUserDirectory(),
@@ -93,6 +110,9 @@ async function openBackend(
         release: async () => {},
       }
     case 'sqlite': {
+      if (!create && (spec.path === ':memory:' || !existsSync(spec.path))) {
+        throw noSuchStore(config, 'there is no database file there')
+      }
       if (spec.path !== ':memory:') mkdirSync(dirname(spec.path), { recursive: true })
       // One connection for both: the store sets WAL and synchronous=FULL on it, and the users
       // table lives in the same file, so a copy of the file is a complete backup.
@@ -161,7 +181,27 @@ export async function openRuntime(
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
   const warn = options.warn ?? ((message: string) => console.warn(message))
-  const backend = await openBackend(config, warn)
+  const create = options.create ?? true
+  const backend = await openBackend(config, warn, create)
+  if (!create && config.signingKeys.length === 0) {
+    // The service stores its generated key on first start: no key, no service ever ran here.
+    // (With SIGNING_KEYS the keys are configured, not stored: nothing to tell by.)
+    let keys: unknown[] = []
+    try {
+      keys = await backend.store.listKeys()
+    } finally {
+      if (keys.length === 0) {
+        await backend.store.close().catch(() => undefined)
+        await backend.release().catch(() => undefined)
+      }
+    }
+    if (keys.length === 0) {
+      const prefix = config.store.kind.startsWith('redis')
+        ? ` under REDIS_PREFIX "${config.redisPrefix}"`
+        : ''
+      throw noSuchStore(config, `it holds no keys${prefix}`)
+    }
+  }
   const store = options.wrapStore?.(backend.store) ?? backend.store
   let auth: Revocable
   try {

@@ -4,9 +4,25 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildOptions } from './app.js'
-import type { ServerConfig } from './config.js'
+import { describeStore, type ServerConfig } from './config.js'
 
 const SHUTDOWN_GRACE_MS = 10_000
+
+/**
+ * One line that says what this instance runs with, so a wrong store or issuer shows at once.
+ *
+ * @example
+ * startupSummary(config, 'http://127.0.0.1:3000')
+ * // 'revocable serving http://127.0.0.1:3000: store sqlite:/srv/data/revocable.db, issuer …'
+ */
+export function startupSummary(config: ServerConfig, address: string): string {
+  return [
+    `revocable serving ${address}: store ${describeStore(config.store)}`,
+    `issuer ${config.issuer}`,
+    `admin API ${config.adminToken === undefined ? 'off' : 'on'}`,
+    `cookie mode ${config.cookieMode ? `on (origins ${config.allowedOrigins.join(' ')})` : 'off'}`,
+  ].join(', ')
+}
 
 /** Starts listening; resolves to the app and the address it listens on. */
 export async function serve(
@@ -21,6 +37,7 @@ export async function serve(
     await app.close()
     throw error
   }
+  app.log.info(startupSummary(config, address))
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return

@@ -13,7 +13,13 @@ import type { DeviceInfo, SessionRecord, Store } from '../stores/store.js'
 import { randomId } from '../tokens/ids.js'
 import { checkTokenInput, type TokenInput } from '../tokens/token-input.js'
 import { instantAfterNearby } from './cutoff.js'
-import { createRefreshToken, openHeir, parseRefreshToken, sealHeir } from './refresh-token.js'
+import {
+  createRefreshToken,
+  hashesEqual,
+  openHeir,
+  parseRefreshToken,
+  sealHeir,
+} from './refresh-token.js'
 import { sessionExpiry, type RotationRequest } from './rotation.js'
 
 export interface StartSessionInput extends TokenInput {
@@ -96,6 +102,24 @@ export function toSessionInfo(session: SessionRecord, currentSid?: string): Sess
     expiresAt: new Date(session.expiresAt),
     current: session.sid === currentSid,
   }
+}
+
+/**
+ * The session a refresh token of ours belongs to: its current token, or with `spent` also one
+ * it has rotated away from. A token that merely names a real session (a forgery) finds nothing.
+ */
+export async function findSessionOfRefreshToken(
+  store: Store,
+  token: unknown,
+  { spent }: { spent: boolean },
+): Promise<SessionRecord | undefined> {
+  const parsed = parseRefreshToken(token)
+  if (parsed === undefined) return undefined
+  const session = await callStore('read a session', () => store.getSession(parsed.sid))
+  if (session === undefined) return undefined
+  const current = session.refreshHash !== undefined && hashesEqual(session.refreshHash, parsed.hash)
+  const known = current || (spent && session.spentHashes.some((h) => hashesEqual(h, parsed.hash)))
+  return known ? session : undefined
 }
 
 /**

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
+import { requirePeer } from '../peer.js'
 import { systemClock, type Clock } from '../clock.js'
 import { isCutOff, type Cutoffs } from '../sessions/cutoff.js'
 import { readOrCreateKekFile } from '../keys/kek-file.js'
@@ -22,7 +23,10 @@ import type {
 } from './store.js'
 
 export interface SqliteStoreOptions {
-  /** Database file (its folder is created), or `':memory:'`. Ignored when `database` is given. */
+  /**
+   * Database file (its folder is created), or `':memory:'` for a store that vanishes with the
+   * process. Required unless `database` is given: there is no silent in-memory default.
+   */
   path?: string
   /** An open better-sqlite3 database to use instead of opening `path`. */
   database?: Database.Database
@@ -31,6 +35,10 @@ export interface SqliteStoreOptions {
   /** Milliseconds between sweeps of expired rows. Default 60 000. */
   sweepInterval?: number
 }
+
+const NEEDS_PATH =
+  'SqliteStore needs a "path": a database file, or \':memory:\' for a store that vanishes with ' +
+  'the process (or an open better-sqlite3 "database")'
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS revoked_jtis (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
@@ -123,20 +131,33 @@ export class SqliteStore implements Store {
   readonly #sql: ReturnType<typeof prepareStatements>
   #ephemeralKek: Uint8Array | undefined
 
-  constructor(options: SqliteStoreOptions = {}) {
+  /**
+   * Opens (or creates) the store in a database file. A path alone may be given as a string.
+   *
+   * @example
+   * const store = new SqliteStore('./data/revocable.db')
+   * const auth = await createRevocable({ issuer, audience, store })
+   */
+  constructor(pathOrOptions: string | SqliteStoreOptions) {
+    const options = typeof pathOrOptions === 'string' ? { path: pathOrOptions } : pathOrOptions
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(NEEDS_PATH)
+    }
     this.#clock = options.clock ?? systemClock
     const interval = options.sweepInterval ?? 60_000
     if (!Number.isFinite(interval) || interval <= 0) {
       throw new TypeError('"sweepInterval" must be a positive number of milliseconds')
     }
     if (options.database !== undefined) {
+      if (options.path !== undefined) throw new TypeError('give "path" or "database", not both')
       this.#db = options.database
       this.#ownsDatabase = false
     } else {
-      const path = options.path ?? ':memory:'
-      if (typeof path !== 'string' || path === '') throw new TypeError('"path" must be a file path')
+      const path = options.path
+      if (typeof path !== 'string' || path === '') throw new TypeError(NEEDS_PATH)
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-      this.#db = new Database(path)
+      const open = requirePeer<typeof Database>('better-sqlite3', 'revocable/sqlite')
+      this.#db = new open(path)
       this.#ownsDatabase = true
     }
     this.#db.pragma('journal_mode = WAL')

@@ -137,7 +137,7 @@ describe('keys', () => {
   test('keys retire of an unknown kid exits 1', async () => {
     const { code, stderr } = await cli('keys', 'retire', 'no-such-kid')
     assert.equal(code, 1)
-    assert.equal(stderr.trim(), 'revocable keys: no key with kid "no-such-kid"')
+    assert.match(stderr, /^store: sqlite:.+\nrevocable keys: no key with kid "no-such-kid"\n$/)
   })
 })
 
@@ -235,9 +235,12 @@ describe('the executable', () => {
     assert.equal(config.code, 2)
     assert.match(config.stderr, /PORT \(--port\) must be an integer/)
     assert.equal(failure.code, 1)
-    assert.equal(failure.stderr, 'revocable keys: no key with kid "no-such-kid"\n')
+    assert.match(
+      failure.stderr,
+      /^store: sqlite:.+\nrevocable keys: no key with kid "no-such-kid"\n$/,
+    )
     assert.equal(json.code, 0)
     assert.equal((JSON.parse(json.stdout) as { valid: boolean }).valid, true)
-    assert.equal(json.stderr, '')
+    assert.match(json.stderr, /^store: sqlite:.+\n$/)
   })
 })

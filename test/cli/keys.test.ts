@@ -96,7 +96,7 @@ describe('keys import, export-public, rotate, retire on a store', () => {
 
   test('rotate publishes a key that signs after the lead; retire removes it from the JWKS', async () => {
     const rotated = await cli('keys', 'rotate', '--json')
-    assert.equal(rotated.code, 0)
+    assert.equal(rotated.code, 0, rotated.stderr)
     const { kid, activatesAt } = JSON.parse(rotated.stdout) as { kid: string; activatesAt: string }
     assert.ok(Date.parse(activatesAt) > Date.now() + 30_000)
     assert.match((await cli('keys', 'export-public')).stdout, new RegExp(kid))

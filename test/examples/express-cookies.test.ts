@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import { manualClock } from '../support/clock.js'
 import {
+  ROOT,
   call,
   revokedChallenge,
   revokedSession,
@@ -87,4 +89,54 @@ test('logout clears the cookies and the old access token is rejected though unex
   assert.equal(profile.status, 401)
   assert.equal(profile.headers.get('www-authenticate'), revokedChallenge)
   assert.deepEqual(profile.body, revokedSession)
+})
+
+test('logout with only the refresh cookie (the access cookie expired) ends the session', async () => {
+  const login = await call(app.url, 'POST', '/auth/login', { body: alice })
+  const all = cookiesOf(login)
+  // The browser drops the access cookie at its Max-Age; the refresh cookie lives on.
+  const refreshOnly = all
+    .split('; ')
+    .filter((pair) => pair.startsWith('refresh_token='))
+    .join('; ')
+  const logout = await call(app.url, 'POST', '/auth/logout', { cookie: refreshOnly })
+  assert.equal(logout.status, 204)
+  const refreshed = await call(app.url, 'POST', '/auth/refresh', { cookie: refreshOnly })
+  assert.equal(refreshed.status, 400)
+  assert.deepEqual(refreshed.body, { error: 'ERR_REFRESH_TOKEN_INVALID' })
+  const profile = await call(app.url, 'GET', '/profile', { cookie: all })
+  assert.equal(profile.status, 401)
+  assert.deepEqual(profile.body, revokedSession)
+})
+
+test('logout with an expired access cookie still sent ends the session (injected clock)', async () => {
+  // The example's start() takes a Revocable: one on a clock the test moves, from the built package.
+  const { createRevocable } = (await import(`${ROOT}dist/index.js`)) as {
+    createRevocable: (options: object) => Promise<unknown>
+  }
+  const { start } = (await import(`${ROOT}examples/express-cookies/index.js`)) as {
+    start: (options: { port: number; auth: unknown }) => Promise<RunningApp>
+  }
+  interface RunningApp {
+    url: string
+    close(): Promise<void>
+  }
+  const clock = manualClock(Date.now())
+  const auth = await createRevocable({ issuer: 'http://localhost', audience: 'x', clock })
+  const local = await start({ port: 0, auth })
+  try {
+    const cookie = cookiesOf(await call(local.url, 'POST', '/auth/login', { body: alice }))
+    clock.advance(306_000) // past the 300 s access token and the 5 s clock tolerance
+    const expired = await call(local.url, 'GET', '/profile', { cookie })
+    assert.equal(expired.status, 401)
+    assert.match(String(expired.headers.get('www-authenticate')), /token has expired/)
+
+    const logout = await call(local.url, 'POST', '/auth/logout', { cookie })
+    assert.equal(logout.status, 204)
+    const refreshed = await call(local.url, 'POST', '/auth/refresh', { cookie })
+    assert.equal(refreshed.status, 400)
+    assert.deepEqual(refreshed.body, { error: 'ERR_REFRESH_TOKEN_INVALID' })
+  } finally {
+    await local.close()
+  }
 })

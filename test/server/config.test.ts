@@ -16,7 +16,11 @@ describe('loadConfig', () => {
     assert.equal(config.failMode, 'closed')
     assert.equal(config.cookieMode, false)
     assert.equal(config.adminToken, undefined)
-    assert.deepEqual(config.allowedOrigins, ['http://localhost:3000'])
+    assert.deepEqual(config.allowedOrigins, [
+      'http://localhost:3000',
+      'http://127.0.0.1:3000',
+      'http://[::1]:3000',
+    ])
     assert.equal(config.clients.size, 0)
   })
 

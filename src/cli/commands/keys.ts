@@ -171,11 +171,18 @@ ${CONFIG_HELP}`,
         }
         if (inputs.length !== 1) throw new Error(`${file} must hold exactly one key`)
         const input = inputs[0] as (typeof inputs)[number]
-        const { kid, activatesAt } = await withRuntime(config, io, async ({ auth }) => {
-          const kid = await auth.importKey(input, now ? { lead: 0 } : {})
-          const activatesAt = auth.listKeys().find((key) => key.kid === kid)?.activatesAt ?? 0
-          return { kid, activatesAt }
-        })
+        // Importing a key may provision a new store before the service first starts (as
+        // `serve` does): the one command besides serve that creates a store.
+        const { kid, activatesAt } = await withRuntime(
+          config,
+          io,
+          async ({ auth }) => {
+            const kid = await auth.importKey(input, now ? { lead: 0 } : {})
+            const activatesAt = auth.listKeys().find((key) => key.kid === kid)?.activatesAt ?? 0
+            return { kid, activatesAt }
+          },
+          { create: true },
+        )
         const when = new Date(activatesAt).toISOString()
         output(io, json, { kid, activatesAt: when }, `imported key ${kid}: signs from ${when}`)
         return EXIT_OK

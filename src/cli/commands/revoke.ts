@@ -1,11 +1,13 @@
 import {
   CONFIG_HELP,
+  configForToken,
   configFrom,
   EXIT_OK,
   noExtra,
   output,
   parse,
   positional,
+  resolveSub,
   UsageError,
   withRuntime,
   type Command,
@@ -16,7 +18,7 @@ export const revokeCommand: Command = {
   summary: 'revoke a token, a session or a user',
   help: `Usage: revocable revoke token <jwt|jti> [--reason text] [--json]
        revocable revoke session <sid> [--reason text] [--json]
-       revocable revoke user <sub> [--reason text] [--json]
+       revocable revoke user <sub|username> [--reason text] [--json]
 
 token    one access token (the token itself, or its jti)
 session  every token of a session, and the session itself (its refresh token stops working)
@@ -35,19 +37,29 @@ ${CONFIG_HELP}`,
     const id = positional(
       parsed,
       1,
-      kind === 'token' ? 'jwt|jti' : kind === 'session' ? 'sid' : 'sub',
+      kind === 'token' ? 'jwt|jti' : kind === 'session' ? 'sid' : 'sub|username',
     )
     noExtra(parsed, 2)
     const reason = typeof parsed.values.reason === 'string' ? parsed.values.reason : undefined
     const audit = { actor: 'cli', ...(reason !== undefined && { reason }) }
-    const config = configFrom(parsed, io)
-    await withRuntime(config, io, async ({ auth }) => {
+    const config =
+      kind === 'token' && id.includes('.') ? configForToken(parsed, io, id) : configFrom(parsed, io)
+    let revokedId = id
+    let ended = false
+    await withRuntime(config, io, async (runtime) => {
+      const { auth } = runtime
+      auth.on('session.ended', () => void (ended = true))
       if (kind === 'token') await auth.revokeToken(id, audit)
       else if (kind === 'session') await auth.revokeSession(id, audit)
-      else await auth.revokeUser(id, audit)
+      else {
+        revokedId = await resolveSub(runtime, io, id)
+        await auth.revokeUser(revokedId, audit)
+      }
     })
-    const shown = kind === 'token' && id.includes('.') ? 'the given token' : `${kind} ${id}`
-    output(io, json, { revoked: kind, id }, `revoked ${shown}`)
+    const shown = kind === 'token' && id.includes('.') ? 'the given token' : `${kind} ${revokedId}`
+    // A session id that names no active session is still denied, but say so: it may be a typo.
+    const note = kind === 'session' && !ended ? ' (no active session had this id)' : ''
+    output(io, json, { revoked: kind, id: revokedId }, `revoked ${shown}${note}`)
     return EXIT_OK
   },
 }

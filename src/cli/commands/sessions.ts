@@ -7,6 +7,7 @@ import {
   output,
   parse,
   positional,
+  resolveSub,
   table,
   UsageError,
   withRuntime,
@@ -16,7 +17,7 @@ import {
 export const sessionsCommand: Command = {
   name: 'sessions',
   summary: "list a user's active sessions",
-  help: `Usage: revocable sessions list <sub> [--json]
+  help: `Usage: revocable sessions list <sub|username> [--json]
 
 Lists the user's active sessions, most recently used first. End one with
 "revocable revoke session <id>".
@@ -27,12 +28,16 @@ ${CONFIG_HELP}`,
     const json = parsed.values.json === true
     const action = positional(parsed, 0, 'list')
     if (action !== 'list') throw new UsageError(`unknown action "${action}" (list)`)
-    const sub = positional(parsed, 1, 'sub')
+    const given = positional(parsed, 1, 'sub|username')
     noExtra(parsed, 2)
     const config = configFrom(parsed, io)
-    const sessions = (await withRuntime(config, io, ({ auth }) => auth.listSessions(sub))).map(
-      sessionJson,
-    )
+    let sub = given
+    const sessions = (
+      await withRuntime(config, io, async (runtime) => {
+        sub = await resolveSub(runtime, io, given)
+        return runtime.auth.listSessions(sub)
+      })
+    ).map(sessionJson)
     const human =
       sessions.length === 0
         ? `no active sessions for ${sub}`

@@ -2,7 +2,7 @@ import { RevocableError } from '../../errors.js'
 import { decodeUnverified } from '../../tokens/decode.js'
 import {
   CONFIG_HELP,
-  configFrom,
+  configForToken,
   EXIT_FAILURE,
   EXIT_OK,
   noExtra,
@@ -28,7 +28,8 @@ export const tokenCommand: Command = {
 
 Decodes the token's header and claims and verifies it completely against the configured store
 (signature, claims, and every kind of revocation). Exits 0 when the token is valid, 1 when it
-is not (the reason is printed).
+is not (the reason is printed). Without ISSUER (or --issuer) the token's own iss is taken, since
+the default (http://localhost:$PORT) depends on the port the service was started with.
 
 ${CONFIG_HELP}`,
   async run(args, io) {
@@ -50,7 +51,7 @@ ${CONFIG_HELP}`,
       )
       return EXIT_FAILURE
     }
-    const config = configFrom(parsed, io)
+    const config = configForToken(parsed, io, token)
     const error = await withRuntime(config, io, async ({ auth }) => {
       try {
         await auth.verify(token)

@@ -5,9 +5,10 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TokenSet } from '../../sessions/sessions.js'
-import { claimsOf, requireBearer, type ServiceContext } from '../context.js'
+import { bearerChecker, claimsOf, requireBearer, type ServiceContext } from '../context.js'
 import {
   clearSessionCookies,
+  csrfFailure,
   originAllowed,
   readRefreshCookie,
   setSessionCookies,
@@ -15,7 +16,7 @@ import {
 import { acceptJsonOnly } from '../form.js'
 import { sendTooManyAttempts } from '../guessing/guard.js'
 import { SerialByKey } from '../guessing/serial.js'
-import { sendError, sendGrantError } from '../http.js'
+import { sendError, sendGrantError, sendHttpError } from '../http.js'
 import { sessionJson } from '../session-json.js'
 import { normalizeUsername } from '../users/directory.js'
 import { checkPassword } from '../users/password-policy.js'
@@ -49,6 +50,15 @@ const loginSchema = {
       client_id: { type: 'string', minLength: 1, maxLength: 128 },
       client_secret: { type: 'string', minLength: 1, maxLength: 512 },
     },
+  },
+}
+
+// Logout takes no body, or a refresh token (a client that keeps it in memory or storage).
+const logoutSchema = {
+  body: {
+    type: ['object', 'null'],
+    additionalProperties: false,
+    properties: { refresh_token: { type: 'string', minLength: 1, maxLength: 8192 } },
   },
 }
 
@@ -135,6 +145,7 @@ export async function authRoutes(app: FastifyInstance, context: ServiceContext):
   const serial = new SerialByKey(ATTEMPTS_PER_USERNAME)
   acceptJsonOnly(app)
   const guard = requireBearer(context)
+  const checkBearer = bearerChecker(context)
   const rateLimit = { max: config.loginRateLimit, timeWindow: 60_000 }
 
   app.post<{ Body: Credentials }>(
@@ -213,12 +224,40 @@ export async function authRoutes(app: FastifyInstance, context: ServiceContext):
     return claimsOf(request)
   })
 
-  app.post('/auth/logout', { preHandler: guard }, async (request, reply) => {
-    const { sid, sub } = claimsOf(request)
-    await auth.revokeSession(sid, { actor: sub, reason: 'logout' })
-    if (config.cookieMode) clearSessionCookies(reply)
-    return reply.code(204).send()
-  })
+  /**
+   * Logout must work when the access token has expired or a reload dropped it: a refresh token
+   * in the body, a valid bearer token, or (cookie mode, CSRF-checked) the refresh cookie, in
+   * that order, each ends its session. Ending one that is already gone is still a 204.
+   */
+  app.post<{ Body: { refresh_token?: string } | null | undefined }>(
+    '/auth/logout',
+    { schema: logoutSchema },
+    async (request, reply) => {
+      const endByRefreshToken = async (token: string) => {
+        await auth.revokeRefreshToken(token, { reason: 'logout' })
+        if (config.cookieMode) clearSessionCookies(reply)
+        return reply.code(204).send()
+      }
+      const bodyToken = request.body?.refresh_token
+      if (bodyToken !== undefined) return endByRefreshToken(bodyToken)
+
+      const bearer = await checkBearer(request)
+      if (bearer.kind === 'authenticated') {
+        const { sid, sub } = bearer.claims
+        await auth.revokeSession(sid, { actor: sub, reason: 'logout' })
+        if (config.cookieMode) clearSessionCookies(reply)
+        return reply.code(204).send()
+      }
+      const cookie = config.cookieMode ? readRefreshCookie(request) : undefined
+      if (cookie !== undefined) {
+        const failure = csrfFailure(request, config)
+        if (failure !== undefined) return sendError(reply, 403, 'access_denied', failure)
+        return endByRefreshToken(cookie)
+      }
+      if (bearer.kind === 'rejected') return sendHttpError(reply, bearer.response)
+      return sendError(reply, 400, 'invalid_request', 'no token to log out with')
+    },
+  )
 
   app.post('/auth/logout-all', { preHandler: guard }, async (request, reply) => {
     const { sub } = claimsOf(request)

@@ -3,8 +3,7 @@
  * finding the session behind a refresh token.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { callStore } from '../../revocation/revoker.js'
-import { hashesEqual, parseRefreshToken } from '../../sessions/refresh-token.js'
+import { findSessionOfRefreshToken } from '../../sessions/sessions.js'
 import type { SessionRecord } from '../../stores/store.js'
 import {
   authenticateClient,
@@ -85,17 +84,10 @@ export async function requireClient(
  * The session a refresh token of ours belongs to: its current token, or with `spent` also one
  * it has rotated away from. A token that merely names a real session (a forgery) finds nothing.
  */
-export async function sessionOfRefreshToken(
+export function sessionOfRefreshToken(
   context: ServiceContext,
   token: string,
   { spent }: { spent: boolean },
 ): Promise<SessionRecord | undefined> {
-  const parsed = parseRefreshToken(token)
-  if (parsed === undefined) return undefined
-  const { store } = context.auth
-  const session = await callStore('read a session', () => store.getSession(parsed.sid))
-  if (session === undefined) return undefined
-  const current = session.refreshHash !== undefined && hashesEqual(session.refreshHash, parsed.hash)
-  const known = current || (spent && session.spentHashes.some((h) => hashesEqual(h, parsed.hash)))
-  return known ? session : undefined
+  return findSessionOfRefreshToken(context.auth.store, token, { spent })
 }

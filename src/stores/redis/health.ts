@@ -11,13 +11,21 @@ export interface ConfigurableNode {
  * Only `noeviction` (writes fail loudly when memory is full) is safe. Returns the offending
  * policies, or an empty list. A server that refuses CONFIG (managed Redis) is reported as such.
  */
+/** An error the Redis server answered with (node-redis's ErrorReply), not a failed connection. */
+function isErrorReply(error: unknown): boolean {
+  return error instanceof Error && error.constructor.name === 'ErrorReply'
+}
+
 export async function findUnsafeEvictionPolicies(nodes: ConfigurableNode[]): Promise<string[]> {
   const problems: string[] = []
   for (const node of nodes) {
     try {
       const policy = (await node.configGet('maxmemory-policy'))['maxmemory-policy']
       if (policy !== undefined && policy !== 'noeviction') problems.push(policy)
-    } catch {
+    } catch (error) {
+      // Only a server's refusal (a managed Redis without CONFIG) says anything about the policy;
+      // a connection that failed is an outage, reported as one by the caller.
+      if (!isErrorReply(error)) throw error
       problems.push('unknown (CONFIG GET refused)')
     }
   }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import { createClient, createCluster } from 'redis'
+import type * as Redis from 'redis'
+import { requirePeer } from '../../peer.js'
 import { systemClock, type Clock } from '../../clock.js'
-import { StoreUnavailable } from '../../errors.js'
+import { RevocableError, StoreUnavailable } from '../../errors.js'
 import { isCutOff, type Cutoffs } from '../../sessions/cutoff.js'
 import {
   decideRotation,
@@ -183,6 +184,7 @@ export class RedisStore implements Store {
         : options.client
     } else if (options.url !== undefined) {
       if (typeof options.url !== 'string') throw new TypeError('"url" must be a redis:// URL')
+      const { createClient } = requirePeer<typeof Redis>('redis', 'revocable/redis')
       connection = createClient({ url: options.url, ...clientDefaults })
       owned = true
     } else {
@@ -190,10 +192,14 @@ export class RedisStore implements Store {
       if (!Array.isArray(rootNodes) || rootNodes.length === 0) {
         throw new TypeError('"cluster.rootNodes" must be a non-empty array of { url }')
       }
+      const { createCluster } = requirePeer<typeof Redis>('redis', 'revocable/redis')
       connection = createCluster({ rootNodes, defaults: clientDefaults })
       owned = true
     }
+    // The client's last connection error: the cause of a start-up that fails.
+    let lastError: Error | undefined
     if (owned) {
+      ;(connection as OwnedClient).on('error', (error) => void (lastError = error))
       let reported = false
       // node-redis emits 'error' on every failed reconnect; without a listener it would crash
       // the process. Outages surface through failing commands; log the first error only.
@@ -249,7 +255,9 @@ export class RedisStore implements Store {
       timer = setTimeout(() => {
         expired = true
         reject(
-          new StoreUnavailable(`Redis did not answer within ${startupTimeout} ms of connecting`),
+          new StoreUnavailable(`Redis did not answer within ${startupTimeout} ms of connecting`, {
+            cause: lastError,
+          }),
         )
       }, startupTimeout)
     })
@@ -270,7 +278,8 @@ export class RedisStore implements Store {
         if (expired && typeof client.destroy === 'function') client.destroy()
         else await client.close().catch(() => undefined)
       }
-      throw error
+      if (error instanceof RevocableError || error instanceof TypeError) throw error
+      throw new StoreUnavailable('could not connect to Redis', { cause: error })
     } finally {
       clearTimeout(timer)
     }
