@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
+import { MissingPeerDependency, requirePeer } from '../../peer.js'
 import { HashQueue } from './hash-queue.js'
 
 /**
@@ -28,13 +29,17 @@ interface Argon2 {
   verify(hashed: string, password: string): Promise<boolean>
 }
 
-/** The Argon2 binding, or undefined when the optional peer is not installed. */
+/**
+ * The Argon2 binding, or undefined when the optional peer is not installed. An installed one
+ * that fails to load (a broken native build) throws its own error: better a failed start than a
+ * silent fall back to another scheme.
+ */
 export async function loadArgon2(): Promise<Argon2 | undefined> {
   try {
-    const name = '@node-rs/argon2'
-    return (await import(name)) as Argon2
-  } catch {
-    return undefined
+    return requirePeer<Argon2>('@node-rs/argon2', 'PASSWORD_HASH=argon2id')
+  } catch (error) {
+    if (error instanceof MissingPeerDependency) return undefined
+    throw error
   }
 }
 
