@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test'
 import { createClient } from 'redis'
 import { createRevocable, type Revocable, type SessionRecord } from '../../src/index.js'
 import { RedisStore } from '../../src/stores/redis/index.js'
+import { redisKeys } from '../../src/stores/redis/keys.js'
 import { AUDIENCE, HMAC_SECRET, ISSUER } from '../support/auth.js'
 import { seedSessions } from '../support/large-account.js'
 import { RedisProcess } from '../support/redis-server.js'
@@ -119,6 +120,11 @@ describe('a huge account costs Redis a bounded amount of work per request', () =
       assert.ok(
         revoke.total < MAX_COMMANDS_PER_CALL,
         `revokeUser ran ${revoke.total} commands: ${JSON.stringify(revoke.calls)}`,
+      )
+      // The sessions left to the cutoff stay dead as long as any record of them can exist.
+      const user = redisKeys(PREFIX).user('whale')
+      assert.ok(
+        (await redis.pTTL(user.cutoff)) >= (await redis.pTTL(user.sessionsByCreation)) - 1000,
       )
       // Every session is dead, whether ended at once or left to the cutoff.
       await assert.rejects(auth.refresh(first.refreshToken), { code: 'ERR_REFRESH_TOKEN_INVALID' })
