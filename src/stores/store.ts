@@ -25,7 +25,9 @@ export interface Store {
    * new cutoff, and the later expiry) and ends every session of the user created at or before
    * the cutoff. With `everySession` ("log out everywhere", the cutoff being now), the cutoff is
    * first raised to the latest `createdAt` among the user's sessions: every session that exists
-   * ends, whatever clock stamped it. Resolves to the sessions ended.
+   * ends, whatever clock stamped it. Resolves to the sessions ended. A store may end only a
+   * bounded number at once and the rest lazily (Redis does, so a huge account cannot stall it):
+   * those are dead by the cutoff all the same (`isCutOff`), and are not in the result.
    */
   revokeUser(
     sub: string,

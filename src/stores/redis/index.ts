@@ -83,6 +83,13 @@ const DEFAULT_PREFIX = 'rvk:'
 // another caller won; after the first winner and one reuse, the record is gone, so 3 suffices
 // in practice and the bound only guards against a pathological loop.
 const MAX_SWAP_ATTEMPTS = 10
+/**
+ * Most entries one script call prunes or ends per pass (expired, cut off, evicted): every script
+ * costs O(log n) plus this bound, however many sessions the user has. Exported for the tests.
+ */
+export const SESSION_SLICE = 50
+// How many session records listSessions reads per MGET, so one huge account never blocks Redis.
+const LIST_CHUNK = 500
 
 type OwnedClient = { connect(): Promise<unknown>; on(event: 'error', fn: (e: Error) => void): void }
 
@@ -492,9 +499,13 @@ export class RedisStore implements Store {
   async #userSessions(sub: string): Promise<SessionRecord[]> {
     const user = this.#keys.user(sub)
     const sids = await this.#redis.zRange(user.sessions, 0, -1)
-    if (sids.length === 0) return []
-    const records = await this.#redis.mGet(sids.map((sid) => user.sessionPrefix + sid))
-    return records.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as SessionRecord)
+    const records: string[] = []
+    for (let start = 0; start < sids.length; start += LIST_CHUNK) {
+      const chunk = sids.slice(start, start + LIST_CHUNK)
+      const found = await this.#redis.mGet(chunk.map((sid) => user.sessionPrefix + sid))
+      for (const record of found) if (record !== null) records.push(record)
+    }
+    return records.map((r) => JSON.parse(r) as SessionRecord)
   }
 
   async revokeJti(jti: string, expiresAt: number): Promise<void> {
@@ -559,7 +570,13 @@ export class RedisStore implements Store {
     const user = this.#keys.user(owner)
     const record = (await SCRIPTS.endSession.run(
       this.#redis,
-      [user.sessionPrefix + sid, user.sessions, user.revokedSessionPrefix + sid],
+      [
+        user.sessionPrefix + sid,
+        user.sessions,
+        user.revokedSessionPrefix + sid,
+        user.sessionsByExpiry,
+        user.sessionsByCreation,
+      ],
       [sid, ttl],
     )) as string | null
     return record === null ? undefined : (JSON.parse(record) as SessionRecord)
@@ -577,13 +594,14 @@ export class RedisStore implements Store {
       this.#append({ kind: 'user', sub, cutoff, expiresAt }),
       SCRIPTS.revokeUser.run(
         this.#redis,
-        [user.cutoff, user.sessions],
+        [user.cutoff, user.sessions, user.sessionsByExpiry, user.sessionsByCreation],
         [
           cutoff,
           Math.max(this.#ttl(expiresAt), 1),
           user.sessionPrefix,
           user.revokedSessionPrefix,
           everySession ? 1 : 0,
+          SESSION_SLICE,
         ],
       ),
     ])) as [string, string[]]
@@ -705,7 +723,13 @@ export class RedisStore implements Store {
     }
     const reply = (await SCRIPTS.createSession.run(
       this.#redis,
-      [user.sessions, user.sessionPrefix + session.sid, user.cutoff],
+      [
+        user.sessions,
+        user.sessionPrefix + session.sid,
+        user.cutoff,
+        user.sessionsByExpiry,
+        user.sessionsByCreation,
+      ],
       [
         session.sid,
         JSON.stringify(session),
@@ -719,6 +743,8 @@ export class RedisStore implements Store {
         user.sessionPrefix,
         user.revokedSessionPrefix,
         session.createdAt,
+        session.expiresAt,
+        SESSION_SLICE,
       ],
     )) as [number, ...string[]]
     const [created, ...evictedRecords] = reply
@@ -737,8 +763,16 @@ export class RedisStore implements Store {
     await this.#ready()
     const owner = await this.#owner(sid)
     if (owner === null) return undefined
-    const record = await this.#redis.get(this.#keys.user(owner).sessionPrefix + sid)
-    return record === null ? undefined : (JSON.parse(record) as SessionRecord)
+    const user = this.#keys.user(owner)
+    const [record = null, cutoff = null] = await this.#redis.mGet([
+      user.sessionPrefix + sid,
+      user.cutoff,
+    ])
+    if (record === null) return undefined
+    const session = JSON.parse(record) as SessionRecord
+    // revokeUser ends a bounded slice at once and leaves the rest to its cutoff: ended all the same.
+    const cutoffs = { user: cutoff === null ? undefined : Number(cutoff), epoch: undefined }
+    return isCutOff(session.createdAt, cutoffs) ? undefined : session
   }
 
   async listSessions(sub: string, now: number): Promise<SessionRecord[]> {
@@ -767,6 +801,12 @@ export class RedisStore implements Store {
       const session = raw === null ? undefined : (JSON.parse(raw) as SessionRecord)
       const cutoffs = { user: cutoff === null ? undefined : Number(cutoff), epoch }
       const decision = decideRotation(session, request, cutoffs)
+      if (session !== undefined && isCutOff(session.createdAt, { ...cutoffs, epoch: undefined })) {
+        // A session revokeUser left to its cutoff (past the slice it ended at once): ended now,
+        // and answered as the ones it ended were.
+        await this.revokeSession(request.sid, request.revocationExpiresAt)
+        return { outcome: 'unknown' }
+      }
       if (raw === null || (decision.next === undefined && decision.outcome !== 'reused')) {
         const keepsRecord = decision.outcome === 'expired'
         return { outcome: decision.outcome, session: keepsRecord ? session : undefined }
@@ -781,11 +821,20 @@ export class RedisStore implements Store {
               this.#ttl(decision.next.purgeAt),
               decision.next.lastUsedAt,
               cutoff ?? '',
+              decision.next.expiresAt,
+              decision.next.createdAt,
             ]
           : [raw, 'end', request.sid, Math.max(this.#ttl(request.revocationExpiresAt), 1)]
       const swapped = await SCRIPTS.swapSession.run(
         this.#redis,
-        [recordKey, user.sessions, markerKey, user.cutoff],
+        [
+          recordKey,
+          user.sessions,
+          markerKey,
+          user.cutoff,
+          user.sessionsByExpiry,
+          user.sessionsByCreation,
+        ],
         args,
       )
       if (swapped === 1 && decision.next !== undefined) {

@@ -9,8 +9,12 @@ import type { Change } from '../change-feed.js'
 export interface UserKeys {
   /** The user's revocation cutoff (ms). */
   readonly cutoff: string
-  /** Sorted set of the user's session ids, scored by last use. */
+  /** Sorted set of the user's session ids, scored by last use (least recently used first). */
   readonly sessions: string
+  /** The same ids scored by `expiresAt`: expired entries are pruned a bounded slice at a time. */
+  readonly sessionsByExpiry: string
+  /** The same ids scored by `createdAt`: the sessions a cutoff covers are a range of it. */
+  readonly sessionsByCreation: string
   /** Prefix of the user's session records; the record of `sid` is `sessionPrefix + sid`. */
   readonly sessionPrefix: string
   /** Prefix of the user's revoked-session markers. */
@@ -70,6 +74,8 @@ export function redisKeys(prefix: string): RedisKeys {
       return {
         cutoff: `${tag}:cut`,
         sessions: `${tag}:sessions`,
+        sessionsByExpiry: `${tag}:sessions:exp`,
+        sessionsByCreation: `${tag}:sessions:born`,
         sessionPrefix: `${tag}:s:`,
         revokedSessionPrefix: `${tag}:rs:`,
       }
