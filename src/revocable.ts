@@ -19,6 +19,7 @@ import { FeedFollower, type FollowerStats } from './revocation/feed.js'
 import { Replica } from './revocation/replica.js'
 import { StoreClock } from './revocation/store-clock.js'
 import { Revoker, callStore } from './revocation/revoker.js'
+import { awaitReplicas } from './revocation/await-replicas.js'
 import { TokenCache, type CachedToken } from './revocation/token-cache.js'
 import { revocationReason } from './revocation/rules.js'
 import { sessionExpiry } from './sessions/rotation.js'
@@ -49,7 +50,16 @@ export interface IssueInput extends TokenInput {
   ttl?: number
 }
 
-export interface RevokeUserOptions extends AuditContext {
+export interface RevokeOptions extends AuditContext {
+  /**
+   * Resolve only once every live replica on the store applies the revocation (at most
+   * maxStaleness later), so no instance accepts the token after this call resolves. Default:
+   * the `awaitReplicas` option.
+   */
+  awaitReplicas?: boolean
+}
+
+export interface RevokeUserOptions extends RevokeOptions {
   /** Revoke tokens issued at or before this instant (a Date or ms). Default: now. */
   before?: Date | number
 }
@@ -100,6 +110,10 @@ function checkAudit(audit: AuditContext | undefined): AuditContext {
   const result: AuditContext = {}
   if (audit.actor !== undefined) result.actor = checkId('actor', audit.actor)
   if (audit.reason !== undefined) result.reason = checkId('reason', audit.reason)
+  const wait = (audit as RevokeOptions).awaitReplicas
+  if (wait !== undefined && typeof wait !== 'boolean') {
+    throw new TypeError('"awaitReplicas" must be a boolean')
+  }
   return result
 }
 
@@ -274,7 +288,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * @example
    * await auth.revokeToken(token)
    */
-  async revokeToken(tokenOrJti: string, audit?: AuditContext): Promise<void> {
+  async revokeToken(tokenOrJti: string, audit?: RevokeOptions): Promise<void> {
     checkId('tokenOrJti', tokenOrJti)
     const context = checkAudit(audit)
     let jti = tokenOrJti
@@ -289,6 +303,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       }
     }
     await this.#revoker.revokeJti(jti, exp)
+    await this.#awaitReplicas(audit)
     this.emit('token.revoked', { kind: 'token', jti, sub, at: this.options.clock(), ...context })
   }
 
@@ -299,10 +314,11 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * @example
    * await auth.revokeSession(claims.sid)
    */
-  async revokeSession(sid: string, audit?: AuditContext): Promise<void> {
+  async revokeSession(sid: string, audit?: RevokeOptions): Promise<void> {
     checkId('sid', sid)
     const context = checkAudit(audit)
     const ended = await this.#revoker.revokeSession(sid)
+    await this.#awaitReplicas(audit)
     const at = this.options.clock()
     this.emit('token.revoked', { kind: 'session', sid, sub: ended?.sub, at, ...context })
     if (ended !== undefined) {
@@ -311,7 +327,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   }
 
   /** The same as `revokeSession`: ends one session (logout). */
-  endSession(sid: string, audit?: AuditContext): Promise<void> {
+  endSession(sid: string, audit?: RevokeOptions): Promise<void> {
     return this.revokeSession(sid, audit)
   }
 
@@ -339,6 +355,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     }
     // "Log out everywhere" (no `before`) ends every session that exists, whatever clock stamped it.
     const ended = await this.#revoker.revokeUser(sub, before, options.before === undefined)
+    await this.#awaitReplicas(options)
     this.emit('token.revoked', { kind: 'user', sub, cutoff: before, at: now, ...context })
     for (const session of ended) {
       this.emit('session.ended', {
@@ -358,9 +375,10 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * @example
    * await auth.revokeAll({ reason: 'incident 42' })
    */
-  async revokeAll(audit?: AuditContext): Promise<void> {
+  async revokeAll(audit?: RevokeOptions): Promise<void> {
     const context = checkAudit(audit)
     const cutoff = await this.#revoker.revokeAll()
+    await this.#awaitReplicas(audit)
     this.emit('token.revoked', { kind: 'global', cutoff, at: cutoff, ...context })
   }
 
@@ -697,6 +715,15 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     return { now, jti: claims.jti, sid: claims.sid, sub: claims.sub, kid }
   }
 
+  /**
+   * With `awaitReplicas` (the call's, else the option), waits until every live replica on the
+   * store has applied what this instance wrote, at most maxStaleness (see awaitReplicas).
+   */
+  async #awaitReplicas(options: RevokeOptions | undefined): Promise<void> {
+    if (!(options?.awaitReplicas ?? this.options.awaitReplicas)) return
+    await awaitReplicas(this.store, { maxStalenessMs: this.#maxStalenessMs })
+  }
+
   /** The replica's answer, or undefined when it is too stale or does not know enough. */
   #replicaStatus(verified: CachedToken, now: number): RevocationStatus | undefined {
     const runtime = this.#runtime
@@ -789,6 +816,7 @@ export async function createRevocable(options: RevocableOptions): Promise<Revoca
       blockMs: Math.min(250, (resolved.maxStaleness * 1000) / 4),
       sweepInterval: 60_000,
       onKeysChanged: () => keysChanged?.(),
+      acknowledge: acknowledgeFor(store, resolved.maxStaleness * 1000),
     })
     await callStore('load the replica', () => follower.start())
     runtime = { replica, follower }
@@ -798,6 +826,23 @@ export async function createRevocable(options: RevocableOptions): Promise<Revoca
   const keysChanged = () => auth.reloadKeysSoon()
   auth.startKeyMaintenance()
   return auth
+}
+
+/**
+ * How a replica publishes its feed position, when the store takes acknowledgements. The
+ * acknowledgement lives twice maxStaleness: never less than maxStaleness (a replica skipped as
+ * gone must already have stopped answering from memory), and long enough to be renewed by reads
+ * that return every quarter of it.
+ */
+function acknowledgeFor(
+  store: Store,
+  maxStalenessMs: number,
+): { write: (position: string) => Promise<void>; ttlMs: number } | undefined {
+  if (store.acknowledgeFeed === undefined) return undefined
+  const acknowledge = store.acknowledgeFeed.bind(store)
+  const replicaId = randomId()
+  const ttlMs = 2 * maxStalenessMs
+  return { write: (position) => acknowledge(replicaId, position, ttlMs), ttlMs }
 }
 
 /**
