@@ -303,27 +303,29 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       }
     }
     await this.#revoker.revokeJti(jti, exp)
-    await this.#awaitReplicas(audit)
     this.emit('token.revoked', { kind: 'token', jti, sub, at: this.options.clock(), ...context })
+    await this.#awaitReplicas(audit)
   }
 
   /**
    * Revokes every access token carrying this session id and ends the session (its refresh token
-   * stops working). Use it for "log out this device".
+   * stops working). Use it for "log out this device". With `{ awaitReplicas: true }` it resolves
+   * once every instance's replica rejects the session's tokens too.
    *
    * @example
    * await auth.revokeSession(claims.sid)
+   * await auth.revokeSession(claims.sid, { awaitReplicas: true, reason: 'logout' })
    */
   async revokeSession(sid: string, audit?: RevokeOptions): Promise<void> {
     checkId('sid', sid)
     const context = checkAudit(audit)
     const ended = await this.#revoker.revokeSession(sid)
-    await this.#awaitReplicas(audit)
     const at = this.options.clock()
     this.emit('token.revoked', { kind: 'session', sid, sub: ended?.sub, at, ...context })
     if (ended !== undefined) {
       this.emit('session.ended', { sid, sub: ended.sub, cause: 'revoked', at, ...context })
     }
+    await this.#awaitReplicas(audit)
   }
 
   /** The same as `revokeSession`: ends one session (logout). */
@@ -355,7 +357,6 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     }
     // "Log out everywhere" (no `before`) ends every session that exists, whatever clock stamped it.
     const ended = await this.#revoker.revokeUser(sub, before, options.before === undefined)
-    await this.#awaitReplicas(options)
     this.emit('token.revoked', { kind: 'user', sub, cutoff: before, at: now, ...context })
     for (const session of ended) {
       this.emit('session.ended', {
@@ -366,6 +367,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
         ...context,
       })
     }
+    await this.#awaitReplicas(options)
   }
 
   /**
@@ -378,8 +380,8 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   async revokeAll(audit?: RevokeOptions): Promise<void> {
     const context = checkAudit(audit)
     const cutoff = await this.#revoker.revokeAll()
-    await this.#awaitReplicas(audit)
     this.emit('token.revoked', { kind: 'global', cutoff, at: cutoff, ...context })
+    await this.#awaitReplicas(audit)
   }
 
   /**

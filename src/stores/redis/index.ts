@@ -818,12 +818,21 @@ export class RedisStore implements Store {
   /**
    * The id of the newest change this instance appended: once a revocation resolved, a replica
    * whose position reached it has applied that revocation.
+   *
+   * @example
+   * await store.revokeSession(sid, expiresAt)
+   * const position = store.feedPosition() // e.g. '1767225600000-0'
    */
   feedPosition(): string | undefined {
     return this.#appended
   }
 
-  /** Replica `replicaId` has applied the feed up to `position`; forgotten after `ttlMs`. */
+  /**
+   * Replica `replicaId` has applied the feed up to `position`; forgotten after `ttlMs`.
+   *
+   * @example
+   * await store.acknowledgeFeed(replicaId, cursor, 2 * maxStalenessMs)
+   */
   async acknowledgeFeed(replicaId: string, position: string, ttlMs: number): Promise<void> {
     await this.#ready()
     await SCRIPTS.acknowledgeFeed.run(
@@ -833,7 +842,12 @@ export class RedisStore implements Store {
     )
   }
 
-  /** How many replicas with a live acknowledgement have not reached `position`. */
+  /**
+   * How many replicas with a live acknowledgement have not reached `position`.
+   *
+   * @example
+   * const behind = await store.replicasBehind(store.feedPosition() as string)
+   */
   async replicasBehind(position: string): Promise<number> {
     await this.#ready()
     return Number(
