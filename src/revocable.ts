@@ -15,7 +15,7 @@ import { dueSteps, stepName, type ScheduleStep } from './keys/key-schedule.js'
 import type { JSONWebKeySet } from './keys/jwks.js'
 import { KeyRing, type KeyInfo } from './keys/key-ring.js'
 import { resolveOptions, type ResolvedOptions, type RevocableOptions } from './options.js'
-import { FeedFollower, type FollowerStats } from './revocation/feed.js'
+import { FeedFollower, type FollowerOptions, type FollowerStats } from './revocation/feed.js'
 import { Replica } from './revocation/replica.js'
 import { StoreClock } from './revocation/store-clock.js'
 import { Revoker, callStore } from './revocation/revoker.js'
@@ -836,15 +836,17 @@ export async function createRevocable(options: RevocableOptions): Promise<Revoca
  * gone must already have stopped answering from memory), and long enough to be renewed by reads
  * that return every quarter of it.
  */
-function acknowledgeFor(
-  store: Store,
-  maxStalenessMs: number,
-): { write: (position: string) => Promise<void>; ttlMs: number } | undefined {
+function acknowledgeFor(store: Store, maxStalenessMs: number): FollowerOptions['acknowledge'] {
   if (store.acknowledgeFeed === undefined) return undefined
   const acknowledge = store.acknowledgeFeed.bind(store)
   const replicaId = randomId()
   const ttlMs = 2 * maxStalenessMs
-  return { write: (position) => acknowledge(replicaId, position, ttlMs), ttlMs }
+  return {
+    write: (position) => acknowledge(replicaId, position, ttlMs),
+    ttlMs,
+    // Expires at once (1 ms) and is then forgotten: closing an instance holds nobody up.
+    withdraw: () => acknowledge(replicaId, '0-0', 1),
+  }
 }
 
 /**

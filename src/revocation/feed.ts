@@ -22,6 +22,8 @@ export interface FollowerOptions {
   readonly acknowledge?: {
     readonly write: (position: string) => Promise<void>
     readonly ttlMs: number
+    /** Withdraws the acknowledgement once stopped, so no revocation waits for this replica. */
+    readonly withdraw?: () => Promise<void>
   }
 }
 
@@ -98,6 +100,10 @@ export class FeedFollower {
     this.#wake?.()
     await this.#feed.close().catch(() => undefined)
     await this.#loop?.catch(() => undefined)
+    // A stopped replica proves nothing any more: it must not answer from memory while
+    // revocations have stopped waiting for it.
+    this.#confirmedAt = -Infinity
+    await this.#options.acknowledge?.withdraw?.().catch(() => undefined)
   }
 
   async #resync(): Promise<void> {

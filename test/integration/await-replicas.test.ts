@@ -100,6 +100,26 @@ describe('a revocation that awaits the replicas, on one Redis', () => {
   })
 })
 
+describe('an instance that closes', () => {
+  const prefix = `rvk-test:await-close:${randomBytes(6).toString('hex')}:`
+
+  test('withdraws its acknowledgement: revocations elsewhere stop waiting for it at once', async () => {
+    const a = await open(prefix)
+    const b = await open(prefix)
+    try {
+      await a.auth.revokeToken('first', { awaitReplicas: true })
+      await close(b)
+      await a.auth.revokeToken('second', { awaitReplicas: true })
+      // B's acknowledgement would live two seconds past its last read had it not withdrawn it,
+      // still behind "second": the wait would have ended on the bound with B counted behind.
+      assert.equal(await a.store.replicasBehind(a.store.feedPosition() as string), 0)
+    } finally {
+      await close(a)
+      await deletePrefix(REDIS_URL, prefix)
+    }
+  })
+})
+
 describe('a replica that stopped acknowledging', () => {
   const prefix = `rvk-test:await-dead:${randomBytes(6).toString('hex')}:`
   let a: Instance

@@ -202,3 +202,20 @@ test('a read that began after its acknowledgement expired does not prove freshne
   assert.equal(follower.isFresh(1000), false)
   await follower.stop()
 })
+
+test('a stopped replica is no longer fresh and withdraws its acknowledgement', async () => {
+  const clock = manualClock()
+  let withdrawn = 0
+  const follower = new FeedFollower(new ScriptedFeed(), new Replica(), {
+    clock,
+    blockMs: 10,
+    sweepInterval: 60_000,
+    acknowledge: { write: async () => {}, ttlMs: 2000, withdraw: async () => void withdrawn++ },
+  })
+  await follower.start()
+  await settle()
+  assert.equal(follower.isFresh(1000), true)
+  await follower.stop()
+  assert.equal(follower.isFresh(1000), false)
+  assert.equal(withdrawn, 1)
+})
