@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { deletePrefix, REDIS_URL } from '../test/support/redis.js'
 import { SLICE_MS, type CaseResult } from './harness.js'
+import { benchAwaitReplicas } from './await-replicas.js'
 import { benchMemory } from './memory.js'
 import { benchPropagation } from './propagation.js'
 import { benchService } from './service.js'
@@ -124,6 +125,12 @@ try {
     prefix: `${prefix}p:`,
   })
   console.log('\npropagation (revoke in A, rejected in B):', propagation)
+  const awaitReplicas = await benchAwaitReplicas({
+    count: quick ? 100 : 500,
+    redisUrl: REDIS_URL,
+    prefix: `${prefix}a:`,
+  })
+  console.log('logout latency, without and with awaitReplicas (2 replicas):', awaitReplicas)
   const memory = await benchMemory(1_000_000)
   console.log('replica memory at 1,000,000 revoked jtis:', memory)
 
@@ -158,6 +165,9 @@ try {
       2,
     ),
     propagation_p99_ms: ratio(propagation.p99_ms, 5, false),
+    // What a logout that holds on every instance costs over one that does not (bound: 1 s,
+    // maxStaleness; expected: about one feed round trip).
+    await_replicas_added_p99_ms: ratio(awaitReplicas.added_p99_ms, 50, false),
     replica_bytes_per_jti: ratio(memory.replica_bytes_per_entry as number, 24, false),
   }
   // Ceilings: what the bare primitive (no revocation check at all) reaches against the same
@@ -183,7 +193,7 @@ try {
   const out = new URL('./results/latest.json', import.meta.url)
   writeFileSync(
     out,
-    `${JSON.stringify({ quick, node: process.version, cases, propagation, memory, ratios, ceilings }, null, 2)}\n`,
+    `${JSON.stringify({ quick, node: process.version, cases, propagation, awaitReplicas, memory, ratios, ceilings }, null, 2)}\n`,
   )
   console.log(`\nwrote ${out.pathname}`)
 } finally {

@@ -1,5 +1,10 @@
 export { createRevocable, Revocable } from './revocable.js'
-export type { IssueInput, ListSessionsOptions, RevokeUserOptions } from './revocable.js'
+export type {
+  IssueInput,
+  ListSessionsOptions,
+  RevokeOptions,
+  RevokeUserOptions,
+} from './revocable.js'
 export { DEFAULTS } from './options.js'
 export type { Mode, RevocableOptions, ResolvedOptions } from './options.js'
 export type { ScheduleStep } from './keys/key-schedule.js'

@@ -91,6 +91,13 @@ export interface RevocableOptions {
    */
   maxStaleness?: number
   /**
+   * Whether a revocation (revokeToken, revokeSession, revokeUser, revokeAll) resolves only once
+   * every live replica on the store has applied it, at most maxStaleness later; each call can
+   * say otherwise (`{ awaitReplicas }`). Stores without a change feed resolve at once.
+   * Default false.
+   */
+  awaitReplicas?: boolean
+  /**
    * Fully verified tokens remembered (LRU, keyed by the exact token string) so a repeat skips
    * the signature check; expiry and revocation are still checked every time. 0 turns it off.
    * Default 10 000.
@@ -128,6 +135,7 @@ export const DEFAULTS = Object.freeze({
   onStoreError: 'fail-closed' as 'fail-closed' | 'fail-open',
   replica: 'auto' as 'auto' | false,
   maxStaleness: 1,
+  awaitReplicas: false,
   tokenCacheSize: 10_000,
 })
 
@@ -157,6 +165,7 @@ export interface ResolvedOptions {
   readonly onStoreError: 'fail-closed' | 'fail-open'
   readonly replica: 'auto' | false
   readonly maxStaleness: number
+  readonly awaitReplicas: boolean
   readonly tokenCacheSize: number
   readonly clock: Clock
   readonly timeAuthority: 'store' | 'local'
@@ -275,6 +284,8 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
   const replica = options.replica ?? DEFAULTS.replica
   if (replica !== 'auto' && replica !== false)
     throw new TypeError('"replica" must be "auto" or false')
+  const awaitReplicas = options.awaitReplicas ?? DEFAULTS.awaitReplicas
+  if (typeof awaitReplicas !== 'boolean') throw new TypeError('"awaitReplicas" must be a boolean')
   const tokenCacheSize = options.tokenCacheSize ?? DEFAULTS.tokenCacheSize
   if (!Number.isInteger(tokenCacheSize) || tokenCacheSize < 0) {
     throw new TypeError('"tokenCacheSize" must be a non-negative integer')
@@ -349,6 +360,7 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
     onStoreError,
     replica,
     maxStaleness: positiveSeconds('maxStaleness', options.maxStaleness, DEFAULTS.maxStaleness),
+    awaitReplicas,
     tokenCacheSize,
     clock,
     timeAuthority,

@@ -15,10 +15,11 @@ import { dueSteps, stepName, type ScheduleStep } from './keys/key-schedule.js'
 import type { JSONWebKeySet } from './keys/jwks.js'
 import { KeyRing, type KeyInfo } from './keys/key-ring.js'
 import { resolveOptions, type ResolvedOptions, type RevocableOptions } from './options.js'
-import { FeedFollower, type FollowerStats } from './revocation/feed.js'
+import { FeedFollower, type FollowerOptions, type FollowerStats } from './revocation/feed.js'
 import { Replica } from './revocation/replica.js'
 import { StoreClock } from './revocation/store-clock.js'
 import { Revoker, callStore } from './revocation/revoker.js'
+import { awaitReplicas } from './revocation/await-replicas.js'
 import { TokenCache, type CachedToken } from './revocation/token-cache.js'
 import { revocationReason } from './revocation/rules.js'
 import { sessionExpiry } from './sessions/rotation.js'
@@ -50,7 +51,16 @@ export interface IssueInput extends TokenInput {
   ttl?: number
 }
 
-export interface RevokeUserOptions extends AuditContext {
+export interface RevokeOptions extends AuditContext {
+  /**
+   * Resolve only once every live replica on the store applies the revocation (at most
+   * maxStaleness later), so no instance accepts the token after this call resolves. Default:
+   * the `awaitReplicas` option.
+   */
+  awaitReplicas?: boolean
+}
+
+export interface RevokeUserOptions extends RevokeOptions {
   /** Revoke tokens issued at or before this instant (a Date or ms). Default: now. */
   before?: Date | number
 }
@@ -101,6 +111,10 @@ function checkAudit(audit: AuditContext | undefined): AuditContext {
   const result: AuditContext = {}
   if (audit.actor !== undefined) result.actor = checkId('actor', audit.actor)
   if (audit.reason !== undefined) result.reason = checkId('reason', audit.reason)
+  const wait = (audit as RevokeOptions).awaitReplicas
+  if (wait !== undefined && typeof wait !== 'boolean') {
+    throw new TypeError('"awaitReplicas" must be a boolean')
+  }
   return result
 }
 
@@ -275,7 +289,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * @example
    * await auth.revokeToken(token)
    */
-  async revokeToken(tokenOrJti: string, audit?: AuditContext): Promise<void> {
+  async revokeToken(tokenOrJti: string, audit?: RevokeOptions): Promise<void> {
     checkId('tokenOrJti', tokenOrJti)
     const context = checkAudit(audit)
     let jti = tokenOrJti
@@ -291,16 +305,19 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     }
     await this.#revoker.revokeJti(jti, exp)
     this.emit('token.revoked', { kind: 'token', jti, sub, at: this.options.clock(), ...context })
+    await this.#awaitReplicas(audit)
   }
 
   /**
    * Revokes every access token carrying this session id and ends the session (its refresh token
-   * stops working). Use it for "log out this device".
+   * stops working). Use it for "log out this device". With `{ awaitReplicas: true }` it resolves
+   * once every instance's replica rejects the session's tokens too.
    *
    * @example
    * await auth.revokeSession(claims.sid)
+   * await auth.revokeSession(claims.sid, { awaitReplicas: true, reason: 'logout' })
    */
-  async revokeSession(sid: string, audit?: AuditContext): Promise<void> {
+  async revokeSession(sid: string, audit?: RevokeOptions): Promise<void> {
     checkId('sid', sid)
     const context = checkAudit(audit)
     const ended = await this.#revoker.revokeSession(sid)
@@ -309,6 +326,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     if (ended !== undefined) {
       this.emit('session.ended', { sid, sub: ended.sub, cause: 'revoked', at, ...context })
     }
+    await this.#awaitReplicas(audit)
   }
 
   /**
@@ -340,7 +358,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   }
 
   /** The same as `revokeSession`: ends one session (logout). */
-  endSession(sid: string, audit?: AuditContext): Promise<void> {
+  endSession(sid: string, audit?: RevokeOptions): Promise<void> {
     return this.revokeSession(sid, audit)
   }
 
@@ -378,6 +396,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
         ...context,
       })
     }
+    await this.#awaitReplicas(options)
   }
 
   /**
@@ -387,10 +406,11 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * @example
    * await auth.revokeAll({ reason: 'incident 42' })
    */
-  async revokeAll(audit?: AuditContext): Promise<void> {
+  async revokeAll(audit?: RevokeOptions): Promise<void> {
     const context = checkAudit(audit)
     const cutoff = await this.#revoker.revokeAll()
     this.emit('token.revoked', { kind: 'global', cutoff, at: cutoff, ...context })
+    await this.#awaitReplicas(audit)
   }
 
   /**
@@ -737,6 +757,15 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     return { now, jti: claims.jti, sid: claims.sid, sub: claims.sub, kid }
   }
 
+  /**
+   * With `awaitReplicas` (the call's, else the option), waits until every live replica on the
+   * store has applied what this instance wrote, at most maxStaleness (see awaitReplicas).
+   */
+  async #awaitReplicas(options: RevokeOptions | undefined): Promise<void> {
+    if (!(options?.awaitReplicas ?? this.options.awaitReplicas)) return
+    await awaitReplicas(this.store, { maxStalenessMs: this.#maxStalenessMs })
+  }
+
   /** The replica's answer, or undefined when it is too stale or does not know enough. */
   #replicaStatus(verified: CachedToken, now: number): RevocationStatus | undefined {
     const runtime = this.#runtime
@@ -829,6 +858,7 @@ export async function createRevocable(options: RevocableOptions): Promise<Revoca
       blockMs: Math.min(250, (resolved.maxStaleness * 1000) / 4),
       sweepInterval: 60_000,
       onKeysChanged: () => keysChanged?.(),
+      acknowledge: acknowledgeFor(store, resolved.maxStaleness * 1000),
     })
     await callStore('load the replica', () => follower.start())
     runtime = { replica, follower }
@@ -838,6 +868,25 @@ export async function createRevocable(options: RevocableOptions): Promise<Revoca
   const keysChanged = () => auth.reloadKeysSoon()
   auth.startKeyMaintenance()
   return auth
+}
+
+/**
+ * How a replica publishes its feed position, when the store takes acknowledgements. The
+ * acknowledgement lives twice maxStaleness: never less than maxStaleness (a replica skipped as
+ * gone must already have stopped answering from memory), and long enough to be renewed by reads
+ * that return every quarter of it.
+ */
+function acknowledgeFor(store: Store, maxStalenessMs: number): FollowerOptions['acknowledge'] {
+  if (store.acknowledgeFeed === undefined) return undefined
+  const acknowledge = store.acknowledgeFeed.bind(store)
+  const replicaId = randomId()
+  const ttlMs = 2 * maxStalenessMs
+  return {
+    write: (position) => acknowledge(replicaId, position, ttlMs),
+    ttlMs,
+    // Expires at once (1 ms) and is then forgotten: closing an instance holds nobody up.
+    withdraw: () => acknowledge(replicaId, '0-0', 1),
+  }
 }
 
 /**

@@ -13,6 +13,18 @@ export interface FollowerOptions {
    * a data loss): the key ring reloads, so every instance's JWKS follows within maxStaleness.
    */
   readonly onKeysChanged?: () => void
+  /**
+   * Publishes this replica's feed position (optional), so a revocation can wait until every
+   * live replica has applied it (`awaitReplicas`). An acknowledgement lives `ttlMs`, at least
+   * maxStaleness; a read counts as proof of freshness only while the acknowledgement written
+   * before it still lives (see `#confirm`).
+   */
+  readonly acknowledge?: {
+    readonly write: (position: string) => Promise<void>
+    readonly ttlMs: number
+    /** Withdraws the acknowledgement once stopped, so no revocation waits for this replica. */
+    readonly withdraw?: () => Promise<void>
+  }
 }
 
 export interface FollowerStats {
@@ -46,6 +58,8 @@ export class FeedFollower {
   #loop: Promise<void> | undefined
   #lastSweep = 0
   #wake: (() => void) | undefined
+  /** When the last acknowledgement that succeeded was sent (-Infinity: none yet). */
+  #acknowledgedAt = -Infinity
 
   constructor(feed: ChangeFeed, replica: Replica, options: FollowerOptions) {
     this.#feed = feed
@@ -86,16 +100,24 @@ export class FeedFollower {
     this.#wake?.()
     await this.#feed.close().catch(() => undefined)
     await this.#loop?.catch(() => undefined)
+    // A stopped replica proves nothing any more: it must not answer from memory while
+    // revocations have stopped waiting for it.
+    this.#confirmedAt = -Infinity
+    await this.#options.acknowledge?.withdraw?.().catch(() => undefined)
   }
 
   async #resync(): Promise<void> {
+    // Registered (at the position already held) before the snapshot, so a revocation made
+    // during it waits for this replica rather than missing it.
+    await this.#acknowledge()
     const started = this.#options.clock()
     const snapshot = await this.#feed.snapshot()
     this.#replica.clear()
     for (const change of snapshot.changes) this.#replica.apply(change)
     this.#cursor = snapshot.cursor
-    this.#confirmedAt = started
+    this.#confirm(started)
     this.#connected = true
+    await this.#acknowledge()
     if (this.#resyncs > 0) this.#options.onKeysChanged?.()
     this.#resyncs += 1
   }
@@ -119,10 +141,11 @@ export class FeedFollower {
           this.#lagMs = Math.max(0, this.#options.clock() - Number(batch.cursor.split('-')[0]))
         }
         this.#cursor = batch.cursor
-        this.#confirmedAt = started
+        this.#confirm(started)
         this.#connected = true
         backoff = 50
         this.#sweepWhenDue()
+        await this.#acknowledge()
       } catch (error) {
         if (this.#stopped) return
         this.#feedErrors += 1
@@ -134,6 +157,40 @@ export class FeedFollower {
         await this.#sleep(backoff)
         backoff = Math.min(backoff * 2, 2000)
       }
+    }
+  }
+
+  /**
+   * Records that the replica held every change appended before `readStarted`. With
+   * acknowledgements, only while the acknowledgement sent before that read still lives: a
+   * revocation that waits for replicas skips one whose acknowledgement expired, so such a replica
+   * must not count itself fresh on a read made in the meantime (it asks the store instead until
+   * its next acknowledged read). Without an acknowledgement for maxStaleness, a replica is stale.
+   */
+  #confirm(readStarted: number): void {
+    const acknowledge = this.#options.acknowledge
+    if (
+      acknowledge !== undefined &&
+      this.#options.clock() - this.#acknowledgedAt >= acknowledge.ttlMs
+    ) {
+      return
+    }
+    this.#confirmedAt = readStarted
+  }
+
+  /**
+   * Publishes the position. A failure is counted, not thrown: the feed itself may be fine, and
+   * the missing acknowledgement already stops the next read from confirming freshness.
+   */
+  async #acknowledge(): Promise<void> {
+    const acknowledge = this.#options.acknowledge
+    if (acknowledge === undefined) return
+    const sent = this.#options.clock()
+    try {
+      await acknowledge.write(this.#cursor)
+      this.#acknowledgedAt = sent
+    } catch {
+      this.#feedErrors += 1
     }
   }
 

@@ -219,6 +219,9 @@ export async function openRuntime(
       refreshRetryWindow: config.refreshRetryWindow,
       onStoreError: config.failMode === 'open' ? 'fail-open' : 'fail-closed',
       replica: options.replica ?? 'auto',
+      // A logout, a session delete, an RFC 7009 revoke or an admin revoke answers only once
+      // every instance enforces it (on Redis; at most maxStaleness later).
+      awaitReplicas: true,
       keys: config.signingKeys,
       algorithm: config.signingAlg,
       keyEncryptionKey: config.keyEncryptionKey,

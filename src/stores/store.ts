@@ -90,6 +90,17 @@ export interface Store {
   openChangeFeed?(): Promise<ChangeFeed>
 
   /**
+   * Replica acknowledgements (optional, offered with a change feed), so a revocation can wait
+   * until every live replica applies it. `feedPosition`: the feed position of the newest change
+   * this process wrote. `acknowledgeFeed`: replica `replicaId` has applied every change up to
+   * `position`; the acknowledgement lives `ttlMs` unless renewed. `replicasBehind`: how many
+   * replicas with a live acknowledgement have not reached `position`.
+   */
+  feedPosition?(): string | undefined
+  acknowledgeFeed?(replicaId: string, position: string, ttlMs: number): Promise<void>
+  replicasBehind?(position: string): Promise<number>
+
+  /**
    * Subscribes to the data losses the store detects (optional: a store that can lose data
    * underneath a running process, like Redis, has it). The store has already taken its
    * configured action when the listener runs.

@@ -100,6 +100,24 @@ describe('the replica on a redis cluster', () => {
     }
   })
 
+  test('a revocation that awaits the replicas holds on the other instance when it resolves', async () => {
+    const prefix = `rvk-test:${randomBytes(6).toString('hex')}:`
+    const writer = await openOnCluster(prefix, false)
+    const reader = await openOnCluster(prefix, 'auto')
+    try {
+      const token = await writer.auth.issue({ sub: 'alice' })
+      assert.equal((await reader.auth.verify(token)).sub, 'alice')
+      await writer.auth.revokeToken(token, { awaitReplicas: true })
+      assert.equal(await verdict(reader.auth, token), 'ERR_TOKEN_REVOKED:token')
+      // The reader's acknowledgement is read on the cluster (not an error waited out).
+      const position = writer.store.feedPosition() as string
+      assert.equal(await writer.store.replicasBehind(position), 0)
+      assert.ok((await reader.store.replicasBehind('99999999999999-0')) >= 1)
+    } finally {
+      await closeAll(writer, reader)
+    }
+  })
+
   test('a new replica loads the revocations held on every master, not only the feed', async () => {
     if (cluster === undefined) throw new Error('the cluster did not start')
     const prefix = `rvk-test:${randomBytes(6).toString('hex')}:`

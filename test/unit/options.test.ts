@@ -29,6 +29,7 @@ const BAD_OPTIONS: Record<string, readonly unknown[]> = {
   onStoreError: ['fail-safe', true],
   replica: [true, 'always', 0],
   maxStaleness: [0, -1, '1'],
+  awaitReplicas: ['yes', 1],
   tokenCacheSize: [-1, 1.5, Infinity, '100'],
 }
 

@@ -114,6 +114,8 @@ export class RedisStore implements Store {
   #generation: string | undefined
   /** The newest change-feed id this instance has written or read: Redis's revision counter. */
   #revision: string | undefined
+  /** The id of the newest change this instance appended (what a revocation waits for). */
+  #appended: string | undefined
   #dataLost = false
   #checker: NodeJS.Timeout | undefined
   /** Connection losses so far, and how many of them a completed data-loss check covers. */
@@ -465,6 +467,7 @@ export class RedisStore implements Store {
       },
     )
     this.#noteRevision(id)
+    if (this.#appended === undefined || compareIds(id, this.#appended) > 0) this.#appended = id
     return id
   }
 
@@ -868,6 +871,50 @@ export class RedisStore implements Store {
   /** Redis `TIME` in ms, from the node of the global slot (one clock for every instance). */
   async time(): Promise<number> {
     return Number(await SCRIPTS.time.run(this.#redis, [this.#keys.epoch], []))
+  }
+
+  /**
+   * The id of the newest change this instance appended: once a revocation resolved, a replica
+   * whose position reached it has applied that revocation.
+   *
+   * @example
+   * await store.revokeSession(sid, expiresAt)
+   * const position = store.feedPosition() // e.g. '1767225600000-0'
+   */
+  feedPosition(): string | undefined {
+    return this.#appended
+  }
+
+  /**
+   * Replica `replicaId` has applied the feed up to `position`; forgotten after `ttlMs`.
+   *
+   * @example
+   * await store.acknowledgeFeed(replicaId, cursor, 2 * maxStalenessMs)
+   */
+  async acknowledgeFeed(replicaId: string, position: string, ttlMs: number): Promise<void> {
+    await this.#ready()
+    await SCRIPTS.acknowledgeFeed.run(
+      this.#redis,
+      [this.#keys.replicaAckPrefix + replicaId, this.#keys.replicas],
+      [replicaId, position, Math.max(1, Math.ceil(ttlMs))],
+    )
+  }
+
+  /**
+   * How many replicas with a live acknowledgement have not reached `position`.
+   *
+   * @example
+   * const behind = await store.replicasBehind(store.feedPosition() as string)
+   */
+  async replicasBehind(position: string): Promise<number> {
+    await this.#ready()
+    return Number(
+      await SCRIPTS.replicasBehind.run(
+        this.#redis,
+        [this.#keys.replicas],
+        [this.#keys.replicaAckPrefix, position],
+      ),
+    )
   }
 
   /** Opens the change feed on a connection of its own (its blocking reads need one). */

@@ -40,6 +40,10 @@ export interface RedisKeys {
   readonly generation: string
   /** The change feed (a stream) that replicas tail. */
   readonly feed: string
+  /** Set of the ids of replicas that acknowledge their feed position. */
+  readonly replicas: string
+  /** Prefix of a replica's acknowledged position (expiring); the key of `id` is prefix + id. */
+  readonly replicaAckPrefix: string
   /** SCAN patterns for a replica's snapshot, each with the parser of the keys it matches. */
   readonly scan: Record<'jtis' | 'sessions' | 'userCutoffs' | 'userSessions', ScanPattern>
 }
@@ -86,6 +90,8 @@ export function redisKeys(prefix: string): RedisKeys {
     lease: (name) => `${prefix}{g}:lease:${name}`,
     generation: `${prefix}{g}:generation`,
     feed: `${prefix}{g}:feed`,
+    replicas: `${prefix}{g}:replicas`,
+    replicaAckPrefix: `${prefix}{g}:ack:`,
     scan: {
       jtis: {
         match: `${glob(prefix)}j:*`,

@@ -34,4 +34,6 @@ export const SCRIPTS = {
   createSession: new LuaScript('create-session'),
   swapSession: new LuaScript('swap-session'),
   time: new LuaScript('time'),
+  acknowledgeFeed: new LuaScript('acknowledge-feed'),
+  replicasBehind: new LuaScript('replicas-behind'),
 }

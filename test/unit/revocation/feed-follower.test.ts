@@ -114,3 +114,108 @@ test('a gap in the feed triggers a resynchronisation that drops stale state', as
   assert.equal(replica.check(query(clock, 'a')).status.jtiRevoked, false)
   await follower.stop()
 })
+
+test('a replica acknowledges its position before its snapshot and after every read', async () => {
+  const clock = manualClock()
+  const feed = new ScriptedFeed()
+  feed.log.push({ kind: 'jti', jti: 'a', expiresAt: clock() + 60_000 })
+  const positions: string[] = []
+  const follower = new FeedFollower(feed, new Replica(), {
+    clock,
+    blockMs: 10,
+    sweepInterval: 60_000,
+    acknowledge: { write: async (position) => void positions.push(position), ttlMs: 2000 },
+  })
+  await follower.start()
+  // Registered behind everything before the snapshot, then at the snapshot's position.
+  assert.deepEqual(positions.slice(0, 2), ['0-0', '1'])
+  feed.log.push({ kind: 'jti', jti: 'b', expiresAt: clock() + 60_000 })
+  await settle()
+  assert.equal(positions.at(-1), '2')
+  await follower.stop()
+})
+
+test('a replica whose acknowledgements fail goes stale, though its feed reads succeed', async () => {
+  const clock = manualClock()
+  const feed = new ScriptedFeed()
+  let failing = false
+  const follower = new FeedFollower(feed, new Replica(), {
+    clock,
+    blockMs: 10,
+    sweepInterval: 60_000,
+    acknowledge: {
+      write: async () => {
+        if (failing) throw new Error('READONLY')
+      },
+      ttlMs: 2000,
+    },
+  })
+  await follower.start()
+  await settle()
+  assert.equal(follower.isFresh(1000), true)
+  failing = true
+  await settle()
+  clock.advance(2001)
+  await settle()
+  // A revocation waiting for replicas skips this one once its acknowledgement expired: it must
+  // not answer from memory any more.
+  assert.equal(follower.isFresh(1000), false)
+  failing = false
+  await settle()
+  assert.equal(follower.isFresh(1000), true)
+  await follower.stop()
+})
+
+test('a read that began after its acknowledgement expired does not prove freshness', async () => {
+  const clock = manualClock()
+  const feed = new ScriptedFeed()
+  let slowOnce = false
+  let readsLeft = Infinity
+  const next = feed.next.bind(feed)
+  feed.next = async (cursor: string) => {
+    if (readsLeft <= 0) throw new Error('connection lost')
+    readsLeft -= 1
+    return next(cursor)
+  }
+  const follower = new FeedFollower(feed, new Replica(), {
+    clock,
+    blockMs: 10,
+    sweepInterval: 60_000,
+    acknowledge: {
+      write: async () => {
+        if (!slowOnce) return
+        slowOnce = false
+        // The acknowledgement reached Redis, but its answer came back only after its TTL: it
+        // may have expired before the next read even began.
+        clock.advance(2000)
+        readsLeft = 1
+      },
+      ttlMs: 2000,
+    },
+  })
+  await follower.start()
+  await settle()
+  slowOnce = true
+  await settle()
+  // The one read after the slow acknowledgement succeeded, yet proves nothing.
+  assert.equal(readsLeft, 0)
+  assert.equal(follower.isFresh(1000), false)
+  await follower.stop()
+})
+
+test('a stopped replica is no longer fresh and withdraws its acknowledgement', async () => {
+  const clock = manualClock()
+  let withdrawn = 0
+  const follower = new FeedFollower(new ScriptedFeed(), new Replica(), {
+    clock,
+    blockMs: 10,
+    sweepInterval: 60_000,
+    acknowledge: { write: async () => {}, ttlMs: 2000, withdraw: async () => void withdrawn++ },
+  })
+  await follower.start()
+  await settle()
+  assert.equal(follower.isFresh(1000), true)
+  await follower.stop()
+  assert.equal(follower.isFresh(1000), false)
+  assert.equal(withdrawn, 1)
+})
