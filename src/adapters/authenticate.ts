@@ -3,8 +3,9 @@
  * where the token comes from, what counts as "no token", and which HTTP answer a failure gets.
  * Adapters only read two headers and copy the outcome onto their framework's request or response.
  */
-import { RevocableError, TokenMalformed } from '../errors.js'
+import { RevocableError, TokenExpired, TokenMalformed } from '../errors.js'
 import type { Revocable } from '../revocable.js'
+import type { TokenSet } from '../sessions/sessions.js'
 import type { AccessTokenClaims } from '../tokens/claims.js'
 import { readBearerHeader } from './bearer.js'
 import {
@@ -28,6 +29,28 @@ export interface AuthenticateOptions {
   cookie?: string
   /** `realm` of the `WWW-Authenticate` challenge. Default: none. */
   realm?: string
+  /**
+   * Transparent refresh for cookie sessions (needs `cookie`): when the access cookie is missing
+   * or expired and the refresh cookie is present, the refresh token is rotated
+   * (`auth.refresh`), both cookies are set anew on the response and the request goes on with the
+   * new claims. A refused refresh (reused, revoked, expired, unknown) answers the normal 401 and
+   * clears both cookies; a store outage answers 503. Default: none (no refresh).
+   */
+  refresh?: RefreshCookieOptions
+}
+
+/** The `refresh` option: where the refresh token lives and how both cookies are written. */
+export interface RefreshCookieOptions {
+  /** Name of the cookie holding the refresh token. */
+  cookie: string
+  /** `Path` of both cookies; it must cover every route this middleware guards. Default `/`. */
+  path?: string
+  /** `Domain` of both cookies. Default: none (the exact host). */
+  domain?: string
+  /** `Secure` on both cookies; false only for plain-HTTP development. Default true. */
+  secure?: boolean
+  /** `SameSite` of both cookies. Default `Lax`. */
+  sameSite?: 'Lax' | 'Strict'
 }
 
 /** Options once checked; made at construction, never per request. */
@@ -35,13 +58,32 @@ export interface ResolvedAuthenticateOptions {
   readonly optional: boolean
   readonly cookie: string | undefined
   readonly realm: string | undefined
+  readonly refresh: ResolvedRefreshCookies | undefined
 }
 
-/** What one request turned out to be. */
+/** The `refresh` option once checked. */
+export interface ResolvedRefreshCookies {
+  readonly cookie: string
+  /** The attributes every cookie we set carries, after `Max-Age`: `; Path=/; HttpOnly; …`. */
+  readonly attributes: string
+}
+
+/**
+ * What one request turned out to be. `cookies` are `Set-Cookie` header values the adapter adds
+ * to the response, whatever the outcome (a refresh's new cookies, or the clearing of both).
+ */
 export type AuthOutcome =
-  | { readonly kind: 'authenticated'; readonly claims: AccessTokenClaims }
+  | {
+      readonly kind: 'authenticated'
+      readonly claims: AccessTokenClaims
+      readonly cookies?: readonly string[]
+    }
   | { readonly kind: 'anonymous' }
-  | { readonly kind: 'rejected'; readonly response: HttpErrorResponse }
+  | {
+      readonly kind: 'rejected'
+      readonly response: HttpErrorResponse
+      readonly cookies?: readonly string[]
+    }
 
 /** The request headers the decision reads. */
 export interface CredentialHeaders {
@@ -79,7 +121,91 @@ export function resolveAuthenticateOptions(
     optional: given.optional ?? false,
     cookie: given.cookie,
     realm: checkRealm(given.realm),
+    refresh: checkRefresh(auth as Revocable, given.refresh, given.cookie),
   })
+}
+
+// A cookie Path or Domain: printable ASCII without `;` (RFC 6265 §4.1.1 av-octets), no spaces.
+const COOKIE_ATTRIBUTE = /^[\x21-\x3A\x3C-\x7E]+$/
+
+/** Checks the `refresh` option; throws a TypeError naming the bad field. */
+function checkRefresh(
+  auth: Revocable,
+  refresh: unknown,
+  accessCookie: string | undefined,
+): ResolvedRefreshCookies | undefined {
+  if (refresh === undefined) return undefined
+  if (refresh === null || typeof refresh !== 'object') {
+    throw new TypeError('"refresh" must be an object')
+  }
+  const {
+    cookie,
+    path = '/',
+    domain,
+    secure = true,
+    sameSite = 'Lax',
+  } = refresh as Record<string, unknown>
+  if (typeof cookie !== 'string' || !COOKIE_NAME.test(cookie)) {
+    throw new TypeError('"refresh.cookie" must be a cookie name')
+  }
+  if (accessCookie === undefined) {
+    throw new TypeError('"refresh" needs "cookie" (the access-token cookie it renews)')
+  }
+  if (cookie === accessCookie) {
+    throw new TypeError('"refresh.cookie" must differ from "cookie"')
+  }
+  if (typeof auth.refresh !== 'function') {
+    throw new TypeError('"refresh" needs a Revocable with refresh()')
+  }
+  if (typeof path !== 'string' || !path.startsWith('/') || !COOKIE_ATTRIBUTE.test(path)) {
+    throw new TypeError('"refresh.path" must be a cookie path starting with /')
+  }
+  if (domain !== undefined && (typeof domain !== 'string' || !COOKIE_ATTRIBUTE.test(domain))) {
+    throw new TypeError('"refresh.domain" must be a cookie domain')
+  }
+  if (typeof secure !== 'boolean') throw new TypeError('"refresh.secure" must be a boolean')
+  if (sameSite !== 'Lax' && sameSite !== 'Strict') {
+    throw new TypeError('"refresh.sameSite" must be "Lax" or "Strict"')
+  }
+  const attributes = [
+    `Path=${path}`,
+    ...(domain === undefined ? [] : [`Domain=${domain}`]),
+    'HttpOnly',
+    ...(secure ? ['Secure'] : []),
+    `SameSite=${sameSite}`,
+  ]
+  return Object.freeze({ cookie, attributes: `; ${attributes.join('; ')}` })
+}
+
+/** A `Set-Cookie` value; tokens are percent-encoded, so no value can carry `;` or a control. */
+function setCookie(name: string, value: string, maxAge: number, attributes: string): string {
+  return `${name}=${encodeURIComponent(value)}; Max-Age=${maxAge}${attributes}`
+}
+
+/** The two `Set-Cookie` values for a fresh token set. */
+function tokenCookies(
+  tokens: TokenSet,
+  accessCookie: string,
+  refresh: ResolvedRefreshCookies,
+  nowMs: number,
+): string[] {
+  // The refresh cookie lives as long as the session can; the access cookie as long as its token.
+  const sessionSeconds = Math.max(
+    1,
+    Math.floor((tokens.session.expiresAt.getTime() - nowMs) / 1000),
+  )
+  return [
+    setCookie(accessCookie, tokens.accessToken, tokens.expiresIn, refresh.attributes),
+    setCookie(refresh.cookie, tokens.refreshToken, sessionSeconds, refresh.attributes),
+  ]
+}
+
+/** The two `Set-Cookie` values that make a browser drop both cookies. */
+function clearingCookies(accessCookie: string, refresh: ResolvedRefreshCookies): string[] {
+  return [
+    setCookie(accessCookie, '', 0, refresh.attributes),
+    setCookie(refresh.cookie, '', 0, refresh.attributes),
+  ]
 }
 
 // A realm is sent inside a quoted challenge parameter: the characters RFC 6750 §3 allows there.
@@ -126,20 +252,29 @@ export function readCookie(
  * thrown.
  */
 export async function authenticateRequest(
-  auth: Pick<Revocable, 'verify'>,
+  auth: Pick<Revocable, 'verify'> & Partial<Pick<Revocable, 'refresh'>>,
   headers: CredentialHeaders,
   options: ResolvedAuthenticateOptions,
 ): Promise<AuthOutcome> {
   const bearer = readBearerHeader(headers.authorization)
   let token: string | undefined
+  let fromCookie = false
   if (bearer.kind === 'token') token = bearer.token
   else if (bearer.kind === 'malformed') {
     const error = new TokenMalformed('the Authorization header is not a Bearer token')
     return { kind: 'rejected', response: bearerErrorResponse(error, options.realm) }
   } else if (options.cookie !== undefined) {
     token = readCookie(headers.cookie, options.cookie)
+    fromCookie = true
   }
+  // Only a cookie session is refreshed, and only when its access token is gone or merely
+  // expired: a revoked or forged one is answered as it is, never papered over.
+  const refreshable = fromCookie && options.refresh !== undefined
   if (token === undefined) {
+    if (refreshable) {
+      const refreshed = await refreshCookies(auth, headers, options)
+      if (refreshed !== undefined) return refreshed
+    }
     return options.optional
       ? { kind: 'anonymous' }
       : { kind: 'rejected', response: missingTokenResponse(options.realm) }
@@ -148,7 +283,47 @@ export async function authenticateRequest(
     return { kind: 'authenticated', claims: await auth.verify(token) }
   } catch (error) {
     if (!(error instanceof RevocableError)) throw error
+    if (refreshable && error instanceof TokenExpired) {
+      const refreshed = await refreshCookies(auth, headers, options)
+      if (refreshed !== undefined) return refreshed
+    }
     return { kind: 'rejected', response: bearerErrorResponse(error, options.realm) }
+  }
+}
+
+/**
+ * Rotates the refresh cookie, if there is one: the new claims and both new cookies, or the
+ * refusal (401 and both cookies cleared; 503 and nothing cleared when the store is down).
+ * Undefined when the request carries no refresh cookie. The cookie's text never reaches the
+ * answer: a refusal is described by its error's own message only.
+ */
+async function refreshCookies(
+  auth: Pick<Revocable, 'verify'> & Partial<Pick<Revocable, 'refresh'>>,
+  headers: CredentialHeaders,
+  options: ResolvedAuthenticateOptions,
+): Promise<AuthOutcome | undefined> {
+  const refresh = options.refresh
+  const accessCookie = options.cookie
+  if (refresh === undefined || accessCookie === undefined || auth.refresh === undefined) {
+    return undefined
+  }
+  const refreshToken = readCookie(headers.cookie, refresh.cookie)
+  if (refreshToken === undefined) return undefined
+  try {
+    const tokens = await auth.refresh(refreshToken)
+    const claims = await auth.verify(tokens.accessToken)
+    const nowMs = claims.iat * 1000
+    return {
+      kind: 'authenticated',
+      claims,
+      cookies: tokenCookies(tokens, accessCookie, refresh, nowMs),
+    }
+  } catch (error) {
+    if (!(error instanceof RevocableError)) throw error
+    const response = bearerErrorResponse(error, options.realm)
+    // An outage says nothing about the session: keep the cookies for the retry.
+    if (response.status >= 500) return { kind: 'rejected', response }
+    return { kind: 'rejected', response, cookies: clearingCookies(accessCookie, refresh) }
   }
 }
 

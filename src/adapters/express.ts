@@ -84,6 +84,9 @@ export function authenticate(auth: Revocable, options?: AuthenticateOptions): Re
     )
       .then((outcome) => {
         noteRealm(req, resolved.realm)
+        if (outcome.kind !== 'anonymous' && outcome.cookies !== undefined) {
+          res.append('Set-Cookie', [...outcome.cookies])
+        }
         if (outcome.kind === 'rejected') return send(res, outcome.response, next)
         if (outcome.kind === 'authenticated') req.auth = outcome.claims
         next()

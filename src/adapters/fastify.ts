@@ -77,6 +77,10 @@ export function authenticate(auth: Revocable, options?: AuthenticateOptions): Re
       resolved,
     )
     noteRealm(request, resolved.realm)
+    // Fastify adds each `set-cookie` value as its own header.
+    if (outcome.kind !== 'anonymous') {
+      for (const cookie of outcome.cookies ?? []) void reply.header('set-cookie', cookie)
+    }
     // An async hook that has answered returns the reply, so Fastify stops the chain there.
     if (outcome.kind === 'rejected') return send(reply, outcome.response)
     if (outcome.kind === 'authenticated') request.auth = outcome.claims

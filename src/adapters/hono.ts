@@ -66,6 +66,9 @@ export function authenticate(
       resolved,
     )
     noteRealm(c, resolved.realm)
+    if (outcome.kind !== 'anonymous') {
+      for (const cookie of outcome.cookies ?? []) c.header('Set-Cookie', cookie, { append: true })
+    }
     if (outcome.kind === 'rejected') return send(c, outcome.response)
     c.set('auth', outcome.kind === 'authenticated' ? outcome.claims : undefined)
     await next()

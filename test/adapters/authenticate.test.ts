@@ -43,5 +43,56 @@ test('adapter options are checked once and a bad one named in a TypeError', () =
     optional: false,
     cookie: undefined,
     realm: undefined,
+    refresh: undefined,
+  })
+})
+
+test('the refresh option is checked at construction, each bad field named', () => {
+  const auth = { verify: () => Promise.resolve(), refresh: () => Promise.resolve() }
+  const bad: [unknown, string][] = [
+    [{ cookie: 'refresh_token', refresh: 'yes' }, '"refresh" must be an object'],
+    [{ cookie: 'access_token', refresh: {} }, '"refresh.cookie" must be a cookie name'],
+    [{ cookie: 'a', refresh: { cookie: 'r t' } }, '"refresh.cookie" must be a cookie name'],
+    [{ refresh: { cookie: 'r' } }, '"refresh" needs "cookie" (the access-token cookie it renews)'],
+    [{ cookie: 'a', refresh: { cookie: 'a' } }, '"refresh.cookie" must differ from "cookie"'],
+    [
+      { cookie: 'a', refresh: { cookie: 'r', path: 'auth' } },
+      '"refresh.path" must be a cookie path starting with /',
+    ],
+    [
+      { cookie: 'a', refresh: { cookie: 'r', path: '/; Domain=evil' } },
+      '"refresh.path" must be a cookie path starting with /',
+    ],
+    [
+      { cookie: 'a', refresh: { cookie: 'r', domain: 'a;b' } },
+      '"refresh.domain" must be a cookie domain',
+    ],
+    [{ cookie: 'a', refresh: { cookie: 'r', secure: 'no' } }, '"refresh.secure" must be a boolean'],
+    [
+      { cookie: 'a', refresh: { cookie: 'r', sameSite: 'None' } },
+      '"refresh.sameSite" must be "Lax" or "Strict"',
+    ],
+  ]
+  for (const [options, message] of bad) {
+    assert.throws(() => resolveAuthenticateOptions(auth, options as never), {
+      name: 'TypeError',
+      message,
+    })
+  }
+  assert.throws(
+    () =>
+      resolveAuthenticateOptions(
+        { verify: auth.verify },
+        { cookie: 'a', refresh: { cookie: 'r' } },
+      ),
+    { name: 'TypeError', message: '"refresh" needs a Revocable with refresh()' },
+  )
+  const resolved = resolveAuthenticateOptions(auth, {
+    cookie: 'a',
+    refresh: { cookie: 'r', path: '/app', secure: false, sameSite: 'Strict' },
+  })
+  assert.deepEqual(resolved.refresh, {
+    cookie: 'r',
+    attributes: '; Path=/app; HttpOnly; SameSite=Strict',
   })
 })

@@ -3,7 +3,7 @@ import type { Express, Request, Response } from 'express'
 import request from 'supertest'
 import { authenticate, requireScope } from '../../src/adapters/express.js'
 import type { Revocable } from '../../src/index.js'
-import type { AdapterApp } from './suite.js'
+import { REFRESHING, type AdapterApp } from './suite.js'
 
 export function expressSuiteApp(create: () => Express) {
   return async (auth: Revocable): Promise<AdapterApp> => {
@@ -16,11 +16,13 @@ export function expressSuiteApp(create: () => Express) {
     app.get('/admin', authenticate(auth), requireScope('admin'), sub)
     app.get('/cookie', authenticate(auth, { cookie: 'access_token' }), sub)
     app.get('/realm', authenticate(auth, { realm: 'example' }), sub)
+    app.get('/refreshing', authenticate(auth, REFRESHING), sub)
     app.get('/realm-admin', authenticate(auth, { realm: 'example' }), requireScope('admin'), sub)
     return {
       async request(path, headers = {}) {
         const res = await request(app).get(path).set(headers)
-        return { status: res.status, headers: res.headers, body: res.body }
+        const cookies = (res.headers['set-cookie'] as string[] | undefined) ?? []
+        return { status: res.status, headers: res.headers, body: res.body, cookies }
       },
       async close() {},
     }

@@ -7,7 +7,7 @@ import { TokenExpired, type Revocable } from '../../src/index.js'
 import { expressSuiteApp } from './express-app.js'
 import { adapterSuite } from './suite.js'
 
-adapterSuite('Express', expressSuiteApp(express))
+adapterSuite('Express', expressSuiteApp(express), { refresh: true })
 
 test('an error that is not a token problem goes to the Express error handler', async () => {
   const broken = {

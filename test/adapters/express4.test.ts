@@ -5,4 +5,4 @@ import express4 from 'express4'
 import { expressSuiteApp } from './express-app.js'
 import { adapterSuite } from './suite.js'
 
-adapterSuite('Express 4', expressSuiteApp(express4))
+adapterSuite('Express 4', expressSuiteApp(express4), { refresh: true })

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import revocable, { authenticate, requireScope } from '../../src/adapters/fastify.js'
 import type { Revocable } from '../../src/index.js'
-import { adapterSuite, type AdapterApp } from './suite.js'
+import { adapterSuite, REFRESHING, type AdapterApp } from './suite.js'
 
 const sub = async (request: FastifyRequest) => ({ sub: request.auth?.sub ?? null })
 
@@ -15,6 +15,7 @@ async function buildApp(auth: Revocable): Promise<FastifyInstance> {
   app.get('/admin', { preHandler: [app.authenticate, requireScope('admin')] }, sub)
   app.get('/maybe', { preHandler: authenticate(auth, { optional: true }) }, sub)
   app.get('/cookie', { preHandler: authenticate(auth, { cookie: 'access_token' }) }, sub)
+  app.get('/refreshing', { preHandler: authenticate(auth, REFRESHING) }, sub)
   await app.register(async (child) => {
     // As an onRequest hook for every route of an encapsulated context.
     child.addHook('onRequest', authenticate(auth, { realm: 'example' }))
@@ -25,37 +26,47 @@ async function buildApp(auth: Revocable): Promise<FastifyInstance> {
   return app
 }
 
-adapterSuite('Fastify (inject)', async (auth) => {
-  const app = await buildApp(auth)
-  return {
-    async request(path, headers = {}) {
-      const res = await app.inject({ method: 'GET', url: path, headers })
-      return {
-        status: res.statusCode,
-        headers: res.headers as Record<string, string>,
-        body: res.body === '' ? undefined : JSON.parse(res.body),
-      }
-    },
-    close: () => app.close(),
-  }
-})
+adapterSuite(
+  'Fastify (inject)',
+  async (auth) => {
+    const app = await buildApp(auth)
+    return {
+      async request(path, headers = {}) {
+        const res = await app.inject({ method: 'GET', url: path, headers })
+        return {
+          status: res.statusCode,
+          headers: res.headers as Record<string, string>,
+          body: res.body === '' ? undefined : JSON.parse(res.body),
+          cookies: [res.headers['set-cookie'] ?? []].flat(),
+        }
+      },
+      close: () => app.close(),
+    }
+  },
+  { refresh: true },
+)
 
-adapterSuite('Fastify (listening)', async (auth): Promise<AdapterApp> => {
-  const app = await buildApp(auth)
-  const base = await app.listen({ port: 0, host: '127.0.0.1' })
-  return {
-    async request(path, headers = {}) {
-      const res = await fetch(base + path, { headers })
-      const text = await res.text()
-      return {
-        status: res.status,
-        headers: Object.fromEntries(res.headers),
-        body: text === '' ? undefined : JSON.parse(text),
-      }
-    },
-    close: () => app.close(),
-  }
-})
+adapterSuite(
+  'Fastify (listening)',
+  async (auth): Promise<AdapterApp> => {
+    const app = await buildApp(auth)
+    const base = await app.listen({ port: 0, host: '127.0.0.1' })
+    return {
+      async request(path, headers = {}) {
+        const res = await fetch(base + path, { headers })
+        const text = await res.text()
+        return {
+          status: res.status,
+          headers: Object.fromEntries(res.headers),
+          body: text === '' ? undefined : JSON.parse(text),
+          cookies: res.headers.getSetCookie(),
+        }
+      },
+      close: () => app.close(),
+    }
+  },
+  { refresh: true },
+)
 
 test('registering the plugin without a Revocable fails with a TypeError', async () => {
   const app = Fastify()

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { Hono } from 'hono'
 import { authenticate, requireScope, type RevocableEnv } from '../../src/adapters/hono.js'
 import type { Revocable } from '../../src/index.js'
-import { adapterSuite, type AdapterApp } from './suite.js'
+import { adapterSuite, REFRESHING, type AdapterApp } from './suite.js'
 
 async function makeApp(auth: Revocable): Promise<AdapterApp> {
   const app = new Hono<RevocableEnv>()
@@ -15,6 +15,9 @@ async function makeApp(auth: Revocable): Promise<AdapterApp> {
     c.json({ sub: c.get('auth')?.sub ?? null }),
   )
   app.get('/cookie', authenticate(auth, { cookie: 'access_token' }), (c) =>
+    c.json({ sub: c.get('auth')?.sub ?? null }),
+  )
+  app.get('/refreshing', authenticate(auth, REFRESHING), (c) =>
     c.json({ sub: c.get('auth')?.sub ?? null }),
   )
   app.get('/realm', authenticate(auth, { realm: 'example' }), (c) =>
@@ -31,13 +34,14 @@ async function makeApp(auth: Revocable): Promise<AdapterApp> {
         status: res.status,
         headers: Object.fromEntries(res.headers),
         body: text === '' ? undefined : JSON.parse(text),
+        cookies: res.headers.getSetCookie(),
       }
     },
     async close() {},
   }
 }
 
-adapterSuite('Hono', makeApp)
+adapterSuite('Hono', makeApp, { refresh: true })
 
 test('an error that is not a token problem reaches app.onError', async () => {
   const broken = { verify: () => Promise.reject(new Error('bug')) } as unknown as Revocable

@@ -8,6 +8,7 @@
  * - `GET /cookie`  authenticate `{ cookie: 'access_token' }` → `{ sub }`
  * - `GET /realm`   authenticate `{ realm: 'example' }` → `{ sub }`
  * - `GET /realm-admin` authenticate `{ realm: 'example' }`, requireScope('admin') → `{ sub }`
+ * - `GET /refreshing` authenticate `REFRESHING` (access cookie + transparent refresh) → `{ sub }`
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
@@ -21,7 +22,15 @@ export interface Answer {
   /** Lower-case header names. */
   headers: Record<string, string | undefined>
   body: unknown
+  /** Every `Set-Cookie` header, one entry each (apps of the refresh tests fill it). */
+  cookies?: string[]
 }
+
+/** The options of the `/refreshing` route: cookie sessions with a transparent refresh. */
+export const REFRESHING = {
+  cookie: 'access_token',
+  refresh: { cookie: 'refresh_token' },
+} as const
 
 export interface AdapterApp {
   request(path: string, headers?: Record<string, string>): Promise<Answer>
@@ -45,6 +54,7 @@ export function invalidToken(description: string, realm?: string): Partial<Answe
 
 /** Asserts status, `WWW-Authenticate`, `Retry-After` and body exactly. */
 export function assertAnswer(actual: Answer, expected: Partial<Answer>): void {
+  // (`cookies` is asserted by the tests that care.)
   assert.equal(actual.status, expected.status)
   assert.equal(actual.headers['www-authenticate'], expected.headers?.['www-authenticate'])
   assert.equal(actual.headers['retry-after'], expected.headers?.['retry-after'])
@@ -52,6 +62,14 @@ export function assertAnswer(actual: Answer, expected: Partial<Answer>): void {
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
+/** The value a `Set-Cookie` header gives the cookie `name`, and its attributes; or undefined. */
+function setCookie(answer: Answer, name: string) {
+  const header = (answer.cookies ?? []).find((cookie) => cookie.startsWith(`${name}=`))
+  if (header === undefined) return undefined
+  const [pair = '', ...attributes] = header.split(';').map((part) => part.trim())
+  return { value: decodeURIComponent(pair.slice(name.length + 1)), attributes }
+}
 
 /**
  * An app on a Revocable whose Redis has been stopped: every verify needs the store (no replica)
@@ -86,7 +104,17 @@ async function outage(makeApp: MakeApp) {
   }
 }
 
-export function adapterSuite(framework: string, makeApp: MakeApp): void {
+/** What an adapter supports beyond the common behaviours. */
+export interface AdapterFeatures {
+  /** Serves `/refreshing` (the `refresh` option) and reports `Set-Cookie` headers. */
+  refresh?: boolean
+}
+
+export function adapterSuite(
+  framework: string,
+  makeApp: MakeApp,
+  features: AdapterFeatures = {},
+): void {
   describe(`${framework} adapter`, () => {
     let t: TestAuth
     let app: AdapterApp
@@ -192,6 +220,109 @@ export function adapterSuite(framework: string, makeApp: MakeApp): void {
       const answer = await app.request('/me', { cookie: `access_token=${token}` })
       assert.equal(answer.status, 401)
       assert.equal(answer.headers['www-authenticate'], BARE_CHALLENGE)
+    })
+
+    describe('transparent refresh (cookie sessions)', { skip: features.refresh !== true }, () => {
+      const cookies = (access: string | undefined, refresh: string | undefined) => ({
+        cookie: [
+          'theme=dark',
+          ...(access === undefined ? [] : [`access_token=${access}`]),
+          ...(refresh === undefined ? [] : [`refresh_token=${refresh}`]),
+        ].join('; '),
+      })
+      /** A session whose access token has just expired (the clock moved past it). */
+      async function expiredSession() {
+        const tokens = await t.auth.startSession({ sub: 'user-42' })
+        t.clock.advance((tokens.expiresIn + 10) * 1000) // past exp and the clock tolerance
+        return tokens
+      }
+
+      test('an expired access cookie and a valid refresh cookie get through with both cookies rotated', async () => {
+        const tokens = await expiredSession()
+        const answer = await app.request(
+          '/refreshing',
+          cookies(tokens.accessToken, tokens.refreshToken),
+        )
+        assertAnswer(answer, { status: 200, headers: {}, body: { sub: 'user-42' } })
+        assert.equal((answer.cookies ?? []).length, 2)
+        const access = setCookie(answer, 'access_token')
+        const refresh = setCookie(answer, 'refresh_token')
+        assert.ok(access !== undefined && refresh !== undefined)
+        assert.notEqual(access.value, tokens.accessToken)
+        assert.notEqual(refresh.value, tokens.refreshToken)
+        for (const cookie of [access, refresh]) {
+          assert.ok(cookie.attributes.includes('HttpOnly'))
+          assert.ok(cookie.attributes.includes('Secure'))
+          assert.ok(cookie.attributes.includes('SameSite=Lax'))
+          assert.ok(cookie.attributes.includes('Path=/'))
+          assert.ok(cookie.attributes.some((part) => /^Max-Age=[1-9]\d*$/.test(part)))
+        }
+        assert.ok(access.attributes.includes(`Max-Age=${tokens.expiresIn}`))
+        // The new access cookie works on its own: no second refresh.
+        const again = await app.request('/refreshing', cookies(access.value, undefined))
+        assertAnswer(again, { status: 200, headers: {}, body: { sub: 'user-42' } })
+        assert.deepEqual(again.cookies ?? [], [])
+      })
+
+      test('a missing access cookie is refreshed the same way', async () => {
+        const tokens = await t.auth.startSession({ sub: 'user-7' })
+        const answer = await app.request('/refreshing', cookies(undefined, tokens.refreshToken))
+        assertAnswer(answer, { status: 200, headers: {}, body: { sub: 'user-7' } })
+        assert.equal((answer.cookies ?? []).length, 2)
+      })
+
+      test('a replayed refresh cookie is refused, clears both cookies and revokes the family', async () => {
+        const tokens = await expiredSession()
+        const first = await app.request('/refreshing', cookies(undefined, tokens.refreshToken))
+        const heir = setCookie(first, 'refresh_token')?.value
+        assert.ok(heir !== undefined)
+        // The heir is used: the next rotation happens.
+        const second = await app.request('/refreshing', cookies(undefined, heir))
+        assert.equal(second.status, 200)
+        const grandchild = setCookie(second, 'refresh_token')?.value
+        assert.ok(grandchild !== undefined)
+        // The old cookie again (a stolen copy): refused, and the browser told to drop both.
+        const replay = await app.request('/refreshing', cookies(undefined, tokens.refreshToken))
+        assert.equal(replay.status, 401)
+        assert.equal((replay.body as { error: string }).error, 'invalid_token')
+        assert.ok(!JSON.stringify(replay.body).includes(tokens.refreshToken))
+        assert.ok(!(replay.headers['www-authenticate'] ?? '').includes(tokens.refreshToken))
+        for (const name of ['access_token', 'refresh_token']) {
+          const cleared = setCookie(replay, name)
+          assert.ok(cleared !== undefined, `${name} is cleared`)
+          assert.equal(cleared.value, '')
+          assert.ok(cleared.attributes.includes('Max-Age=0'))
+        }
+        // The whole family is gone: the latest heir no longer refreshes.
+        const later = await app.request('/refreshing', cookies(undefined, grandchild))
+        assert.equal(later.status, 401)
+        assert.equal((later.cookies ?? []).length, 2)
+      })
+
+      test('an expired access cookie without a refresh cookie gets the normal 401', async () => {
+        const tokens = await expiredSession()
+        const answer = await app.request('/refreshing', cookies(tokens.accessToken, undefined))
+        assertAnswer(answer, invalidToken('token has expired'))
+        assert.deepEqual(answer.cookies ?? [], [])
+        const none = await app.request('/refreshing', cookies(undefined, undefined))
+        assertAnswer(none, {
+          status: 401,
+          headers: { 'www-authenticate': BARE_CHALLENGE },
+          body: { error: 'invalid_token', error_description: 'no access token' },
+        })
+        assert.deepEqual(none.cookies ?? [], [])
+      })
+
+      test('a revoked access cookie is not refreshed around', async () => {
+        const tokens = await t.auth.startSession({ sub: 'user-42' })
+        await t.auth.revokeToken(tokens.accessToken)
+        const answer = await app.request(
+          '/refreshing',
+          cookies(tokens.accessToken, tokens.refreshToken),
+        )
+        assertAnswer(answer, invalidToken('token has been revoked (token)'))
+        assert.deepEqual(answer.cookies ?? [], [])
+      })
     })
 
     test('a token with the required scope passes the scope check', async () => {
