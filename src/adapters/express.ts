@@ -67,6 +67,9 @@ function send(res: Response, answer: HttpErrorResponse, next: NextFunction): voi
  * `WWW-Authenticate: Bearer` (or, with `optional`, on to the next handler without claims). A bad,
  * expired or revoked token: 401 `invalid_token`. The store down: 503 with `Retry-After`. Other
  * errors go to Express's error handling through `next(error)`.
+ With `refresh`, an expired or missing
+ * access cookie is renewed from the refresh cookie and both cookies are set anew
+ * (docs/adapters.md).
  *
  * @example
  * app.use('/api', authenticate(auth, { realm: 'api' }))

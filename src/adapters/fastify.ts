@@ -64,6 +64,9 @@ function send(reply: FastifyReply, answer: HttpErrorResponse): FastifyReply {
  * `WWW-Authenticate: Bearer` (with `optional`, on without claims); a bad, expired or revoked
  * token: 401 `invalid_token`; the store down: 503 with `Retry-After`. Other errors are thrown to
  * Fastify's error handler.
+ With `refresh`, an expired or missing
+ * access cookie is renewed from the refresh cookie and both cookies are set anew
+ * (docs/adapters.md).
  *
  * @example
  * app.get('/feed', { preHandler: authenticate(auth, { optional: true }) }, handler)

@@ -50,6 +50,9 @@ function send(c: Context, answer: HttpErrorResponse): Response {
  * the `cookie` when configured) and sets the `auth` variable to its claims. The same answers as
  * every adapter: 401 (no token, or a bad, expired or revoked one), 503 with `Retry-After` when
  * the store is down; other errors are thrown to `app.onError`.
+ With `refresh`, an expired or missing
+ * access cookie is renewed from the refresh cookie and both cookies are set anew
+ * (docs/adapters.md).
  *
  * @example
  * app.get('/me', authenticate(auth), (c) => c.json(c.get('auth')))

@@ -271,6 +271,21 @@ export function adapterSuite(
         assert.equal((answer.cookies ?? []).length, 2)
       })
 
+      test('parallel requests with the same refresh cookie all get through, with the same heir', async () => {
+        const tokens = await expiredSession()
+        const both = await Promise.all(
+          [1, 2].map(() =>
+            app.request('/refreshing', cookies(tokens.accessToken, tokens.refreshToken)),
+          ),
+        )
+        for (const answer of both) {
+          assertAnswer(answer, { status: 200, headers: {}, body: { sub: 'user-42' } })
+        }
+        const heirs = both.map((answer) => setCookie(answer, 'refresh_token')?.value)
+        assert.ok(heirs[0] !== undefined)
+        assert.equal(heirs[1], heirs[0])
+      })
+
       test('a replayed refresh cookie is refused, clears both cookies and revokes the family', async () => {
         const tokens = await expiredSession()
         const first = await app.request('/refreshing', cookies(undefined, tokens.refreshToken))
