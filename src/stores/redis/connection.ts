@@ -72,8 +72,7 @@ export interface ScannableNode {
  * only bounds the wait before a command is written: once on the wire, a command to a Redis that
  * never answers (hung, paused, partitioned without a reset) stays pending forever, and so would
  * every verify waiting on it. Past the deadline the call rejects with ERR_STORE_UNAVAILABLE; a
- * late reply is ignored, but one that arrived in the turn the timer fired still wins. `close`,
- * `duplicate` and `withCommandOptions` pass through untouched.
+ * late reply is ignored. `close`, `duplicate` and `withCommandOptions` pass through untouched.
  */
 export function withDeadline<T extends object>(redis: T, ms: number): T {
   return new Proxy(redis, {
@@ -91,33 +90,14 @@ export function withDeadline<T extends object>(redis: T, ms: number): T {
 
 function deadline(result: unknown, ms: number, command: string): unknown {
   if (!(result instanceof Promise)) return result
-  return new Promise((resolve, reject) => {
-    let settled = false
-    const timer = setTimeout(() => {
-      // Timers run before the poll phase: on a saturated instance the reply may already be read
-      // (or be about to be) in this same turn. Yield once, past the poll phase, and let a reply
-      // that has arrived win; only then is the deadline passed.
-      setImmediate(() => {
-        if (settled) return
-        settled = true
-        reject(new StoreUnavailable(`Redis did not answer ${command} within ${ms} ms`))
-      })
-    }, ms)
-    result.then(
-      (value: unknown) => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        reject(error)
-      },
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new StoreUnavailable(`Redis did not answer ${command} within ${ms} ms`)),
+      ms,
     )
   })
+  return Promise.race([result, expired]).finally(() => clearTimeout(timer))
 }
 
 /** Commands a connection may hold unanswered before new ones fail at once. */
