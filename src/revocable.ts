@@ -22,7 +22,6 @@ import { Revoker, callStore } from './revocation/revoker.js'
 import { awaitReplicas } from './revocation/await-replicas.js'
 import { TokenCache, type CachedToken } from './revocation/token-cache.js'
 import { revocationReason } from './records/revocation-reason.js'
-import { sessionExpiry } from './records/session.js'
 import {
   findSessionOfRefreshToken,
   Sessions,
@@ -218,7 +217,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       if (status.sessionRevoked) throw new SessionRevoked()
       if (this.options.mode === 'allowlist' && !status.sessionActive) throw new SessionNotFound()
     } else if (this.options.mode === 'allowlist') {
-      await this.#recordBareSession(session, issuedAt)
+      await this.#sessions.recordBare(session, issuedAt)
     }
     return this.#mint(session, issuedAt, ttl)
   }
@@ -544,7 +543,9 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   async retireKey(kid: string, audit?: AuditContext): Promise<void> {
     checkId('kid', kid)
     const context = checkAudit(audit)
-    await this.#ring.retire(kid)
+    // Misuse is a TypeError, checked before the store is involved (callStore maps the rest).
+    this.#ring.assertRetirable(kid)
+    await callStore('retire a key', () => this.#ring.retire(kid))
     this.#headers.clear()
     this.#revoker.announce({ kind: 'retired', kid })
     this.#cache.forgetKid(kid)
@@ -692,39 +693,6 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       ...(session.scope !== undefined && { scope: session.scope }),
       ...session.claims,
     })
-  }
-
-  /** Allowlist mode: a token issued outside `startSession` still needs an active session. */
-  async #recordBareSession(
-    session: Pick<SessionRecord, 'sub' | 'sid' | 'clientId' | 'scope' | 'claims'>,
-    now: number,
-  ): Promise<void> {
-    const absoluteExpiresAt = now + this.options.sessionMaxAge * 1000
-    const record: SessionRecord = {
-      ...session,
-      device: undefined,
-      createdAt: now,
-      lastUsedAt: now,
-      absoluteExpiresAt,
-      // Nothing refreshes a bare session, so it lives as long as the access tokens it allows.
-      ...sessionExpiry(now, absoluteExpiresAt, this.options.maxAccessTokenTtl * 1000, 0),
-      refreshHash: undefined,
-      rotatedAt: now,
-      spentHashes: [],
-    }
-    const result = await callStore('record a session', () =>
-      this.store.createSession(record, {
-        max: this.options.maxSessionsPerUser,
-        onLimit: this.options.sessionLimitAction,
-        now,
-        revocationExpiresAt: this.#revoker.sessionRevocationExpiry(),
-      }),
-    )
-    if (result.revoked === true) throw new SessionRevoked()
-    if (!result.created) throw new SessionNotFound('too many active sessions')
-    this.#revoker.announceSessionsEnded(result.evicted)
-    const { sid, sub, createdAt, expiresAt } = record
-    this.#revoker.announce({ kind: 'session-active', sid, sub, createdAt, expiresAt })
   }
 
   #verifySignatureAndClaims(token: string, now = this.options.clock()): CachedToken {

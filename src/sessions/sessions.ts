@@ -142,7 +142,7 @@ export class Sessions {
   async start(input: StartSessionInput): Promise<TokenSet> {
     const { sub, clientId, scope, claims } = checkTokenInput(input, 'startSession')
     const device = checkDevice(input.device)
-    const { store, options, revoker, emit } = this.#deps
+    const { store, options, revoker } = this.#deps
     // The login begins here, before any I/O: a revokeUser that resolves after this instant
     // covers the session, whatever order the store steps run in (records/cutoff.ts).
     let now = revoker.issueInstant(sub)
@@ -153,27 +153,62 @@ export class Sessions {
     }
     const sid = randomId()
     const refresh = createRefreshToken(sid)
-    const absoluteExpiresAt = now + options.sessionMaxAge * 1000
-    const session: SessionRecord = {
-      sid,
-      sub,
-      clientId,
-      scope,
-      claims,
-      device,
+    const session = this.#newRecord(
+      { sid, sub, clientId, scope, claims, device, refreshHash: refresh.hash },
+      now,
+      options.sessionIdleTtl * 1000,
+      EXPIRED_SESSION_RETENTION_MS,
+    )
+    await this.#create(session)
+    return this.#tokenSet(session, refresh.token, now)
+  }
+
+  /**
+   * Allowlist mode: a token issued outside `startSession` (`issue()` without a sid) still needs
+   * an active session. It is recorded here exactly as `start` records one (the same cap, the same
+   * errors, the same events), without a refresh token: nothing refreshes it, so it lives as long
+   * as the access tokens it allows.
+   */
+  async recordBare(
+    session: Pick<SessionRecord, 'sid' | 'sub' | 'clientId' | 'scope' | 'claims'>,
+    now: number,
+  ): Promise<void> {
+    const { options } = this.#deps
+    const record = this.#newRecord(
+      { ...session, device: undefined, refreshHash: undefined },
+      now,
+      options.maxAccessTokenTtl * 1000,
+      0,
+    )
+    await this.#create(record)
+  }
+
+  /** The one place a session record is made. */
+  #newRecord(
+    fields: Pick<
+      SessionRecord,
+      'sid' | 'sub' | 'clientId' | 'scope' | 'claims' | 'device' | 'refreshHash'
+    >,
+    now: number,
+    idleTtlMs: number,
+    retentionMs: number,
+  ): SessionRecord {
+    const absoluteExpiresAt = now + this.#deps.options.sessionMaxAge * 1000
+    return {
+      ...fields,
       createdAt: now,
       lastUsedAt: now,
       absoluteExpiresAt,
-      ...sessionExpiry(
-        now,
-        absoluteExpiresAt,
-        options.sessionIdleTtl * 1000,
-        EXPIRED_SESSION_RETENTION_MS,
-      ),
-      refreshHash: refresh.hash,
+      ...sessionExpiry(now, absoluteExpiresAt, idleTtlMs, retentionMs),
       rotatedAt: now,
       spentHashes: [],
     }
+  }
+
+  /** Stores a new session under the cutoff rule and the per-user cap, and tells everyone. */
+  async #create(session: SessionRecord): Promise<void> {
+    const { store, options, revoker, emit } = this.#deps
+    const { sid, sub, clientId, device, createdAt: now } = session
     const result = await callStore('start a session', () =>
       store.createSession(session, {
         max: options.maxSessionsPerUser,
@@ -196,7 +231,6 @@ export class Sessions {
       emit('session.ended', { sid: old.sid, sub: old.sub, cause: 'evicted', at: now })
     }
     emit('session.started', { sid, sub, clientId, device, at: now })
-    return this.#tokenSet(session, refresh.token, now)
   }
 
   /**
