@@ -1,4 +1,5 @@
-export { createRevocable, Revocable } from './revocable.js'
+export { createRevocable } from './create-revocable.js'
+export { Revocable } from './revocable.js'
 export type {
   IssueInput,
   ListSessionsOptions,

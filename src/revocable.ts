@@ -1,27 +1,16 @@
 import { EventEmitter } from 'node:events'
-import {
-  KeyRetired,
-  KidUnknown,
-  SessionNotFound,
-  SessionRevoked,
-  StoreUnavailable,
-  TokenExpired,
-  TokenRevoked,
-} from './errors.js'
+import { SessionNotFound, SessionRevoked, TokenExpired } from './errors.js'
 import type { AuditContext, RevocableEvents } from './events.js'
-import { parseKeyEncryptionKey, type KeyEncryptionKey } from './keys/envelope.js'
-import { importConfiguredKey, type KeyInput } from './keys/import.js'
-import { dueSteps, stepName, type ScheduleStep } from './keys/key-schedule.js'
+import type { KeyInput } from './keys/import.js'
+import type { ScheduleStep } from './keys/key-schedule.js'
 import type { JSONWebKeySet } from './keys/jwks.js'
-import { KeyRing, type KeyInfo } from './keys/key-ring.js'
-import { resolveOptions, type ResolvedOptions, type RevocableOptions } from './options.js'
-import { FeedFollower, type FollowerOptions, type FollowerStats } from './revocation/feed.js'
-import { Replica } from './revocation/replica.js'
-import { StoreClock } from './revocation/store-clock.js'
-import { Revoker, callStore } from './revocation/revoker.js'
+import { KeyManager } from './keys/key-manager.js'
+import type { KeyInfo, KeyRing } from './keys/key-ring.js'
+import type { ResolvedOptions } from './options.js'
 import { awaitReplicas } from './revocation/await-replicas.js'
-import { TokenCache, type CachedToken } from './revocation/token-cache.js'
-import { revocationReason } from './records/revocation-reason.js'
+import { Revoker } from './revocation/revoker.js'
+import type { StoreClock } from './revocation/store-clock.js'
+import { Verifier, type ReplicaRuntime, type RevocableStats } from './revocation/verifier.js'
 import {
   findSessionOfRefreshToken,
   Sessions,
@@ -30,19 +19,14 @@ import {
   type StartSessionInput,
   type TokenSet,
 } from './sessions/sessions.js'
-import { MemoryStore } from './stores/memory.js'
-import type { RevocationQuery, RevocationStatus, SessionRecord, Store } from './stores/store.js'
-import {
-  assertNotExpired,
-  revocationOriginMs,
-  type AccessTokenClaims,
-  type ClaimRules,
-} from './tokens/claims.js'
+import type { SessionRecord } from './records/session.js'
+import type { Store } from './stores/store.js'
+import type { AccessTokenClaims } from './tokens/claims.js'
 import { randomId } from './tokens/ids.js'
 import { signAccessToken } from './tokens/issue.js'
-import { HeaderCache } from './tokens/header-cache.js'
 import { checkTokenInput, checkTtl, type TokenInput } from './tokens/token-input.js'
-import { verifyAccessToken } from './tokens/verify.js'
+
+export type { ReplicaRuntime, RevocableStats }
 
 export interface IssueInput extends TokenInput {
   /**
@@ -67,25 +51,6 @@ export interface RevokeOptions extends AuditContext {
 export interface RevokeUserOptions extends RevokeOptions {
   /** Revoke tokens issued at or before this instant (a Date or ms). Default: now. */
   before?: Date | number
-}
-
-/** Counters since the instance was made, and the replica's health. */
-export interface RevocableStats {
-  /** Verifies that accepted a token without a revocation check (`onStoreError: 'fail-open'`). */
-  revocationChecksSkipped: number
-  /** Revocation checks answered by the store (no replica, or one too stale to trust). */
-  directLookups: number
-  /** Revocation checks answered by the local replica. */
-  replicaLookups: number
-  tokenCache: { size: number; hits: number; misses: number }
-  /** Undefined when no replica runs. */
-  replica: (FollowerStats & { entries: ReturnType<Replica['size']> }) | undefined
-}
-
-/** The replica and the follower that feeds it, when the store has a change feed. */
-export interface ReplicaRuntime {
-  readonly replica: Replica
-  readonly follower: FeedFollower
 }
 
 export interface ListSessionsOptions {
@@ -132,21 +97,11 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   readonly #ownsStore: boolean
   readonly #ring: KeyRing
   readonly #revoker: Revoker
+  readonly #verifier: Verifier
   readonly #sessions: Sessions
-  readonly #rules: ClaimRules
-  #lastKeyReload: number
-  readonly #counters = { revocationChecksSkipped: 0, directLookups: 0, replicaLookups: 0 }
-  readonly #cache: TokenCache
-  readonly #runtime: ReplicaRuntime | undefined
-  readonly #maxStalenessMs: number
-  readonly #headers = new HeaderCache()
+  readonly #keys: KeyManager
   readonly #storeClock: StoreClock | undefined
-  #closed = false
-  readonly #instanceId = randomId()
-  #maintenance: NodeJS.Timeout | undefined
-  #maintaining: Promise<void> = Promise.resolve()
-  #reloading: Promise<void> | undefined
-  #reloadAgain = false
+  readonly #runtime: ReplicaRuntime | undefined
 
   /** @internal use `createRevocable` */
   constructor(
@@ -158,33 +113,47 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     storeClock?: StoreClock,
   ) {
     super()
-    this.#storeClock = storeClock
-    this.#cache = new TokenCache(options.tokenCacheSize)
-    this.#runtime = runtime
-    this.#maxStalenessMs = options.maxStaleness * 1000
     this.options = options
     this.store = store
     this.#ownsStore = ownsStore
     this.#ring = ring
-    this.#revoker = new Revoker(store, options, (change) => runtime?.replica.apply(change))
-    this.#rules = Object.freeze({
-      issuer: options.issuer,
-      audience: options.audience,
-      clockTolerance: options.clockTolerance,
-      maxTokenAge: options.maxAccessTokenTtl,
+    this.#runtime = runtime
+    this.#storeClock = storeClock
+    // EventEmitter's generic emit cannot be narrowed through a forwarding call; the verbs' own
+    // emit types keep their callers exact.
+    const emit = (name: string, ...args: unknown[]) =>
+      void (this.emit as (event: string, ...rest: unknown[]) => boolean)(name, ...args)
+    const revoker = new Revoker(store, options, (change) => runtime?.replica.apply(change))
+    this.#revoker = revoker
+    const verifier = new Verifier({
+      keys: ring,
+      options,
+      lookup: (query) => revoker.status(query),
+      reloadKeys: () => this.reloadKeys(),
+      runtime,
     })
+    this.#verifier = verifier
     this.#sessions = new Sessions({
       store,
       options,
-      revoker: this.#revoker,
+      revoker,
       mint: (session, issuedAt) => this.#mint(session, issuedAt, options.accessTokenTtl),
       clockUncertainty: () => storeClock?.uncertainty ?? 0,
-      // EventEmitter's generic emit cannot be narrowed through a forwarding call; Emit keeps
-      // the callers exact.
-      emit: (name, ...args) =>
-        void (this.emit as (event: string, ...rest: unknown[]) => boolean)(name, ...args),
+      emit,
     })
-    this.#lastKeyReload = options.clock()
+    this.#keys = new KeyManager({
+      ring,
+      store,
+      options,
+      instanceId: randomId(),
+      emit,
+      onReloading: () => verifier.keysReloading(),
+      onChanged: () => verifier.keysChanged(),
+      onRetired: (kid) => {
+        verifier.keyRetired(kid)
+        revoker.announce({ kind: 'retired', kid })
+      },
+    })
     store.onDataLoss?.((event) => {
       // The raised epoch holds here at once, before the feed brings it.
       if (event.epoch !== undefined) runtime?.replica.apply({ kind: 'epoch', cutoff: event.epoch })
@@ -236,53 +205,17 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * }
    */
   verify(token: string): Promise<AccessTokenClaims> {
-    let verified: CachedToken
-    try {
-      const now = this.options.clock()
-      const cached = this.#cache.get(token)
-      if (cached === undefined) {
-        verified = this.#verifySignatureAndClaims(token, now)
-      } else {
-        // A hit skips the signature, never the checks that time can make fail.
-        assertNotExpired(cached.claims, this.#rules, now)
-        verified = cached
-      }
-      const status = this.#replicaStatus(verified, now)
-      if (status !== undefined) {
-        this.#enforce(verified, status)
-        if (cached === undefined) this.#cache.set(token, verified)
-        return Promise.resolve(verified.claims)
-      }
-    } catch (error) {
-      if (error instanceof KidUnknown && this.#keyReloadDue()) return this.#verifySlowly(token)
-      return Promise.reject(error)
-    }
-    return this.#verifyWithStore(token, verified)
+    return this.#verifier.verify(token)
   }
 
   /** Counters, and the replica's staleness, lag and size. */
   stats(): RevocableStats {
-    const follower = this.#runtime?.follower.stats()
-    return {
-      ...this.#counters,
-      tokenCache: { size: this.#cache.size, hits: this.#cache.hits, misses: this.#cache.misses },
-      replica:
-        follower === undefined
-          ? undefined
-          : { ...follower, entries: (this.#runtime as ReplicaRuntime).replica.size() },
-    }
+    return this.#verifier.stats()
   }
 
   /** Whether verified claims have been revoked, by any of the four ways (one store round trip). */
-  async isRevoked(claims: AccessTokenClaims): Promise<boolean> {
-    const status = await this.#revoker.status({
-      now: this.options.clock(),
-      jti: claims.jti,
-      sid: claims.sid,
-      sub: claims.sub,
-      kid: '',
-    })
-    return revocationReason(revocationOriginMs(claims), status, this.options.mode) !== undefined
+  isRevoked(claims: AccessTokenClaims): Promise<boolean> {
+    return this.#verifier.isRevoked(claims)
   }
 
   /**
@@ -301,7 +234,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     let sub: string | undefined
     if (tokenOrJti.includes('.')) {
       try {
-        ;({ jti, exp, sub } = (await this.#verifyIgnoringRevocation(tokenOrJti)).claims)
+        ;({ jti, exp, sub } = (await this.#verifier.verifyIgnoringRevocation(tokenOrJti)).claims)
       } catch (error) {
         if (error instanceof TokenExpired) return
         throw error
@@ -487,24 +420,9 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * const kid = await auth.rotateKeys() // signs in keyPublishLead seconds
    * await auth.rotateKeys({ lead: 0 }) // signs at once (a compromised key)
    */
-  async rotateKeys(
-    options: { lead?: number; actor?: string; reason?: string } = {},
-  ): Promise<string> {
-    const lead = options.lead ?? this.options.keyPublishLead
-    if (typeof lead !== 'number' || !Number.isFinite(lead) || lead < 0) {
-      throw new TypeError('"lead" must be a non-negative number of seconds')
-    }
+  rotateKeys(options: { lead?: number; actor?: string; reason?: string } = {}): Promise<string> {
     const context = checkAudit({ actor: options.actor, reason: options.reason })
-    if (this.#ring.configured) {
-      throw new TypeError(
-        'keys are configured ("keys" option, SIGNING_KEYS): rotate them in the configuration',
-      )
-    }
-    const kid = await callStore('rotate keys', () => this.#ring.rotate(lead * 1000))
-    this.#headers.clear()
-    const at = this.options.clock()
-    this.emit('key.rotated', { kid, activatesAt: at + lead * 1000, at, ...context })
-    return kid
+    return this.#keys.rotate(options.lead, context)
   }
 
   /**
@@ -516,47 +434,19 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * @example
    * await auth.importKey({ pem: readFileSync('signing.pem', 'utf8'), alg: 'ES256' })
    */
-  async importKey(input: KeyInput, options: { lead?: number } = {}): Promise<string> {
-    const lead = options.lead ?? this.options.keyPublishLead
-    if (typeof lead !== 'number' || !Number.isFinite(lead) || lead < 0) {
-      throw new TypeError('"lead" must be a non-negative number of seconds')
-    }
-    const key = await importConfiguredKey(input, 'key')
-    // Misuse is a TypeError, checked before the store is involved (callStore maps the rest).
-    if (this.#ring.configured) {
-      throw new TypeError('keys are configured here (SIGNING_KEYS): add the key there instead')
-    }
-    if (key.signKey === undefined) {
-      throw new TypeError(
-        'only a private key or secret can be imported; a public key verifies only',
-      )
-    }
-    if (this.#ring.isRetired(key.kid)) throw new TypeError(`key "${key.kid}" has been retired`)
-    const kid = await callStore('import a key', () => this.#ring.importKey(key, lead * 1000))
-    this.#headers.clear()
-    const at = this.options.clock()
-    this.emit('key.rotated', { kid, activatesAt: at + lead * 1000, at })
-    return kid
+  importKey(input: KeyInput, options: { lead?: number } = {}): Promise<string> {
+    return this.#keys.import(input, options.lead)
   }
 
   /** Retires a key: every token signed with it is rejected from now on, on every instance. */
-  async retireKey(kid: string, audit?: AuditContext): Promise<void> {
+  retireKey(kid: string, audit?: AuditContext): Promise<void> {
     checkId('kid', kid)
-    const context = checkAudit(audit)
-    // Misuse is a TypeError, checked before the store is involved (callStore maps the rest).
-    this.#ring.assertRetirable(kid)
-    await callStore('retire a key', () => this.#ring.retire(kid))
-    this.#headers.clear()
-    this.#revoker.announce({ kind: 'retired', kid })
-    this.#cache.forgetKid(kid)
-    this.emit('key.retired', { kid, at: this.options.clock(), ...context })
+    return this.#keys.retire(kid, checkAudit(audit))
   }
 
   /** Re-reads keys and retirements from the store (done by itself when an unknown kid shows up). */
-  async reloadKeys(): Promise<void> {
-    this.#lastKeyReload = this.options.clock()
-    await callStore('load keys', () => this.#ring.reload())
-    this.#headers.clear()
+  reloadKeys(): Promise<void> {
+    return this.#keys.reload()
   }
 
   /**
@@ -564,20 +454,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * bursts. A failed reload is retried with the next change (or an unknown kid).
    */
   reloadKeysSoon(): void {
-    if (this.#closed) return
-    if (this.#reloading !== undefined) {
-      this.#reloadAgain = true
-      return
-    }
-    this.#reloading = this.reloadKeys()
-      .catch(() => undefined)
-      .finally(() => {
-        this.#reloading = undefined
-        if (this.#reloadAgain) {
-          this.#reloadAgain = false
-          this.reloadKeysSoon()
-        }
-      })
+    this.#keys.reloadSoon()
   }
 
   /**
@@ -590,62 +467,13 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * @example
    * const steps = await auth.maintainKeys() // [{ kind: 'publish', after: 'kid-1' }]
    */
-  async maintainKeys(): Promise<ScheduleStep[]> {
-    // One round at a time per instance: the lease is per instance, so two rounds of the same
-    // instance would both win it.
-    const previous = this.#maintaining
-    let done!: () => void
-    this.#maintaining = new Promise<void>((resolve) => (done = resolve))
-    try {
-      await previous
-      return await this.#maintainKeysOnce()
-    } finally {
-      done()
-    }
-  }
-
-  async #maintainKeysOnce(): Promise<ScheduleStep[]> {
-    await this.reloadKeys()
-    const interval = this.options.keyRotationInterval
-    if (interval === false || this.#ring.configured || this.#closed) return []
-    const leadMs = this.options.keyPublishLead * 1000
-    const intervalMs = interval * 1000
-    const steps = dueSteps({
-      now: this.options.clock(),
-      intervalMs,
-      leadMs,
-      maxTokenLifetimeMs: (this.options.maxAccessTokenTtl + this.options.clockTolerance) * 1000,
-      keys: this.#ring.generatedKeys(),
-    })
-    // Long enough that no instance with a fresh ring decides the same step again.
-    const leaseMs = Math.min(intervalMs / 2, Math.max(leadMs, 300_000))
-    const taken: ScheduleStep[] = []
-    for (const step of steps) {
-      const won = await callStore('take a key lease', () =>
-        this.store.acquireLease(stepName(step), this.#instanceId, leaseMs),
-      )
-      if (!won) continue
-      if (step.kind === 'publish') {
-        await this.rotateKeys({ lead: this.options.keyPublishLead, actor: 'schedule' })
-      } else {
-        await this.retireKey(step.kid, {
-          actor: 'schedule',
-          reason: 'no token it signed can still be valid',
-        })
-      }
-      taken.push(step)
-    }
-    return taken
+  maintainKeys(): Promise<ScheduleStep[]> {
+    return this.#keys.maintain()
   }
 
   /** @internal started by `createRevocable` */
   startKeyMaintenance(): void {
-    const period = Math.max(1000, this.options.keyReloadInterval * 1000)
-    this.#maintenance = setInterval(() => {
-      // A failed round is retried on the next; the store's own errors are reported elsewhere.
-      this.maintainKeys().catch(() => undefined)
-    }, period)
-    this.#maintenance.unref()
+    this.#keys.startMaintenance()
   }
 
   /**
@@ -662,10 +490,9 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    */
   async close(): Promise<void> {
     this.#storeClock?.stop()
-    this.#closed = true
-    clearInterval(this.#maintenance)
+    const keysStopped = this.#keys.stop()
     await this.#runtime?.follower.stop()
-    await this.#reloading
+    await keysStopped
     if (this.#ownsStore) await this.store.close()
   }
 
@@ -695,192 +522,12 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     })
   }
 
-  #verifySignatureAndClaims(token: string, now = this.options.clock()): CachedToken {
-    const { claims, key } = verifyAccessToken(token, {
-      keys: this.#ring,
-      rules: this.#rules,
-      maxTokenSize: this.options.maxTokenSize,
-      now,
-      headers: this.#headers,
-    })
-    return { claims: Object.freeze(claims), kid: key.kid }
-  }
-
-  #keyReloadDue(): boolean {
-    return this.options.clock() - this.#lastKeyReload >= this.options.keyReloadInterval * 1000
-  }
-
-  /** Everything but revocation. An unknown kid may be a key another instance just made. */
-  async #verifyIgnoringRevocation(token: string): Promise<CachedToken> {
-    try {
-      return this.#verifySignatureAndClaims(token)
-    } catch (error) {
-      if (!(error instanceof KidUnknown) || !this.#keyReloadDue()) throw error
-      await this.reloadKeys()
-      return this.#verifySignatureAndClaims(token)
-    }
-  }
-
-  async #verifySlowly(token: string): Promise<AccessTokenClaims> {
-    return this.#verifyWithStore(token, await this.#verifyIgnoringRevocation(token))
-  }
-
-  #query(verified: CachedToken, now = this.options.clock()): RevocationQuery {
-    const { claims, kid } = verified
-    return { now, jti: claims.jti, sid: claims.sid, sub: claims.sub, kid }
-  }
-
   /**
    * With `awaitReplicas` (the call's, else the option), waits until every live replica on the
    * store has applied what this instance wrote, at most maxStaleness (see awaitReplicas).
    */
   async #awaitReplicas(options: RevokeOptions | undefined): Promise<void> {
     if (!(options?.awaitReplicas ?? this.options.awaitReplicas)) return
-    await awaitReplicas(this.store, { maxStalenessMs: this.#maxStalenessMs })
+    await awaitReplicas(this.store, { maxStalenessMs: this.options.maxStaleness * 1000 })
   }
-
-  /** The replica's answer, or undefined when it is too stale or does not know enough. */
-  #replicaStatus(verified: CachedToken, now: number): RevocationStatus | undefined {
-    const runtime = this.#runtime
-    if (runtime === undefined || !runtime.follower.isFresh(this.#maxStalenessMs, now)) {
-      return undefined
-    }
-    const answer = runtime.replica.check(this.#query(verified, now))
-    if (this.options.mode === 'allowlist' && !answer.sessionKnown) return undefined
-    this.#counters.replicaLookups += 1
-    return answer.status
-  }
-
-  async #verifyWithStore(token: string, verified: CachedToken): Promise<AccessTokenClaims> {
-    let status: RevocationStatus
-    try {
-      this.#counters.directLookups += 1
-      status = await this.#revoker.status(this.#query(verified))
-    } catch (error) {
-      // Fail-open still enforces signature and claims; it only skips revocation, and counts it.
-      if (!(error instanceof StoreUnavailable) || this.options.onStoreError !== 'fail-open') {
-        throw error
-      }
-      this.#counters.revocationChecksSkipped += 1
-      return verified.claims
-    }
-    this.#enforce(verified, status)
-    this.#cache.set(token, verified)
-    return verified.claims
-  }
-
-  #enforce(verified: CachedToken, status: RevocationStatus): void {
-    if (status.kidRetired) throw new KeyRetired('the key named by "kid" has been retired')
-    const reason = revocationReason(revocationOriginMs(verified.claims), status, this.options.mode)
-    if (reason !== undefined) throw new TokenRevoked(reason)
-  }
-}
-
-// How often an instance re-measures its offset from the store's clock.
-const STORE_CLOCK_SYNC_INTERVAL_MS = 30_000
-
-/**
- * Creates a Revocable: validates the options, opens the key ring (generating and storing a key
- * when none is configured or stored) and returns the object with every verb.
- *
- * @example
- * import { createRevocable } from 'revocable'
- *
- * const auth = await createRevocable({ issuer: 'https://auth.example.com', audience: 'api' })
- * const token = await auth.issue({ sub: 'user-42' })
- * const claims = await auth.verify(token) // { sub: 'user-42', sid, jti, … }
- * await auth.revokeSession(claims.sid)
- * await auth.verify(token) // throws ERR_TOKEN_REVOKED
- */
-export async function createRevocable(options: RevocableOptions): Promise<Revocable> {
-  let resolved = resolveOptions(options)
-  const configured = await Promise.all(
-    resolved.keys.map((key, index) => importConfiguredKey(key, `keys[${index}]`)),
-  )
-  const ownsStore = resolved.store === undefined
-  const store: Store = resolved.store ?? new MemoryStore({ clock: resolved.clock })
-  let storeClock: StoreClock | undefined
-  if (resolved.timeAuthority === 'store' && store.time !== undefined) {
-    // One time line for every instance: this one's clock, corrected to the store's.
-    const clock = new StoreClock(resolved.clock, store.time.bind(store))
-    await callStore('read the store clock', () => clock.sync())
-    clock.start(STORE_CLOCK_SYNC_INTERVAL_MS)
-    storeClock = clock
-    resolved = Object.freeze({ ...resolved, clock: clock.now })
-  }
-  const kek = await keyEncryptionKeyFor(resolved, store, configured.length > 0)
-  const ring = await callStore('open the key ring', () =>
-    KeyRing.open({
-      store,
-      configured,
-      algorithm: resolved.algorithm,
-      clock: resolved.clock,
-      kek,
-      warn: resolved.warn,
-    }),
-  )
-  let runtime: ReplicaRuntime | undefined
-  if (resolved.replica === 'auto' && store.openChangeFeed !== undefined) {
-    const openFeed = store.openChangeFeed.bind(store)
-    const feed = await callStore('open the change feed', openFeed)
-    const replica = new Replica()
-    const follower = new FeedFollower(feed, replica, {
-      clock: resolved.clock,
-      // An idle read proves freshness as of its start and returns blockMs later, so staleness
-      // peaks near twice blockMs (plus a round trip): a quarter of the allowance leaves room.
-      blockMs: Math.min(250, (resolved.maxStaleness * 1000) / 4),
-      sweepInterval: 60_000,
-      onKeysChanged: () => keysChanged?.(),
-      acknowledge: acknowledgeFor(store, resolved.maxStaleness * 1000),
-    })
-    await callStore('load the replica', () => follower.start())
-    runtime = { replica, follower }
-  }
-  const auth = new Revocable(resolved, store, ownsStore, ring, runtime, storeClock)
-  // Set after construction: a key change seen on the feed reloads this instance's ring.
-  const keysChanged = () => auth.reloadKeysSoon()
-  auth.startKeyMaintenance()
-  return auth
-}
-
-/**
- * How a replica publishes its feed position, when the store takes acknowledgements. The
- * acknowledgement lives twice maxStaleness: never less than maxStaleness (a replica skipped as
- * gone must already have stopped answering from memory), and long enough to be renewed by reads
- * that return every quarter of it.
- */
-function acknowledgeFor(store: Store, maxStalenessMs: number): FollowerOptions['acknowledge'] {
-  if (store.acknowledgeFeed === undefined) return undefined
-  const acknowledge = store.acknowledgeFeed.bind(store)
-  const replicaId = randomId()
-  const ttlMs = 2 * maxStalenessMs
-  return {
-    write: (position) => acknowledge(replicaId, position, ttlMs),
-    ttlMs,
-    // Expires at once (1 ms) and is then forgotten: closing an instance holds nobody up.
-    withdraw: () => acknowledge(replicaId, '0-0', 1),
-  }
-}
-
-/**
- * The key-encryption key: the option, else the store's own (SQLite: a 0600 file beside the
- * database). A store that is not process memory gets no private key in plaintext unless
- * `allowPlaintextKeys` says so; an instance with configured keys stores none.
- */
-async function keyEncryptionKeyFor(
-  resolved: ResolvedOptions,
-  store: Store,
-  hasConfiguredKeys: boolean,
-): Promise<KeyEncryptionKey | undefined> {
-  if (resolved.keyEncryptionKey !== undefined) {
-    return parseKeyEncryptionKey(resolved.keyEncryptionKey, '"keyEncryptionKey"')
-  }
-  if (store instanceof MemoryStore) return undefined
-  const local = await store.localKeyEncryptionKey?.()
-  if (local !== undefined) return parseKeyEncryptionKey(local, "the store's key-encryption key")
-  if (hasConfiguredKeys || resolved.allowPlaintextKeys) return undefined
-  throw new TypeError(
-    'generated private keys would be kept in the store in plaintext: give "keyEncryptionKey" ' +
-      '(KEY_ENCRYPTION_KEY), configure "keys" (SIGNING_KEYS), or set "allowPlaintextKeys: true"',
-  )
 }
