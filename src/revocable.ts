@@ -1,5 +1,9 @@
+// The façade: every public verb of the library, each with its JSDoc and a one-line delegation.
+// The work is in the layers below: revocation/verifier.ts (the verify path),
+// revocation/revocations.ts (the revoke verbs), sessions/ (issue, sessions, refresh tokens),
+// keys/key-manager.ts (the key verbs), and create-revocable.ts builds it all. It is over 300
+// lines only because of the public API's JSDoc and @example blocks.
 import { EventEmitter } from 'node:events'
-import { SessionNotFound, SessionRevoked, TokenExpired } from './errors.js'
 import type { AuditContext, RevocableEvents } from './events.js'
 import type { KeyInput } from './keys/import.js'
 import type { ScheduleStep } from './keys/key-schedule.js'
@@ -7,51 +11,28 @@ import type { JSONWebKeySet } from './keys/jwks.js'
 import { KeyManager } from './keys/key-manager.js'
 import type { KeyInfo, KeyRing } from './keys/key-ring.js'
 import type { ResolvedOptions } from './options.js'
-import { awaitReplicas } from './revocation/await-replicas.js'
 import { Revoker } from './revocation/revoker.js'
+import {
+  Revocations,
+  type RevokeOptions,
+  type RevokeUserOptions,
+} from './revocation/revocations.js'
 import type { StoreClock } from './revocation/store-clock.js'
 import { Verifier, type ReplicaRuntime, type RevocableStats } from './revocation/verifier.js'
+import { issueAccessToken, type IssueInput } from './sessions/issue.js'
 import {
-  findSessionOfRefreshToken,
   Sessions,
   type RefreshOptions,
   type SessionInfo,
   type StartSessionInput,
   type TokenSet,
 } from './sessions/sessions.js'
-import type { SessionRecord } from './records/session.js'
 import type { Store } from './stores/store.js'
 import type { AccessTokenClaims } from './tokens/claims.js'
 import { randomId } from './tokens/ids.js'
-import { signAccessToken } from './tokens/issue.js'
-import { checkTokenInput, checkTtl, type TokenInput } from './tokens/token-input.js'
+import { mintAccessToken, type TokenSubject } from './tokens/mint.js'
 
-export type { ReplicaRuntime, RevocableStats }
-
-export interface IssueInput extends TokenInput {
-  /**
-   * The session the token belongs to. Default: a new session id (in allowlist mode, a new
-   * session record without a refresh token). A given sid must not be revoked, and in allowlist
-   * mode must be an active session of `sub`.
-   */
-  sid?: string
-  /** Lifetime in seconds (a positive integer, at most `maxAccessTokenTtl`). Default `accessTokenTtl`. */
-  ttl?: number
-}
-
-export interface RevokeOptions extends AuditContext {
-  /**
-   * Resolve only once every live replica on the store applies the revocation (at most
-   * maxStaleness later), so no instance accepts the token after this call resolves. Default:
-   * the `awaitReplicas` option.
-   */
-  awaitReplicas?: boolean
-}
-
-export interface RevokeUserOptions extends RevokeOptions {
-  /** Revoke tokens issued at or before this instant (a Date or ms). Default: now. */
-  before?: Date | number
-}
+export type { IssueInput, ReplicaRuntime, RevocableStats, RevokeOptions, RevokeUserOptions }
 
 export interface ListSessionsOptions {
   /** Marks this session `current: true` in the list. */
@@ -61,16 +42,6 @@ export interface ListSessionsOptions {
 function checkId(name: string, value: unknown): string {
   if (typeof value !== 'string' || value === '')
     throw new TypeError(`"${name}" must be a non-empty string`)
-  return value
-}
-
-// Session ids appear inside store keys; this alphabet keeps them unambiguous there.
-const SESSION_ID = /^[A-Za-z0-9._~-]{1,128}$/
-
-function checkSessionId(value: unknown): string {
-  if (typeof value !== 'string' || !SESSION_ID.test(value)) {
-    throw new TypeError('"sid" must be 1 to 128 characters of A-Z a-z 0-9 . _ ~ -')
-  }
   return value
 }
 
@@ -98,6 +69,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   readonly #ring: KeyRing
   readonly #revoker: Revoker
   readonly #verifier: Verifier
+  readonly #revocations: Revocations
   readonly #sessions: Sessions
   readonly #keys: KeyManager
   readonly #storeClock: StoreClock | undefined
@@ -141,6 +113,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       clockUncertainty: () => storeClock?.uncertainty ?? 0,
       emit,
     })
+    this.#revocations = new Revocations({ store, options, revoker, verifier, emit })
     this.#keys = new KeyManager({
       ring,
       store,
@@ -169,26 +142,9 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * const token = await auth.issue({ sub: 'user-42', scope: 'read write' })
    */
   async issue(input: IssueInput): Promise<string> {
-    const checked = checkTokenInput(input, 'issue')
-    const ttl = checkTtl(input.ttl, this.options)
-    const sid = input.sid === undefined ? undefined : checkSessionId(input.sid)
-    const issuedAt = this.#revoker.issueInstant(checked.sub)
-    const session = { ...checked, sid: sid ?? randomId() }
-
-    if (sid !== undefined) {
-      const status = await this.#revoker.status({
-        now: issuedAt,
-        jti: '',
-        sid,
-        sub: checked.sub,
-        kid: '',
-      })
-      if (status.sessionRevoked) throw new SessionRevoked()
-      if (this.options.mode === 'allowlist' && !status.sessionActive) throw new SessionNotFound()
-    } else if (this.options.mode === 'allowlist') {
-      await this.#sessions.recordBare(session, issuedAt)
-    }
-    return this.#mint(session, issuedAt, ttl)
+    const { options } = this
+    const deps = { options, revoker: this.#revoker, sessions: this.#sessions }
+    return issueAccessToken({ ...deps, mint: (s, at, ttl) => this.#mint(s, at, ttl) }, input)
   }
 
   /**
@@ -228,21 +184,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    */
   async revokeToken(tokenOrJti: string, audit?: RevokeOptions): Promise<void> {
     checkId('tokenOrJti', tokenOrJti)
-    const context = checkAudit(audit)
-    let jti = tokenOrJti
-    let exp: number | undefined
-    let sub: string | undefined
-    if (tokenOrJti.includes('.')) {
-      try {
-        ;({ jti, exp, sub } = (await this.#verifier.verifyIgnoringRevocation(tokenOrJti)).claims)
-      } catch (error) {
-        if (error instanceof TokenExpired) return
-        throw error
-      }
-    }
-    await this.#revoker.revokeJti(jti, exp)
-    this.emit('token.revoked', { kind: 'token', jti, sub, at: this.options.clock(), ...context })
-    await this.#awaitReplicas(audit)
+    return this.#revocations.token(tokenOrJti, checkAudit(audit), audit)
   }
 
   /**
@@ -256,14 +198,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    */
   async revokeSession(sid: string, audit?: RevokeOptions): Promise<void> {
     checkId('sid', sid)
-    const context = checkAudit(audit)
-    const ended = await this.#revoker.revokeSession(sid)
-    const at = this.options.clock()
-    this.emit('token.revoked', { kind: 'session', sid, sub: ended?.sub, at, ...context })
-    if (ended !== undefined) {
-      this.emit('session.ended', { sid, sub: ended.sub, cause: 'revoked', at, ...context })
-    }
-    await this.#awaitReplicas(audit)
+    return this.#revocations.session(sid, checkAudit(audit), audit)
   }
 
   /**
@@ -282,19 +217,10 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    */
   async revokeRefreshToken(refreshToken: string, audit?: AuditContext): Promise<boolean> {
     if (typeof refreshToken !== 'string') throw new TypeError('"refreshToken" must be a string')
-    const context = checkAudit(audit)
-    const session = await findSessionOfRefreshToken(this.store, refreshToken, { spent: true })
-    if (session === undefined) return false
-    const ended = await this.#revoker.revokeSession(session.sid)
-    const at = this.options.clock()
-    const { sid, sub } = session
-    this.emit('token.revoked', { kind: 'session', sid, sub, at, ...context })
-    if (ended === undefined) return false
-    this.emit('session.ended', { sid, sub, cause: 'revoked', at, ...context })
-    return true
+    return this.#sessions.revokeByRefreshToken(refreshToken, checkAudit(audit))
   }
 
-  /** The same as `revokeSession`: ends one session (logout). */
+  /** The same as `revokeSession` (documented in the README's session verbs): ends one session. */
   endSession(sid: string, audit?: RevokeOptions): Promise<void> {
     return this.revokeSession(sid, audit)
   }
@@ -309,31 +235,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    */
   async revokeUser(sub: string, options: RevokeUserOptions = {}): Promise<void> {
     checkId('sub', sub)
-    const context = checkAudit(options)
-    const now = this.options.clock()
-    const before =
-      options.before instanceof Date
-        ? options.before.getTime()
-        : (options.before ?? this.#revoker.nextUserCutoff(sub))
-    if (typeof before !== 'number' || !Number.isFinite(before)) {
-      throw new TypeError('"before" must be a Date or a number of milliseconds')
-    }
-    if (options.before !== undefined && before > now) {
-      throw new TypeError('"before" must not lie in the future')
-    }
-    // "Log out everywhere" (no `before`) ends every session that exists, whatever clock stamped it.
-    const ended = await this.#revoker.revokeUser(sub, before, options.before === undefined)
-    this.emit('token.revoked', { kind: 'user', sub, cutoff: before, at: now, ...context })
-    for (const session of ended) {
-      this.emit('session.ended', {
-        sid: session.sid,
-        sub,
-        cause: 'user-revoked',
-        at: now,
-        ...context,
-      })
-    }
-    await this.#awaitReplicas(options)
+    return this.#revocations.user(sub, options, checkAudit(options))
   }
 
   /**
@@ -344,10 +246,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * await auth.revokeAll({ reason: 'incident 42' })
    */
   async revokeAll(audit?: RevokeOptions): Promise<void> {
-    const context = checkAudit(audit)
-    const cutoff = await this.#revoker.revokeAll()
-    this.emit('token.revoked', { kind: 'global', cutoff, at: cutoff, ...context })
-    await this.#awaitReplicas(audit)
+    return this.#revocations.all(checkAudit(audit), audit)
   }
 
   /**
@@ -420,7 +319,9 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * const kid = await auth.rotateKeys() // signs in keyPublishLead seconds
    * await auth.rotateKeys({ lead: 0 }) // signs at once (a compromised key)
    */
-  rotateKeys(options: { lead?: number; actor?: string; reason?: string } = {}): Promise<string> {
+  async rotateKeys(
+    options: { lead?: number; actor?: string; reason?: string } = {},
+  ): Promise<string> {
     const context = checkAudit({ actor: options.actor, reason: options.reason })
     return this.#keys.rotate(options.lead, context)
   }
@@ -434,12 +335,12 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * @example
    * await auth.importKey({ pem: readFileSync('signing.pem', 'utf8'), alg: 'ES256' })
    */
-  importKey(input: KeyInput, options: { lead?: number } = {}): Promise<string> {
+  async importKey(input: KeyInput, options: { lead?: number } = {}): Promise<string> {
     return this.#keys.import(input, options.lead)
   }
 
   /** Retires a key: every token signed with it is rejected from now on, on every instance. */
-  retireKey(kid: string, audit?: AuditContext): Promise<void> {
+  async retireKey(kid: string, audit?: AuditContext): Promise<void> {
     checkId('kid', kid)
     return this.#keys.retire(kid, checkAudit(audit))
   }
@@ -496,38 +397,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     if (this.#ownsStore) await this.store.close()
   }
 
-  #mint(
-    session: Pick<SessionRecord, 'sub' | 'sid' | 'clientId' | 'scope' | 'claims'> &
-      Partial<Pick<SessionRecord, 'createdAt'>>,
-    issuedAt: number,
-    ttl: number,
-  ): string {
-    const key = this.#ring.signingKey()
-    const iat = Math.floor(issuedAt / 1000)
-    const audience = this.options.audience
-    return signAccessToken(key, {
-      iss: this.options.issuer,
-      sub: session.sub,
-      aud: audience.length === 1 ? (audience[0] as string) : [...audience],
-      exp: iat + ttl,
-      iat,
-      iat_ms: issuedAt,
-      // A session's tokens carry its start, so a cutoff that ends the session revokes them all.
-      ...(session.createdAt !== undefined && { auth_time_ms: session.createdAt }),
-      jti: randomId(),
-      sid: session.sid,
-      ...(session.clientId !== undefined && { client_id: session.clientId }),
-      ...(session.scope !== undefined && { scope: session.scope }),
-      ...session.claims,
-    })
-  }
-
-  /**
-   * With `awaitReplicas` (the call's, else the option), waits until every live replica on the
-   * store has applied what this instance wrote, at most maxStaleness (see awaitReplicas).
-   */
-  async #awaitReplicas(options: RevokeOptions | undefined): Promise<void> {
-    if (!(options?.awaitReplicas ?? this.options.awaitReplicas)) return
-    await awaitReplicas(this.store, { maxStalenessMs: this.options.maxStaleness * 1000 })
+  #mint(session: TokenSubject, issuedAt: number, ttl: number): string {
+    return mintAccessToken(this.#ring.signingKey(), this.options, session, issuedAt, ttl)
   }
 }

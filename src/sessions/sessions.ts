@@ -11,43 +11,23 @@ import type { ResolvedOptions } from '../options.js'
 import type { Revoker } from '../revocation/revoker.js'
 import { callStore } from '../stores/call-store.js'
 import { instantAfterNearby } from '../records/cutoff.js'
-import { hashesEqual } from '../records/hash.js'
 import type { RotationRequest } from '../records/rotation.js'
-import { sessionExpiry, type DeviceInfo, type SessionRecord } from '../records/session.js'
+import { sessionExpiry, type SessionRecord } from '../records/session.js'
 import type { Store } from '../stores/store.js'
 import { randomId } from '../tokens/ids.js'
-import { checkTokenInput, type TokenInput } from '../tokens/token-input.js'
+import { checkTokenInput } from '../tokens/token-input.js'
 import { createRefreshToken, openHeir, parseRefreshToken, sealHeir } from './refresh-token.js'
+import {
+  checkDevice,
+  findSessionOfRefreshToken,
+  toSessionInfo,
+  type SessionInfo,
+  type StartSessionInput,
+  type TokenSet,
+} from './session-info.js'
 
-export interface StartSessionInput extends TokenInput {
-  /** Where the login came from; shown in session lists. */
-  device?: DeviceInfo
-}
-
-/** A session as `listSessions` and the token verbs show it (no token material). */
-export interface SessionInfo {
-  id: string
-  sub: string
-  clientId: string | undefined
-  scope: string | undefined
-  device: DeviceInfo | undefined
-  createdAt: Date
-  lastUsedAt: Date
-  /** When the session expires if not used again (the earlier of idle and absolute expiry). */
-  expiresAt: Date
-  /** True for the session the caller asked about (`listSessions(sub, { currentSid })`). */
-  current: boolean
-}
-
-/** What `startSession` and `refresh` return (RFC 6749 §5.1 in camelCase). */
-export interface TokenSet {
-  accessToken: string
-  refreshToken: string
-  tokenType: 'Bearer'
-  /** Seconds until the access token expires. */
-  expiresIn: number
-  session: SessionInfo
-}
+export { findSessionOfRefreshToken, toSessionInfo }
+export type { SessionInfo, StartSessionInput, TokenSet }
 
 export interface RefreshOptions {
   /** The client presenting the token; must equal the session's `clientId`. */
@@ -69,55 +49,6 @@ export interface SessionsDeps {
 
 // A session that expired is remembered this long, so a late refresh hears ERR_SESSION_EXPIRED.
 const EXPIRED_SESSION_RETENTION_MS = 86_400_000
-
-function checkDevice(device: unknown): DeviceInfo | undefined {
-  if (device === undefined) return undefined
-  if (device === null || typeof device !== 'object')
-    throw new TypeError('"device" must be an object')
-  const { userAgent, ip, label } = device as Record<string, unknown>
-  for (const [name, value] of Object.entries({ userAgent, ip, label })) {
-    if (value !== undefined && typeof value !== 'string') {
-      throw new TypeError(`"device.${name}" must be a string`)
-    }
-  }
-  return {
-    ...(userAgent !== undefined && { userAgent: userAgent as string }),
-    ...(ip !== undefined && { ip: ip as string }),
-    ...(label !== undefined && { label: label as string }),
-  }
-}
-
-export function toSessionInfo(session: SessionRecord, currentSid?: string): SessionInfo {
-  return {
-    id: session.sid,
-    sub: session.sub,
-    clientId: session.clientId,
-    scope: session.scope,
-    device: session.device,
-    createdAt: new Date(session.createdAt),
-    lastUsedAt: new Date(session.lastUsedAt),
-    expiresAt: new Date(session.expiresAt),
-    current: session.sid === currentSid,
-  }
-}
-
-/**
- * The session a refresh token of ours belongs to: its current token, or with `spent` also one
- * it has rotated away from. A token that merely names a real session (a forgery) finds nothing.
- */
-export async function findSessionOfRefreshToken(
-  store: Store,
-  token: unknown,
-  { spent }: { spent: boolean },
-): Promise<SessionRecord | undefined> {
-  const parsed = parseRefreshToken(token)
-  if (parsed === undefined) return undefined
-  const session = await callStore('read a session', () => store.getSession(parsed.sid))
-  if (session === undefined) return undefined
-  const current = session.refreshHash !== undefined && hashesEqual(session.refreshHash, parsed.hash)
-  const known = current || (spent && session.spentHashes.some((h) => hashesEqual(h, parsed.hash)))
-  return known ? session : undefined
-}
 
 /**
  * Sessions and their refresh-token families: start, rotate with reuse detection, list, end.
@@ -321,6 +252,23 @@ export class Sessions {
     const now = this.#deps.options.clock()
     const sessions = await callStore('list sessions', () => this.#deps.store.listSessions(sub, now))
     return sessions.map((session) => toSessionInfo(session, currentSid))
+  }
+
+  /**
+   * Ends the session a refresh token (current or spent) belongs to (`Revocable.revokeRefreshToken`):
+   * resolves to whether this call ended it. An unknown or forged token changes nothing.
+   */
+  async revokeByRefreshToken(refreshToken: string, audit: AuditContext): Promise<boolean> {
+    const { store, options, revoker, emit } = this.#deps
+    const session = await findSessionOfRefreshToken(store, refreshToken, { spent: true })
+    if (session === undefined) return false
+    const ended = await revoker.revokeSession(session.sid)
+    const at = options.clock()
+    const { sid, sub } = session
+    emit('token.revoked', { kind: 'session', sid, sub, at, ...audit })
+    if (ended === undefined) return false
+    emit('session.ended', { sid, sub, cause: 'revoked', at, ...audit })
+    return true
   }
 
   /** Ends every session of `sub` except `keepSid`; resolves to how many were ended. */
