@@ -5,6 +5,7 @@ export type {
   ListSessionsOptions,
   RevokeOptions,
   RevokeUserOptions,
+  RevocableStats,
 } from './revocable.js'
 export { DEFAULTS } from './options.js'
 export type { Mode, RevocableOptions, ResolvedOptions } from './options.js'
@@ -27,27 +28,9 @@ export type {
   StartSessionInput,
   TokenSet,
 } from './sessions/sessions.js'
-export { REFRESH_TOKEN_PREFIX } from './sessions/refresh-token.js'
-export { decideRotation, SPENT_HISTORY } from './records/rotation.js'
-export { isSessionActive, sessionExpiry } from './records/session.js'
-export type {
-  RotationDecision,
-  RotationOutcome,
-  RotationRequest,
-  RotationResult,
-} from './records/rotation.js'
 export { MemoryStore } from './stores/memory.js'
 export type { MemoryStoreOptions } from './stores/memory.js'
-export type {
-  CreateSessionResult,
-  DeviceInfo,
-  RevocationQuery,
-  RevocationStatus,
-  SessionLimit,
-  SessionRecord,
-  Store,
-  StoredKey,
-} from './stores/store.js'
+export type { DeviceInfo } from './records/session.js'
 export type { AccessTokenClaims } from './tokens/claims.js'
 export type { TokenInput } from './tokens/token-input.js'
 export { ALGORITHMS } from './keys/algorithms.js'

@@ -32,7 +32,7 @@ import type { AccessTokenClaims } from './tokens/claims.js'
 import { randomId } from './tokens/ids.js'
 import { mintAccessToken, type TokenSubject } from './tokens/mint.js'
 
-export type { IssueInput, ReplicaRuntime, RevocableStats, RevokeOptions, RevokeUserOptions }
+export type { IssueInput, RevocableStats, RevokeOptions, RevokeUserOptions }
 
 export interface ListSessionsOptions {
   /** Marks this session `current: true` in the list. */

@@ -74,6 +74,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'sessions/',
     'revocable.ts',
   ],
+  // The store authors' entry (revocable/store): the contract, records and rules.
+  'store.ts': [...LIBRARY_BASE, 'records/', 'stores/', 'sessions/'],
   'index.ts': [
     ...LIBRARY_BASE,
     'records/',
