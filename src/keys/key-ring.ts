@@ -1,3 +1,6 @@
+// Over 300 lines on purpose: the ring is one state machine (configured and stored keys, which
+// signs when, retirements, sealing under the KEK) whose invariants are easier to check in one
+// file. Its verbs live in key-manager.ts; generation, import, sealing and JWKS in their own files.
 import { exportJWK, type JWK } from 'jose'
 import type { Clock } from '../clock.js'
 import { NoSigningKey } from '../errors.js'

@@ -52,7 +52,8 @@ const EXPIRED_SESSION_RETENTION_MS = 86_400_000
 
 /**
  * Sessions and their refresh-token families: start, rotate with reuse detection, list, end.
- * The rules live in rotation.ts (pure); this file sequences them with the store and events.
+ * The rules live in records/ (rotation, session, session cap: pure); this file sequences them
+ * with the store and the events.
  */
 export class Sessions {
   readonly #deps: SessionsDeps
