@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import fc from 'fast-check'
-import type { Runtime } from '../../src/server/runtime.js'
-import { MemoryUserDirectory } from '../../src/server/users/memory.js'
+import type { Runtime } from '../../src/service/runtime.js'
+import { MemoryUserDirectory } from '../../src/service/users/memory.js'
 import {
   assertInvalidToken,
   deliveries,

@@ -17,9 +17,9 @@ import { acceptJsonOnly } from '../form.js'
 import { sendTooManyAttempts } from '../guessing/guard.js'
 import { SerialByKey } from '../guessing/serial.js'
 import { sendError, sendGrantError, sendHttpError } from '../http.js'
-import { sessionJson } from '../session-json.js'
-import { normalizeUsername } from '../users/directory.js'
-import { checkPassword } from '../users/password-policy.js'
+import { sessionJson } from '../../service/session-json.js'
+import { normalizeUsername } from '../../service/users/directory.js'
+import { checkPassword } from '../../service/users/password-policy.js'
 import { identifyClient } from './oauth-common.js'
 
 const USERNAME = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._@+-]+$' }

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify'
 import { RevocableError } from '../../errors.js'
 import { parseRefreshToken } from '../../sessions/refresh-token.js'
-import { maySeeToken } from '../clients.js'
+import { maySeeToken } from '../../service/clients.js'
 import { verifyCounted, type ServiceContext } from '../context.js'
 import { acceptFormsOnly } from '../form.js'
 import { isStoreUnavailable } from '../http.js'

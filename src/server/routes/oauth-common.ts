@@ -9,7 +9,7 @@ import {
   type ClientAuth,
   type ClientCredentialsBody,
 } from '../client-auth.js'
-import type { ClientRecord } from '../clients.js'
+import type { ClientRecord } from '../../service/clients.js'
 import type { ServiceContext } from '../context.js'
 import { sendTooManyAttempts } from '../guessing/guard.js'
 import { sendError } from '../http.js'

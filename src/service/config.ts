@@ -31,7 +31,7 @@ export interface ServerConfig {
   readonly store: StoreSpec
   /** Prefix of every Redis key (the library's and the user directory's). */
   readonly redisPrefix: string
-  /** The OAuth clients and their rights (src/server/clients.ts). */
+  /** The OAuth clients and their rights (src/service/clients.ts). */
   readonly clients: ReadonlyMap<string, ClientRecord>
   /** The admin API is off when undefined. */
   readonly adminToken: string | undefined
@@ -48,7 +48,7 @@ export interface ServerConfig {
   readonly allowedOrigins: readonly string[]
   /** Login (and register) requests per minute per client IP: a flood ceiling. */
   readonly loginRateLimit: number
-  /** Failure counting against guessing (src/server/guessing/). */
+  /** Failure counting against guessing (src/service/guessing/, src/server/guessing/guard.ts). */
   readonly lockout: LockoutConfig
   /** Largest request body, in bytes. */
   readonly bodyLimit: number
