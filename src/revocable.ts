@@ -23,8 +23,8 @@ import { awaitReplicas } from './revocation/await-replicas.js'
 import { checkStore } from './revocation/check-store.js'
 import { inspectRefreshToken, type RefreshTokenInfo } from './sessions/inspect-refresh-token.js'
 import { TokenCache, type CachedToken } from './revocation/token-cache.js'
-import { revocationReason } from './revocation/rules.js'
-import { sessionExpiry } from './sessions/rotation.js'
+import { revocationReason } from './records/revocation-reason.js'
+import { sessionExpiry } from './records/session.js'
 import {
   findSessionOfRefreshToken,
   Sessions,
@@ -35,7 +35,12 @@ import {
 } from './sessions/sessions.js'
 import { MemoryStore } from './stores/memory.js'
 import type { RevocationQuery, RevocationStatus, SessionRecord, Store } from './stores/store.js'
-import { assertNotExpired, type AccessTokenClaims, type ClaimRules } from './tokens/claims.js'
+import {
+  assertNotExpired,
+  revocationOriginMs,
+  type AccessTokenClaims,
+  type ClaimRules,
+} from './tokens/claims.js'
 import { randomId } from './tokens/ids.js'
 import { signAccessToken } from './tokens/issue.js'
 import { HeaderCache } from './tokens/header-cache.js'
@@ -280,7 +285,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       sub: claims.sub,
       kid: '',
     })
-    return revocationReason(claims, status, this.options.mode) !== undefined
+    return revocationReason(revocationOriginMs(claims), status, this.options.mode) !== undefined
   }
 
   /**
@@ -827,7 +832,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
 
   #enforce(verified: CachedToken, status: RevocationStatus): void {
     if (status.kidRetired) throw new KeyRetired('the key named by "kid" has been retired')
-    const reason = revocationReason(verified.claims, status, this.options.mode)
+    const reason = revocationReason(revocationOriginMs(verified.claims), status, this.options.mode)
     if (reason !== undefined) throw new TokenRevoked(reason)
   }
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { ALGORITHMS, isAlgorithm, type Algorithm } from '../keys/algorithms.js'
 import type { KeyInput } from '../keys/import.js'
-import { readKekFile } from '../keys/kek-file.js'
+import { readKekFile } from '../stores/kek-file.js'
 import { ClientConfigError, parseClients } from './clients.js'
 import { ConfigError } from './config-error.js'
 import { flagName } from './config-variables.js'

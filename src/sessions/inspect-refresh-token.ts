@@ -4,8 +4,9 @@
  */
 import { callStore } from '../revocation/revoker.js'
 import type { Store } from '../stores/store.js'
-import { isSessionActive } from './rotation.js'
-import { hashesEqual, parseRefreshToken } from './refresh-token.js'
+import { hashesEqual } from '../records/hash.js'
+import { isSessionActive } from '../records/session.js'
+import { parseRefreshToken } from './refresh-token.js'
 
 /** What a refresh token of ours says about its session (no token material). */
 export interface RefreshTokenInfo {
