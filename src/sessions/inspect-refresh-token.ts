@@ -34,6 +34,10 @@ export interface RefreshTokenInfo {
  * not ours (or only names a real session: a forgery) gives undefined; so does an already spent
  * token unless `spent` is true. A store failure rejects with ERR_STORE_UNAVAILABLE, never an
  * answer that would look like a revocation.
+ *
+ * @example
+ * const info = await inspectRefreshToken(store, token, Date.now())
+ * const active = info?.active === true
  */
 export async function inspectRefreshToken(
   store: Store,
