@@ -26,19 +26,16 @@ export type {
   StartSessionInput,
   TokenSet,
 } from './sessions/sessions.js'
+export type { RefreshTokenInfo } from './sessions/inspect-refresh-token.js'
 export { REFRESH_TOKEN_PREFIX } from './sessions/refresh-token.js'
-export {
-  decideRotation,
-  isSessionActive,
-  sessionExpiry,
-  SPENT_HISTORY,
-} from './sessions/rotation.js'
+export { decideRotation, SPENT_HISTORY } from './records/rotation.js'
+export { isSessionActive, sessionExpiry } from './records/session.js'
 export type {
   RotationDecision,
   RotationOutcome,
   RotationRequest,
   RotationResult,
-} from './sessions/rotation.js'
+} from './records/rotation.js'
 export { MemoryStore } from './stores/memory.js'
 export type { MemoryStoreOptions } from './stores/memory.js'
 export type {

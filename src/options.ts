@@ -1,10 +1,11 @@
 import { systemClock, type Clock } from './clock.js'
 import { ALGORITHMS, isAlgorithm, type Algorithm } from './keys/algorithms.js'
 import type { KeyInput } from './keys/import.js'
+import type { RevocationMode } from './records/revocation-reason.js'
 import type { Store } from './stores/store.js'
 
 /** `denylist`: a token is good unless revoked. `allowlist`: good only while its session is active. */
-export type Mode = 'denylist' | 'allowlist'
+export type Mode = RevocationMode
 
 export interface RevocableOptions {
   /** `iss` of issued tokens; verified tokens must carry exactly this value. Required. */

@@ -20,9 +20,11 @@ import { Replica } from './revocation/replica.js'
 import { StoreClock } from './revocation/store-clock.js'
 import { Revoker, callStore } from './revocation/revoker.js'
 import { awaitReplicas } from './revocation/await-replicas.js'
+import { checkStore } from './revocation/check-store.js'
+import { inspectRefreshToken, type RefreshTokenInfo } from './sessions/inspect-refresh-token.js'
 import { TokenCache, type CachedToken } from './revocation/token-cache.js'
-import { revocationReason } from './revocation/rules.js'
-import { sessionExpiry } from './sessions/rotation.js'
+import { revocationReason } from './records/revocation-reason.js'
+import { sessionExpiry } from './records/session.js'
 import {
   findSessionOfRefreshToken,
   Sessions,
@@ -33,7 +35,12 @@ import {
 } from './sessions/sessions.js'
 import { MemoryStore } from './stores/memory.js'
 import type { RevocationQuery, RevocationStatus, SessionRecord, Store } from './stores/store.js'
-import { assertNotExpired, type AccessTokenClaims, type ClaimRules } from './tokens/claims.js'
+import {
+  assertNotExpired,
+  revocationOriginMs,
+  type AccessTokenClaims,
+  type ClaimRules,
+} from './tokens/claims.js'
 import { randomId } from './tokens/ids.js'
 import { signAccessToken } from './tokens/issue.js'
 import { HeaderCache } from './tokens/header-cache.js'
@@ -278,7 +285,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       sub: claims.sub,
       kid: '',
     })
-    return revocationReason(claims, status, this.options.mode) !== undefined
+    return revocationReason(revocationOriginMs(claims), status, this.options.mode) !== undefined
   }
 
   /**
@@ -360,6 +367,33 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   /** The same as `revokeSession`: ends one session (logout). */
   endSession(sid: string, audit?: RevokeOptions): Promise<void> {
     return this.revokeSession(sid, audit)
+  }
+
+  /**
+   * What a refresh token of ours says, read-only: its session, whether it is the current token,
+   * and whether a refresh would be honoured now by the same rules `refresh` applies. Undefined
+   * for a token that is not ours, or an already spent one unless `spent` is true.
+   *
+   * @example
+   * const info = await auth.inspectRefreshToken(token)
+   * if (info?.active) console.log(info.sub, info.expiresAt)
+   */
+  inspectRefreshToken(
+    refreshToken: string,
+    options?: { spent?: boolean },
+  ): Promise<RefreshTokenInfo | undefined> {
+    return inspectRefreshToken(this.store, refreshToken, this.options.clock(), options)
+  }
+
+  /**
+   * Resolves when the store answers what every verify may need (readiness); rejects with
+   * ERR_STORE_UNAVAILABLE otherwise.
+   *
+   * @example
+   * app.get('/readyz', async () => (await auth.checkStore(), { status: 'ready' }))
+   */
+  checkStore(): Promise<void> {
+    return checkStore(this.store)
   }
 
   /**
@@ -798,7 +832,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
 
   #enforce(verified: CachedToken, status: RevocationStatus): void {
     if (status.kidRetired) throw new KeyRetired('the key named by "kid" has been retired')
-    const reason = revocationReason(verified.claims, status, this.options.mode)
+    const reason = revocationReason(revocationOriginMs(verified.claims), status, this.options.mode)
     if (reason !== undefined) throw new TokenRevoked(reason)
   }
 }

@@ -4,13 +4,13 @@ import type * as Redis from 'redis'
 import { requirePeer } from '../../peer.js'
 import { systemClock, type Clock } from '../../clock.js'
 import { RevocableError, StoreUnavailable } from '../../errors.js'
-import { isCutOff, type Cutoffs } from '../../sessions/cutoff.js'
+import { isCutOff, type Cutoffs } from '../../records/cutoff.js'
 import {
   decideRotation,
-  isSessionActive,
   type RotationRequest,
   type RotationResult,
-} from '../../sessions/rotation.js'
+} from '../../records/rotation.js'
+import { isSessionActive } from '../../records/session.js'
 import type {
   CreateSessionResult,
   DataLossEvent,
