@@ -28,6 +28,7 @@ export type {
   StartSessionInput,
   TokenSet,
 } from './sessions/sessions.js'
+export type { RefreshTokenInfo } from './sessions/inspect-refresh-token.js'
 export { MemoryStore } from './stores/memory.js'
 export type { MemoryStoreOptions } from './stores/memory.js'
 export type { DeviceInfo } from './records/session.js'

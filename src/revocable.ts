@@ -11,6 +11,7 @@ import type { JSONWebKeySet } from './keys/jwks.js'
 import { KeyManager } from './keys/key-manager.js'
 import type { KeyInfo, KeyRing } from './keys/key-ring.js'
 import type { ResolvedOptions } from './options.js'
+import { checkStore } from './revocation/check-store.js'
 import { Revoker } from './revocation/revoker.js'
 import {
   Revocations,
@@ -19,6 +20,7 @@ import {
 } from './revocation/revocations.js'
 import type { StoreClock } from './revocation/store-clock.js'
 import { Verifier, type ReplicaRuntime, type RevocableStats } from './revocation/verifier.js'
+import { inspectRefreshToken, type RefreshTokenInfo } from './sessions/inspect-refresh-token.js'
 import { issueAccessToken, type IssueInput } from './sessions/issue.js'
 import {
   Sessions,
@@ -223,6 +225,33 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   /** The same as `revokeSession` (documented in the README's session verbs): ends one session. */
   endSession(sid: string, audit?: RevokeOptions): Promise<void> {
     return this.revokeSession(sid, audit)
+  }
+
+  /**
+   * What a refresh token of ours says, read-only: its session, whether it is the current token,
+   * and whether a refresh would be honoured now by the same rules `refresh` applies. Undefined
+   * for a token that is not ours, or an already spent one unless `spent` is true.
+   *
+   * @example
+   * const info = await auth.inspectRefreshToken(token)
+   * if (info?.active) console.log(info.sub, info.expiresAt)
+   */
+  inspectRefreshToken(
+    refreshToken: string,
+    options?: { spent?: boolean },
+  ): Promise<RefreshTokenInfo | undefined> {
+    return inspectRefreshToken(this.store, refreshToken, this.options.clock(), options)
+  }
+
+  /**
+   * Resolves when the store answers what every verify may need (readiness); rejects with
+   * ERR_STORE_UNAVAILABLE otherwise.
+   *
+   * @example
+   * app.get('/readyz', async () => (await auth.checkStore(), { status: 'ready' }))
+   */
+  checkStore(): Promise<void> {
+    return checkStore(this.store)
   }
 
   /**
