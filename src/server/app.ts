@@ -34,6 +34,8 @@ import { registerCors } from './cors.js'
 import { openRuntime, type Runtime } from './runtime.js'
 import type { HashQueue } from './users/hash-queue.js'
 import { loadArgon2, PasswordHasher } from './users/password.js'
+import { attachWebhooks } from './webhooks/notices.js'
+import { WebhookSender, type WebhookSenderOptions } from './webhooks/sender.js'
 
 /** An already opened runtime to serve (tests, embedding). The app closes it when it closes. */
 export interface AppDeps {
@@ -50,6 +52,8 @@ export interface BuildOptions {
   readonly clock?: () => number
   /** The bound on password hashing (tests give a small one); default from the core count. */
   readonly hashQueue?: HashQueue
+  /** Webhook delivery tuning (tests shorten the back-off); the URL and key come from the config. */
+  readonly webhook?: Omit<WebhookSenderOptions, 'url' | 'key'>
 }
 
 declare module 'fastify' {
@@ -158,7 +162,19 @@ export async function buildApp(
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close')
   })
-  app.addHook('onClose', async () => runtime.close())
+  const webhooks =
+    config.webhook === undefined
+      ? undefined
+      : new WebhookSender({
+          warn: (message) => app.log.warn(message),
+          ...options.webhook,
+          ...config.webhook,
+        })
+  // Notices already queued get a short grace before the store closes under them.
+  app.addHook('onClose', async () => {
+    await webhooks?.close()
+    await runtime.close()
+  })
   app.setErrorHandler(handleError)
   const routeTable = trackRoutes(app)
   app.decorate('routeTable', routeTable)
@@ -185,12 +201,14 @@ export async function buildApp(
       config.lockout,
       options.clock,
     ),
+    webhooks,
   }
   if (config.passwordHash !== context.hasher.scheme) {
     app.log.warn('@node-rs/argon2 is not installed: new password hashes use scrypt')
   }
   metrics.attach(runtime.auth)
   attachAudit(runtime.auth, app.log)
+  if (webhooks !== undefined) attachWebhooks(runtime.auth, webhooks)
 
   registerCors(app, config)
   await app.register(cookie)
