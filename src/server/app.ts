@@ -21,7 +21,9 @@ import { ServiceMetrics } from './metrics.js'
 import { redactQuery } from './redact.js'
 import { fastifyTrustProxy } from './trust-proxy.js'
 import { trackRoutes, type RouteTable } from './method-not-allowed.js'
+import { accountRoutes } from './routes/account.js'
 import { adminRoutes } from './routes/admin.js'
+import { adminUserRoutes } from './routes/admin-users.js'
 import { authRoutes } from './routes/auth.js'
 import { healthRoutes } from './routes/health.js'
 import { introspectRoutes } from './routes/introspect.js'
@@ -221,10 +223,12 @@ export async function buildApp(
     metadataRoutes,
     jwksRoutes,
     authRoutes,
+    accountRoutes,
     tokenRoutes,
     revokeRoutes,
     introspectRoutes,
     adminRoutes,
+    adminUserRoutes,
     healthRoutes,
     metricsRoutes,
   ]) {

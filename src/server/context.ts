@@ -36,9 +36,10 @@ export interface ServiceContext {
 export async function verifyCounted(
   context: ServiceContext,
   token: string,
+  options?: Parameters<Revocable['verify']>[1],
 ): Promise<AccessTokenClaims> {
   try {
-    const claims = await context.auth.verify(token)
+    const claims = await context.auth.verify(token, options)
     context.metrics.verifications.inc({ outcome: 'ok' })
     return claims
   } catch (error) {

@@ -98,7 +98,8 @@ export function sendTokenSet(
   return reply.send({ ...body, refresh_token: tokens.refreshToken })
 }
 
-function device(request: FastifyRequest) {
+/** The device a session is started from: the client's address and user agent (bounded). */
+export function device(request: FastifyRequest) {
   const userAgent = request.headers['user-agent']
   return {
     ip: request.ip,
