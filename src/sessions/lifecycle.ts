@@ -48,7 +48,8 @@ export interface SuspendUserOptions extends AuditContext {
   awaitReplicas?: boolean
 }
 
-export interface ReauthenticateOptions extends AuditContext {}
+/** Options of `reauthenticate`: who and why, for the event. */
+export type ReauthenticateOptions = AuditContext
 
 type Emit = <K extends keyof RevocableEvents>(name: K, ...args: RevocableEvents[K]) => void
 
