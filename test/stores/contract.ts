@@ -475,6 +475,8 @@ export function storeContract(name: string, contract: ContractOptions): void {
             epoch: undefined,
             kidRetired: false,
             sessionActive: false,
+            userSuspended: false,
+            claimsCutoff: undefined,
           })
         },
       )
