@@ -10,6 +10,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { readBearerHeader } from '../../adapters/bearer.js'
+import { bearerChallenge } from '../../adapters/http-error.js'
+import { InsufficientUserAuthentication } from '../../errors.js'
 import { claimsOf, requireBearer, verifyCounted, type ServiceContext } from '../context.js'
 import { clearSessionCookies, originAllowed } from '../cookies.js'
 import { acceptJsonOnly } from '../form.js'
@@ -20,7 +22,7 @@ import type { UserRecord } from '../users/directory.js'
 import { forgetUser } from '../users/lifecycle.js'
 import { checkPassword } from '../users/password-policy.js'
 import { notify } from '../webhooks/notices.js'
-import { device, sendTokenSet } from './auth.js'
+import { sendTokenSet } from './auth.js'
 
 const PASSWORD = { type: 'string', minLength: 1, maxLength: 4096 }
 
@@ -43,6 +45,18 @@ const changeBody = {
     additionalProperties: false,
     properties: { current_password: PASSWORD, new_password: PASSWORD },
   },
+}
+
+/** RFC 9470 §3: the client must have the user authenticate again, at most `max_age` ago. */
+function sendStepUp(reply: FastifyReply, error: InsufficientUserAuthentication): FastifyReply {
+  const fields = {
+    error: 'insufficient_user_authentication',
+    error_description: error.message,
+    max_age: String(error.maxAge),
+  }
+  return sendError(reply, 401, fields.error, error.message, {
+    'www-authenticate': bearerChallenge(fields),
+  })
 }
 
 type Confirmation = 'ok' | 'wrong' | { wait: number }
@@ -115,7 +129,6 @@ export async function accountRoutes(app: FastifyInstance, context: ServiceContex
         const tokens = await auth.reauthenticate(sid, {
           actor: sub,
           reason: 'password re-entered',
-          device: device(request),
         })
         return sendTokenSet(reply, tokens, context)
       } catch (error) {
@@ -135,7 +148,12 @@ export async function accountRoutes(app: FastifyInstance, context: ServiceContex
       if (current === undefined) {
         const token = readBearerHeader(request.headers.authorization)
         if (token.kind !== 'token') throw new Error('the bearer guard let a request through')
-        await verifyCounted(context, token.token, { maxAuthAge: config.stepUpMaxAge })
+        try {
+          await verifyCounted(context, token.token, { maxAuthAge: config.stepUpMaxAge })
+        } catch (error) {
+          if (error instanceof InsufficientUserAuthentication) return sendStepUp(reply, error)
+          throw error
+        }
       }
       const user = await caller(request, reply)
       if (user === undefined) return reply
@@ -154,7 +172,7 @@ export async function accountRoutes(app: FastifyInstance, context: ServiceContex
       // 4. This session goes on, with a fresh authentication and a new refresh token.
       let tokens
       try {
-        tokens = await auth.reauthenticate(sid, { ...audit, device: device(request) })
+        tokens = await auth.reauthenticate(sid, audit)
       } catch (error) {
         return sendGrantError(reply, error)
       }

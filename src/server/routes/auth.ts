@@ -98,8 +98,7 @@ export function sendTokenSet(
   return reply.send({ ...body, refresh_token: tokens.refreshToken })
 }
 
-/** The device a session is started from: the client's address and user agent (bounded). */
-export function device(request: FastifyRequest) {
+function device(request: FastifyRequest) {
   const userAgent = request.headers['user-agent']
   return {
     ip: request.ip,

@@ -41,6 +41,22 @@ export function attachWebhooks(auth: Revocable, sender: WebhookSender): void {
       at: iso(event.at),
     })
   })
+  auth.on('user.suspended', (event) => {
+    notify(sender, 'user.suspended', {
+      sub: event.sub,
+      until: event.until === undefined ? null : iso(event.until),
+      reason: event.reason ?? null,
+      sessions_ended: event.sessionsEnded,
+      at: iso(event.at),
+    })
+  })
+  auth.on('user.deleted', (event) => {
+    notify(sender, 'user.deleted', {
+      sub: event.sub,
+      sessions_ended: event.sessionsEnded,
+      at: iso(event.at),
+    })
+  })
   auth.on('refresh.reuse_detected', (event) => {
     notify(sender, 'refresh.reuse_detected', {
       sub: event.sub,
