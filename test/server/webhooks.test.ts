@@ -16,7 +16,15 @@ import {
   verifyWebhookSignature,
 } from '../../src/server/webhooks/signing.js'
 import { WebhookSender } from '../../src/server/webhooks/sender.js'
-import { postForm, PASSWORD, postJson, testConfig, uniqueName, type Service } from './support.js'
+import {
+  ADMIN_TOKEN,
+  postForm,
+  PASSWORD,
+  postJson,
+  testConfig,
+  uniqueName,
+  type Service,
+} from './support.js'
 
 const KEY = randomBytes(32)
 const SECRET = `whsec_${KEY.toString('base64')}`
@@ -253,6 +261,47 @@ describe('the service sends signed notices', () => {
     ) as Delivery
     assert.equal(notice.signatureValid, true)
     assert.equal(typeof notice.body.data.sid, 'string')
+  })
+
+  test('a password change, a suspension and a deletion each send their signed notice', async () => {
+    const username = await register(service)
+    const tokens = (await (
+      await postJson(service, '/auth/login', { username, password: PASSWORD })
+    ).json()) as { access_token: string }
+    const { sub, sid } = claimsOf(tokens.access_token)
+    const changed = await fetch(`${service.url}/auth/password`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${tokens.access_token}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ new_password: 'a brand new passphrase 42' }),
+    })
+    assert.equal(changed.status, 200)
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }
+    const suspended = await fetch(`${service.url}/admin/users/${sub}/suspend`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ reason: 'chargeback' }),
+    })
+    assert.equal(suspended.status, 200)
+    const deleted = await fetch(`${service.url}/admin/users/${sub}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    })
+    assert.equal(deleted.status, 204)
+    const types = ['user.password_changed', 'user.suspended', 'user.deleted']
+    const mine = () => receiver.deliveries.filter((d) => d.body.data.sub === sub)
+    await receiver.until(
+      () => types.every((type) => mine().some((d) => d.body.type === type)),
+      'the three notices',
+    )
+    const byType = (type: string) => mine().find((d) => d.body.type === type) as Delivery
+    assert.ok(mine().every((d) => d.signatureValid))
+    assert.equal(byType('user.password_changed').body.data.sid, sid)
+    assert.equal(byType('user.suspended').body.data.reason, 'chargeback')
+    assert.equal(byType('user.suspended').body.data.until, null)
+    assert.ok(!mine().some((d) => d.raw.includes('a brand new passphrase')))
   })
 
   test('a receiver that fails and then succeeds gets the same message again, signed anew', async () => {
