@@ -37,9 +37,10 @@ export function decideReauthentication(
     request.idleTtlMs,
     request.retentionMs,
   )
-  const { sealedHeir: _dropped, ...rest } = session
   return {
-    ...rest,
+    ...session,
+    // No retry of the last rotation may hand out the heir it sealed: that token is spent now.
+    sealedHeir: undefined,
     authTime: request.now,
     lastUsedAt: request.now,
     expiresAt,
