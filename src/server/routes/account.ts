@@ -10,8 +10,6 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { readBearerHeader } from '../../adapters/bearer.js'
-import { bearerChallenge } from '../../adapters/http-error.js'
-import { InsufficientUserAuthentication } from '../../errors.js'
 import { claimsOf, requireBearer, verifyCounted, type ServiceContext } from '../context.js'
 import { clearSessionCookies, originAllowed } from '../cookies.js'
 import { acceptJsonOnly } from '../form.js'
@@ -45,18 +43,6 @@ const changeBody = {
     additionalProperties: false,
     properties: { current_password: PASSWORD, new_password: PASSWORD },
   },
-}
-
-/** RFC 9470 §3: the client must have the user authenticate again, at most `max_age` ago. */
-function sendStepUp(reply: FastifyReply, error: InsufficientUserAuthentication): FastifyReply {
-  const fields = {
-    error: 'insufficient_user_authentication',
-    error_description: error.message,
-    max_age: String(error.maxAge),
-  }
-  return sendError(reply, 401, fields.error, error.message, {
-    'www-authenticate': bearerChallenge(fields),
-  })
 }
 
 type Confirmation = 'ok' | 'wrong' | { wait: number }
@@ -148,12 +134,7 @@ export async function accountRoutes(app: FastifyInstance, context: ServiceContex
       if (current === undefined) {
         const token = readBearerHeader(request.headers.authorization)
         if (token.kind !== 'token') throw new Error('the bearer guard let a request through')
-        try {
-          await verifyCounted(context, token.token, { maxAuthAge: config.stepUpMaxAge })
-        } catch (error) {
-          if (error instanceof InsufficientUserAuthentication) return sendStepUp(reply, error)
-          throw error
-        }
+        await verifyCounted(context, token.token, { maxAuthAge: config.stepUpMaxAge })
       }
       const user = await caller(request, reply)
       if (user === undefined) return reply
