@@ -36,6 +36,7 @@ import { registerCors } from './cors.js'
 import { openRuntime, type Runtime } from './runtime.js'
 import type { HashQueue } from './users/hash-queue.js'
 import { loadArgon2, PasswordHasher } from './users/password.js'
+import { registerWebhookMetrics } from './webhooks/metrics.js'
 import { attachWebhooks } from './webhooks/notices.js'
 import { WebhookSender, type WebhookSenderOptions } from './webhooks/sender.js'
 
@@ -210,7 +211,10 @@ export async function buildApp(
   }
   metrics.attach(runtime.auth)
   attachAudit(runtime.auth, app.log)
-  if (webhooks !== undefined) attachWebhooks(runtime.auth, webhooks)
+  if (webhooks !== undefined) {
+    attachWebhooks(runtime.auth, webhooks)
+    registerWebhookMetrics(metrics.registry, webhooks)
+  }
 
   registerCors(app, config)
   await app.register(cookie)

@@ -326,6 +326,14 @@ describe('the service sends signed notices', () => {
     }
   })
 
+  test('/metrics shows the notices by outcome and the queue', async () => {
+    const text = await (await fetch(`${service.url}/metrics`)).text()
+    const delivered = /^revocable_webhook_notices\{outcome="delivered"\} (\d+)$/m.exec(text)
+    assert.ok(Number(delivered?.[1]) >= 3, 'delivered notices are counted')
+    assert.match(text, /^revocable_webhook_notices\{outcome="retried"\} [1-9]/m)
+    assert.match(text, /^revocable_webhook_pending \d+$/m)
+  })
+
   test('a receiver that never answers does not hold up the login', async () => {
     receiver.answer = (attempt) => (attempt.body.type === 'session.started' ? 'hang' : 204)
     try {
