@@ -32,15 +32,21 @@ function contract(name: string, open: () => UserDirectory) {
       const bob = user('bob')
       await users.create(bob)
       await users.setClaims(bob.sub, { roles: ['editor'] })
-      assert.equal(await users.delete('bob'), true)
+      assert.equal(await users.delete('bob', bob.sub), true)
       assert.equal(await users.find('bob'), undefined)
       assert.equal(await users.findBySub(bob.sub), undefined)
       assert.equal(await users.getClaims(bob.sub), undefined)
-      assert.equal(await users.delete('bob'), false)
+      assert.equal(await users.delete('bob', bob.sub), false)
       const again = user('bob')
       assert.equal(await users.create(again), true)
       assert.deepEqual(await users.findBySub(again.sub), again)
       assert.equal(await users.findBySub(bob.sub), undefined)
+      // The old user's deletion or password change never lands on the name's new owner.
+      assert.equal(await users.delete('bob', bob.sub), false)
+      await users.updatePasswordHash('bob', 'scrypt$10$8$1$old$old', bob.sub)
+      assert.deepEqual(await users.find('bob'), again)
+      await users.updatePasswordHash('bob', 'scrypt$10$8$1$new$new', again.sub)
+      assert.equal((await users.find('bob'))?.passwordHash, 'scrypt$10$8$1$new$new')
     })
 
     test('claims are replaced as a whole, and an empty object removes them', async () => {

@@ -12,7 +12,18 @@ export interface UserRedis {
     cursor: string,
     options?: { COUNT?: number },
   ): Promise<{ cursor: string; entries: Array<{ field: string; value: string }> }>
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
 }
+
+/**
+ * Sets (or, with no new value, deletes) a field only if it still holds what was read: a record
+ * rewritten in between (a deletion, a new user of the same name) is left alone. One key.
+ */
+const COMPARE_AND_SET = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+if ARGV[3] == nil then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1`
 
 async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
   try {
@@ -76,12 +87,12 @@ export class RedisUserDirectory implements UserDirectory {
     return undefined
   }
 
-  async delete(username: string): Promise<boolean> {
-    const user = await this.find(username)
-    if (user === undefined) return false
+  async delete(username: string, sub: string): Promise<boolean> {
+    const raw = await call('read a user', () => this.#redis.hGet(this.#key, username))
+    if (typeof raw !== 'string' || (JSON.parse(raw) as UserRecord).sub !== sub) return false
     // The username first: once it is gone the user is gone; the rest only tidies up.
-    const removed = await call('delete a user', () => this.#redis.hDel(this.#key, username))
-    if (removed === 0) return false
+    if (!(await this.#compareAndSet('delete a user', username, raw, []))) return false
+    const user = { sub }
     await call('delete a user', () => this.#redis.hDel(this.#bySubKey, user.sub))
     await call('delete a user', () => this.#redis.hDel(this.#claimsKey, user.sub))
     return true
@@ -105,12 +116,29 @@ export class RedisUserDirectory implements UserDirectory {
     return raw === null || raw === undefined ? undefined : (JSON.parse(raw) as UserRecord)
   }
 
-  async updatePasswordHash(username: string, passwordHash: string): Promise<void> {
-    const user = await this.find(username)
-    if (user === undefined) return
-    await call('update a password hash', () =>
-      this.#redis.hSet(this.#key, username, JSON.stringify({ ...user, passwordHash })),
+  async updatePasswordHash(username: string, passwordHash: string, sub?: string): Promise<void> {
+    const raw = await call('read a user', () => this.#redis.hGet(this.#key, username))
+    if (typeof raw !== 'string') return
+    const user = JSON.parse(raw) as UserRecord
+    if (sub !== undefined && user.sub !== sub) return
+    await this.#compareAndSet('update a password hash', username, raw, [
+      JSON.stringify({ ...user, passwordHash }),
+    ])
+  }
+
+  async #compareAndSet(
+    what: string,
+    username: string,
+    expected: string,
+    next: [string] | [],
+  ): Promise<boolean> {
+    const done = await call(what, () =>
+      this.#redis.eval(COMPARE_AND_SET, {
+        keys: [this.#key],
+        arguments: [username, expected, ...next],
+      }),
     )
+    return done === 1
   }
 
   async close(): Promise<void> {}
