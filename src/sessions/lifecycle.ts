@@ -4,7 +4,7 @@
  * minting verbs (startSession, refresh, issue) call: `admit` (is the user suspended? when did the
  * claims last change?) and `claimsFor` (the session's claims, resolved anew).
  *
- * The rules live in records/user-state.ts and sessions/reauthentication.ts (pure); this file
+ * The rules live in records/user-state.ts and records/reauthentication.ts (pure); this file
  * sequences them with the store, the replica and the events, as sessions.ts does for rotation.
  */
 import { RESERVED_CLAIMS } from '../tokens/claims.js'
@@ -161,7 +161,7 @@ export class UserLifecycle {
       ...(audit.actor !== undefined && { actor: audit.actor }),
     }
     // The record first: a login that reads the state after this point is refused, and one that
-    // read it before is covered by the cutoff stamped below (sessions/cutoff.ts).
+    // read it before is covered by the cutoff stamped below (records/cutoff.ts).
     await callStore('suspend a user', () => store.suspendUser(sub, suspension))
     revoker.announce(
       until === undefined ? { kind: 'suspension', sub } : { kind: 'suspension', sub, until },
