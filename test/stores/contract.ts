@@ -485,7 +485,7 @@ export function storeContract(name: string, contract: ContractOptions): void {
 
     sessionContract(it, expiryIt, withAuth)
     cutoffContract(it, contract)
-    lifecycleContract(it)
+    lifecycleContract(it, Math.max(10, Math.floor((contract.modelRuns ?? 200) / 4)))
   })
 }
 
