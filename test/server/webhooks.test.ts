@@ -339,7 +339,13 @@ describe('the service sends signed notices', () => {
     try {
       const username = await register(service)
       const before = receiver.attempts.length
-      const response = await postJson(service, '/auth/login', { username, password: PASSWORD })
+      // A deadline, not a timing: a login that waited for the receiver would never answer.
+      const response = await fetch(`${service.url}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password: PASSWORD }),
+        signal: AbortSignal.timeout(10_000),
+      })
       assert.equal(response.status, 200)
       // The notice is held open by the receiver (or not yet sent) while the login has answered.
       await receiver.until(() => receiver.attempts.length > before, 'the held notice')
