@@ -433,6 +433,23 @@ describe('the webhook queue', () => {
     await sender.close()
   })
 
+  test('close gives up a retry that is waiting for its time, without sending it', async () => {
+    receiver.answer = () => 500
+    const sender = new WebhookSender({
+      url: receiver.url,
+      key: KEY,
+      retryDelayMs: 60_000,
+      warn: () => {},
+    })
+    const before = receiver.attempts.length
+    sender.send('user.deleted', { sub: 'waiting' })
+    await receiver.until(() => sender.counts.retried === 1, 'the first failed attempt')
+    await sender.close()
+    assert.equal(receiver.attempts.length - before, 1)
+    assert.deepEqual(sender.counts, { delivered: 0, failed: 0, dropped: 1, retried: 1 })
+    receiver.answer = () => 204
+  })
+
   test('close gives up waiting retries and aborts what is still in flight after the grace', async () => {
     receiver.answer = () => 'hang'
     const sender = new WebhookSender({ url: receiver.url, key: KEY, warn: () => {} })
