@@ -173,9 +173,10 @@ export class UserLifecycle {
     revoker.announce(
       until === undefined ? { kind: 'suspension', sub } : { kind: 'suspension', sub, until },
     )
-    const ended = await revoker.revokeUser(sub, revoker.nextUserCutoff(sub), true)
+    const cutoff = revoker.nextUserCutoff(sub)
+    const ended = await revoker.revokeUser(sub, cutoff, true)
     const at = options.clock()
-    emit('token.revoked', { kind: 'user', sub, cutoff: now, at, ...audit })
+    emit('token.revoked', { kind: 'user', sub, cutoff, at, ...audit })
     for (const session of ended) {
       emit('session.ended', { sid: session.sid, sub, cause: 'user-revoked', at, ...audit })
     }
@@ -212,11 +213,12 @@ export class UserLifecycle {
   /** Revokes the user (every token and session), then forgets every record of `sub`. */
   async deleteUser(sub: string, audit: AuditContext): Promise<number> {
     const { store, options, revoker, emit } = this.#deps
-    const ended = await revoker.revokeUser(sub, revoker.nextUserCutoff(sub), true)
+    const cutoff = revoker.nextUserCutoff(sub)
+    const ended = await revoker.revokeUser(sub, cutoff, true)
     await callStore('forget a user', () => store.forgetUser(sub))
     revoker.announce({ kind: 'reinstated', sub })
     const at = options.clock()
-    emit('token.revoked', { kind: 'user', sub, at, ...audit })
+    emit('token.revoked', { kind: 'user', sub, cutoff, at, ...audit })
     for (const session of ended) {
       emit('session.ended', { sid: session.sid, sub, cause: 'user-revoked', at, ...audit })
     }
