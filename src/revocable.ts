@@ -19,9 +19,20 @@ import {
   type RevokeUserOptions,
 } from './revocation/revocations.js'
 import type { StoreClock } from './revocation/store-clock.js'
-import { Verifier, type ReplicaRuntime, type RevocableStats } from './revocation/verifier.js'
+import {
+  Verifier,
+  type ReplicaRuntime,
+  type RevocableStats,
+  type VerifyOptions,
+} from './revocation/verifier.js'
 import { inspectRefreshToken, type RefreshTokenInfo } from './sessions/inspect-refresh-token.js'
-import { issueAccessToken, type IssueInput } from './sessions/issue.js'
+import { checkSessionId, issueAccessToken, type IssueInput } from './sessions/issue.js'
+import {
+  UserLifecycle,
+  type ReauthenticateOptions,
+  type SuspendUserOptions,
+  type UserState,
+} from './sessions/lifecycle.js'
 import {
   Sessions,
   type RefreshOptions,
@@ -34,7 +45,7 @@ import type { AccessTokenClaims } from './tokens/claims.js'
 import { randomId } from './tokens/ids.js'
 import { mintAccessToken, type TokenSubject } from './tokens/mint.js'
 
-export type { IssueInput, RevocableStats, RevokeOptions, RevokeUserOptions }
+export type { IssueInput, RevocableStats, RevokeOptions, RevokeUserOptions, VerifyOptions }
 
 export interface ListSessionsOptions {
   /** Marks this session `current: true` in the list. */
@@ -60,6 +71,15 @@ function checkAudit(audit: AuditContext | undefined): AuditContext {
   return result
 }
 
+function checkUntil(value: unknown, now: number): number | undefined {
+  if (value === undefined) return undefined
+  const until = value instanceof Date ? value.getTime() : value
+  if (typeof until !== 'number' || !Number.isFinite(until) || until <= now) {
+    throw new TypeError('"until" must be a Date or a number of milliseconds in the future')
+  }
+  return until
+}
+
 /**
  * Issues, verifies and revokes access tokens, and runs sessions with rotating refresh tokens.
  * Make one with `createRevocable`. Emits the events of `RevocableEvents`.
@@ -73,6 +93,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   readonly #verifier: Verifier
   readonly #revocations: Revocations
   readonly #sessions: Sessions
+  readonly #lifecycle: UserLifecycle
   readonly #keys: KeyManager
   readonly #storeClock: StoreClock | undefined
   readonly #runtime: ReplicaRuntime | undefined
@@ -107,13 +128,25 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       runtime,
     })
     this.#verifier = verifier
+    const mint = (session: TokenSubject, issuedAt: number) =>
+      this.#mint(session, issuedAt, options.accessTokenTtl)
+    const lifecycle = new UserLifecycle({
+      store,
+      options,
+      revoker,
+      mint,
+      emit,
+      replicaState: (sub, now) => verifier.freshReplica(now)?.userState(sub, now),
+    })
+    this.#lifecycle = lifecycle
     this.#sessions = new Sessions({
       store,
       options,
       revoker,
-      mint: (session, issuedAt) => this.#mint(session, issuedAt, options.accessTokenTtl),
+      mint,
       clockUncertainty: () => storeClock?.uncertainty ?? 0,
       emit,
+      lifecycle,
     })
     this.#revocations = new Revocations({ store, options, revoker, verifier, emit })
     this.#keys = new KeyManager({
@@ -145,7 +178,12 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    */
   async issue(input: IssueInput): Promise<string> {
     const { options } = this
-    const deps = { options, revoker: this.#revoker, sessions: this.#sessions }
+    const deps = {
+      options,
+      revoker: this.#revoker,
+      sessions: this.#sessions,
+      lifecycle: this.#lifecycle,
+    }
     return issueAccessToken({ ...deps, mint: (s, at, ttl) => this.#mint(s, at, ttl) }, input)
   }
 
@@ -161,9 +199,11 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * } catch (error) {
    *   if (error.code === 'ERR_TOKEN_REVOKED') // …
    * }
+   * // Step-up: the user must have authenticated within the last 5 minutes.
+   * await auth.verify(token, { maxAuthAge: 300 }) // else ERR_INSUFFICIENT_USER_AUTHENTICATION
    */
-  verify(token: string): Promise<AccessTokenClaims> {
-    return this.#verifier.verify(token)
+  verify(token: string, options?: VerifyOptions): Promise<AccessTokenClaims> {
+    return this.#verifier.verify(token, options)
   }
 
   /** Counters, and the replica's staleness, lag and size. */
@@ -326,6 +366,97 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       checkId('keepSid', keepSid),
       checkAudit(audit),
     )
+  }
+
+  /**
+   * Suspends a user: records the suspension, then revokes every session and token of `sub` now.
+   * Until `reinstateUser` or `until`, `startSession`, `refresh`, `issue` and `reauthenticate` for
+   * `sub` reject with ERR_USER_SUSPENDED (403 access_denied), and verify rejects any token of
+   * `sub` (ERR_TOKEN_REVOKED, reason `user-suspended`) on every instance.
+   *
+   * @example
+   * await auth.suspendUser('user-42', { until: Date.now() + 86_400_000, reason: 'chargeback' })
+   */
+  async suspendUser(sub: string, options: SuspendUserOptions = {}): Promise<UserState> {
+    checkId('sub', sub)
+    const context = checkAudit(options)
+    const until = checkUntil(options.until, this.options.clock())
+    const state = await this.#lifecycle.suspend(sub, until, context)
+    await this.#revocations.awaitReplicas(options)
+    return state
+  }
+
+  /**
+   * Lifts a user's suspension. Resolves to true when one was in force. Sessions and tokens the
+   * suspension ended stay ended: the user logs in again.
+   *
+   * @example
+   * await auth.reinstateUser('user-42', { actor: 'admin-7' })
+   */
+  async reinstateUser(sub: string, audit?: RevokeOptions): Promise<boolean> {
+    checkId('sub', sub)
+    const lifted = await this.#lifecycle.reinstate(sub, checkAudit(audit))
+    await this.#revocations.awaitReplicas(audit)
+    return lifted
+  }
+
+  /**
+   * A user's lifecycle state: whether a suspension is in force (and until when), and the last
+   * claims change still in effect. One store round trip.
+   *
+   * @example
+   * const { suspended, suspension } = await auth.getUserState('user-42')
+   */
+  getUserState(sub: string): Promise<UserState> {
+    return this.#lifecycle.state(checkId('sub', sub))
+  }
+
+  /**
+   * Marks a user's claims (roles, permissions…) changed: every access token of `sub` issued until
+   * now is refused with ERR_CLAIMS_CHANGED (401 invalid_token, "refresh"), while sessions and
+   * refresh tokens stay valid, so the next refresh carries the new claims (`resolveClaims`) and
+   * the user never sees a login form. Resolves to the instant of the change.
+   *
+   * @example
+   * await roles.grant('user-42', 'admin')
+   * await auth.markClaimsChanged('user-42', { actor: 'admin-7', reason: 'role granted' })
+   */
+  async markClaimsChanged(sub: string, audit?: RevokeOptions): Promise<Date> {
+    checkId('sub', sub)
+    const cutoff = await this.#lifecycle.markClaimsChanged(sub, checkAudit(audit))
+    await this.#revocations.awaitReplicas(audit)
+    return new Date(cutoff)
+  }
+
+  /**
+   * Records a fresh authentication on an existing session (the user re-entered the password):
+   * its tokens' `auth_time` becomes now, and a new token set is returned (a new refresh token:
+   * the previous one is spent). Rejects with ERR_SESSION_NOT_FOUND for a session that is not
+   * active, ERR_USER_SUSPENDED for a suspended user.
+   *
+   * @example
+   * if (await passwords.check(claims.sub, req.body.password)) {
+   *   const tokens = await auth.reauthenticate(claims.sid)
+   * }
+   */
+  reauthenticate(sid: string, options: ReauthenticateOptions = {}): Promise<TokenSet> {
+    checkSessionId(sid)
+    return this.#lifecycle.reauthenticate(sid, checkAudit(options))
+  }
+
+  /**
+   * Forgets a user: revokes every token and session of `sub`, then removes every session record
+   * and the user's state. Only the revocation entries that keep already-issued tokens rejected
+   * remain, until the longest token lifetime has passed. Resolves to how many sessions ended.
+   *
+   * @example
+   * await auth.deleteUser('user-42', { reason: 'account deleted' })
+   */
+  async deleteUser(sub: string, audit?: RevokeOptions): Promise<{ sessionsEnded: number }> {
+    checkId('sub', sub)
+    const sessionsEnded = await this.#lifecycle.deleteUser(sub, checkAudit(audit))
+    await this.#revocations.awaitReplicas(audit)
+    return { sessionsEnded }
   }
 
   /** The public keys that verify this issuer's tokens (never private or secret members). */

@@ -31,3 +31,12 @@ export { instantAfter, isCutOff, NO_CUTOFFS, type Cutoffs } from './records/cuto
 export { decideSessionCap, type SessionCapDecision } from './records/session-cap.js'
 export { revocationReason, type RevocationMode } from './records/revocation-reason.js'
 export { REFRESH_TOKEN_PREFIX } from './sessions/refresh-token.js'
+export {
+  claimsChangedSince,
+  isSuspended,
+  NO_USER_STATE,
+  suspensionExpiry,
+  type SuspensionRecord,
+  type UserStateRecord,
+} from './records/user-state.js'
+export { decideReauthentication, type ReauthenticationRequest } from './records/reauthentication.js'

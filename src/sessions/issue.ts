@@ -4,6 +4,7 @@ import type { Revoker } from '../revocation/revoker.js'
 import { randomId } from '../tokens/ids.js'
 import type { TokenSubject } from '../tokens/mint.js'
 import { checkTokenInput, checkTtl, type TokenInput } from '../tokens/token-input.js'
+import type { UserLifecycle } from './lifecycle.js'
 import type { Sessions } from './sessions.js'
 
 export interface IssueInput extends TokenInput {
@@ -20,7 +21,7 @@ export interface IssueInput extends TokenInput {
 // Session ids appear inside store keys; this alphabet keeps them unambiguous there.
 const SESSION_ID = /^[A-Za-z0-9._~-]{1,128}$/
 
-function checkSessionId(value: unknown): string {
+export function checkSessionId(value: unknown): string {
   if (typeof value !== 'string' || !SESSION_ID.test(value)) {
     throw new TypeError('"sid" must be 1 to 128 characters of A-Z a-z 0-9 . _ ~ -')
   }
@@ -31,6 +32,7 @@ export interface IssueDeps {
   readonly options: Pick<ResolvedOptions, 'mode' | 'accessTokenTtl' | 'maxAccessTokenTtl'>
   readonly revoker: Revoker
   readonly sessions: Sessions
+  readonly lifecycle: Pick<UserLifecycle, 'admit' | 'mintInstant'>
   /** Signs an access token for a session at an issue instant, living `ttl` seconds. */
   readonly mint: (session: TokenSubject, issuedAt: number, ttl: number) => string
 }
@@ -41,11 +43,14 @@ export interface IssueDeps {
  * session exactly as `startSession` does (`Sessions.recordBare`).
  */
 export async function issueAccessToken(deps: IssueDeps, input: IssueInput): Promise<string> {
-  const { options, revoker, sessions, mint } = deps
+  const { options, revoker, sessions, lifecycle, mint } = deps
   const checked = checkTokenInput(input, 'issue')
   const ttl = checkTtl(input.ttl, options)
   const sid = input.sid === undefined ? undefined : checkSessionId(input.sid)
-  const issuedAt = revoker.issueInstant(checked.sub)
+  const stamped = revoker.issueInstant(checked.sub)
+  // A fresh replica answers without I/O; verify refuses a racing token of a suspended user.
+  const state = await lifecycle.admit(checked.sub, stamped, true)
+  const issuedAt = lifecycle.mintInstant(stamped, state)
   const session = { ...checked, sid: sid ?? randomId() }
 
   if (sid !== undefined) {

@@ -11,6 +11,8 @@ export interface TokenSubject {
   readonly claims: Readonly<Record<string, unknown>> | undefined
   /** The session's start; absent for a token outside a session record. */
   readonly createdAt?: number
+  /** When the user last authenticated (the login, or the last `reauthenticate`), ms. */
+  readonly authTime?: number
 }
 
 /** The issuer settings every token carries (the resolved options fit). */
@@ -40,7 +42,11 @@ export function mintAccessToken(
     iat,
     iat_ms: issuedAt,
     // A session's tokens carry its start, so a cutoff that ends the session revokes them all.
-    ...(session.createdAt !== undefined && { auth_time_ms: session.createdAt }),
+    ...(session.createdAt !== undefined && {
+      auth_time_ms: session.createdAt,
+      // RFC 9068 §2.2.1: when the user authenticated (the login, or the last reauthenticate).
+      auth_time: Math.floor((session.authTime ?? session.createdAt) / 1000),
+    }),
     jti: randomId(),
     sid: session.sid,
     ...(session.clientId !== undefined && { client_id: session.clientId }),
