@@ -9,10 +9,6 @@ export type {
   VerifyOptions,
 } from './revocable.js'
 export type { ReauthenticateOptions, SuspendUserOptions, UserState } from './sessions/lifecycle.js'
-export { decideReauthentication } from './records/reauthentication.js'
-export type { ReauthenticationRequest } from './records/reauthentication.js'
-export { isSuspended } from './records/user-state.js'
-export type { SuspensionRecord, UserStateRecord } from './records/user-state.js'
 export { DEFAULTS } from './options.js'
 export type {
   ClaimsContext,

@@ -1,8 +1,9 @@
 // The façade: every public verb of the library, each with its JSDoc and a one-line delegation.
 // The work is in the layers below: revocation/verifier.ts (the verify path),
 // revocation/revocations.ts (the revoke verbs), sessions/ (issue, sessions, refresh tokens),
-// keys/key-manager.ts (the key verbs), and create-revocable.ts builds it all. It is over 300
-// lines only because of the public API's JSDoc and @example blocks.
+// keys/key-manager.ts (the key verbs), sessions/lifecycle.ts (the user-lifecycle verbs), and
+// create-revocable.ts builds it all. It is over 300 lines only because of the public API's
+// JSDoc and @example blocks (some thirty verbs), which belong with the verbs users call.
 import { EventEmitter } from 'node:events'
 import type { AuditContext, RevocableEvents } from './events.js'
 import type { KeyInput } from './keys/import.js'

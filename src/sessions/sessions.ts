@@ -1,3 +1,5 @@
+// Just over 300 lines: the session verbs (start, refresh, list, end) share one record builder and
+// one create step, and the lifecycle hooks sit inside them; the types are in session-info.ts.
 import {
   ClientMismatch,
   RefreshTokenInvalid,
