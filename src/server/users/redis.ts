@@ -1,4 +1,5 @@
 import { StoreUnavailable } from '../../errors.js'
+import { serviceKeys } from '../../stores/redis/keys.js'
 import type { UserDirectory, UserRecord } from './directory.js'
 
 /** The two commands the directory needs, on a node-redis v5 client or cluster. */
@@ -26,7 +27,7 @@ export class RedisUserDirectory implements UserDirectory {
 
   constructor(redis: UserRedis, prefix: string) {
     this.#redis = redis
-    this.#key = `${prefix}users`
+    this.#key = serviceKeys(prefix).users
   }
 
   async create(user: UserRecord): Promise<boolean> {
