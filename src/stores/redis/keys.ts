@@ -13,8 +13,9 @@ import type { Change } from '../change-feed.js'
  * (`SCRIPT_BUILT_KEYS`): scripts that walk a user's unbounded session set get the record and
  * marker *prefixes* (and the replica-position prefix) as ARGV and append an id, because the ids
  * are only known inside the script. Each such prefix carries the same hash tag as the script's
- * KEYS, so every key built lives in the declared slot (test/stores/redis-keys.test.ts proves it,
- * and the cluster tests run the scripts on a real cluster, which refuses a cross-slot access).
+ * KEYS, so every key built lives in the declared slot: test/stores/redis-keys.test.ts checks the
+ * scripts and the hash tags, test/stores/redis-cluster.test.ts asks a real cluster (CLUSTER
+ * KEYSLOT) and runs the scripts there for hostile subs (a cluster refuses a non-local key).
  */
 export interface UserKeys {
   /** The user's revocation cutoff (ms). */
