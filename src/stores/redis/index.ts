@@ -76,7 +76,29 @@ export interface RedisStoreOptions {
   warn?: (message: string) => void
 }
 
-const DEFAULT_PREFIX = 'rvk:'
+/** Every default of `RedisStoreOptions`, in one place (README "Redis" lists the same). */
+export const REDIS_STORE_DEFAULTS = Object.freeze({
+  prefix: 'rvk:',
+  commandTimeout: 250,
+  onUnsafeEviction: 'warn' as 'warn' | 'refuse',
+  onDataLoss: 'bump-epoch' as 'bump-epoch' | 'fail-closed',
+  dataLossCheckInterval: 5000,
+  feedRetention: 86_700_000,
+})
+
+/** node runs a timer longer than this after 1 ms (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** A duration option: a positive number of ms; `timer` ones also fit a timer. */
+function checkDuration(name: string, value: unknown, timer: boolean): void {
+  if (value === undefined) return
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`"${name}" must be a positive number of milliseconds`)
+  }
+  if (timer && value > MAX_TIMER_MS) {
+    throw new TypeError(`"${name}" must be at most ${MAX_TIMER_MS} ms (a timer's limit)`)
+  }
+}
 
 type RedisConnectionWithState = RedisConnection & { isOpen?: boolean }
 
@@ -114,13 +136,13 @@ export class RedisStore implements Store {
   ) {
     this.#nodes = nodes
     this.#connection = redis
-    const timeout = options.commandTimeout ?? 250
+    const timeout = options.commandTimeout ?? REDIS_STORE_DEFAULTS.commandTimeout
     this.#commandTimeout = timeout
     // The client's own timeout bounds the wait to be written; the deadline bounds the reply.
     this.#redis = withDeadline(redis.withCommandOptions({ timeout }), timeout)
     this.#owned = owned
-    this.#feedRetention = options.feedRetention ?? 86_700_000
-    this.#keys = redisKeys(checkPrefix(options.prefix ?? DEFAULT_PREFIX))
+    this.#feedRetention = options.feedRetention ?? REDIS_STORE_DEFAULTS.feedRetention
+    this.#keys = redisKeys(checkPrefix(options.prefix ?? REDIS_STORE_DEFAULTS.prefix))
     this.#clock = options.clock ?? systemClock
     this.#warn = options.warn ?? ((message) => console.warn(message))
     this.#feed = new FeedWriter({
@@ -141,9 +163,9 @@ export class RedisStore implements Store {
       redis: this.#redis,
       keys: this.#keys,
       clock: this.#clock,
-      onDataLoss: options.onDataLoss ?? 'bump-epoch',
+      onDataLoss: options.onDataLoss ?? REDIS_STORE_DEFAULTS.onDataLoss,
       warn: this.#warn,
-      interval: options.dataLossCheckInterval ?? 5000,
+      interval: options.dataLossCheckInterval ?? REDIS_STORE_DEFAULTS.dataLossCheckInterval,
       setEpoch: (cutoff) => revocations.setEpoch(this.#context, cutoff),
     })
   }
@@ -164,10 +186,10 @@ export class RedisStore implements Store {
     if (sources.length !== 1) {
       throw new TypeError('give exactly one of "url", "cluster" or "client"')
     }
-    const timeout = options.commandTimeout ?? 250
-    if (!Number.isFinite(timeout) || timeout <= 0) {
-      throw new TypeError('"commandTimeout" must be a positive number of milliseconds')
-    }
+    checkDuration('commandTimeout', options.commandTimeout, true)
+    checkDuration('dataLossCheckInterval', options.dataLossCheckInterval, true)
+    checkDuration('feedRetention', options.feedRetention, false)
+    const timeout = options.commandTimeout ?? REDIS_STORE_DEFAULTS.commandTimeout
     if (
       options.onUnsafeEviction !== undefined &&
       !['warn', 'refuse'].includes(options.onUnsafeEviction)
@@ -221,7 +243,8 @@ export class RedisStore implements Store {
         const message =
           `revocable: Redis maxmemory-policy is ${unsafe.join(', ')}, not noeviction: under memory ` +
           'pressure Redis may silently evict revocation entries and revoked tokens would be accepted again'
-        if (options.onUnsafeEviction === 'refuse') throw new TypeError(message)
+        const onUnsafe = options.onUnsafeEviction ?? REDIS_STORE_DEFAULTS.onUnsafeEviction
+        if (onUnsafe === 'refuse') throw new TypeError(message)
         store.#warn(message)
       }
       // Watched before the first check: a connection lost from here on is checked again.
