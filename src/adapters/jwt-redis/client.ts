@@ -1,7 +1,8 @@
 /**
  * jwt-redis's `JWTR` class on top of revocable: one RedisStore on the given client, one
- * Revocable per secret. Over ~300 lines because it is jwt-redis's whole public class, kept in
- * one piece so its call order (jsonwebtoken's check order) reads top to bottom.
+ * Revocable per secret. Near 400 lines because it is jwt-redis's whole public class (sign,
+ * verify, decode, destroy) kept in one piece, so that jsonwebtoken's check order reads top to
+ * bottom; the rules it applies live beside it (claims.ts, sign-claims.ts, validators.ts).
  */
 import { createHmac } from 'node:crypto'
 import type { Clock } from '../../clock.js'
@@ -17,7 +18,6 @@ import type { RingKey } from '../../keys/key-material.js'
 import { createRevocable, type Revocable } from '../../revocable.js'
 import { RedisStore } from '../../stores/redis/index.js'
 import type { AccessTokenClaims } from '../../tokens/claims.js'
-import { randomId } from '../../tokens/ids.js'
 import { signAccessToken } from '../../tokens/issue.js'
 import { decodeUnverified } from '../../tokens/decode.js'
 import {
@@ -42,7 +42,6 @@ import {
   HS_ALGS,
   KID_LABEL,
   MIN_SECRET_BYTES,
-  RESTORE_CLAIM,
   SIGN_OPTIONS,
   UNDERLYING_SKEW,
   VERIFY_OPTIONS,
@@ -51,7 +50,7 @@ import {
   type SignOptions,
   type VerifyOptions,
 } from './options.js'
-import { timespan } from './time-string.js'
+import { buildClaims } from './sign-claims.js'
 import {
   checkKnown,
   hmacKey,
@@ -147,7 +146,11 @@ export default class JWTR {
     if (!secretOrPrivateKey) throw signError('secretOrPrivateKey must have a value')
     const { key } = await this.#entry(secretOrPrivateKey)
     const now = this.#clock()
-    const claims = this.#claims({ ...payload }, options ?? {}, now)
+    const claims = buildClaims({ ...payload }, options ?? {}, now, {
+      issuer: this.#issuer,
+      audience: this.#audience,
+      maxExpiresIn: this.#maxExpiresIn,
+    })
     const token = signAccessToken(key, claims)
     await this.#recordIssued(claims, now)
     return token
@@ -389,101 +392,6 @@ export default class JWTR {
       clock: this.#clock,
     })
     return { auth, key }
-  }
-
-  /** Builds the claims jsonwebtoken would, plus what revocable requires. */
-  #claims(payload: Record<string, unknown>, options: SignOptions, now: number): AccessTokenClaims {
-    const fromOption = (claim: string, option: keyof SignOptions): unknown => {
-      if (options[option] === undefined) return payload[claim]
-      if (payload[claim] !== undefined) {
-        const separator = option === 'expiresIn' || option === 'notBefore' ? '' : '.'
-        throw signError(
-          `Bad "options.${option}" option${separator} ${separator ? 'The' : 'the'} payload ` +
-            `already has an "${claim}" property.`,
-        )
-      }
-      return options[option]
-    }
-    if (payload[RESTORE_CLAIM] !== undefined) {
-      throw new TypeError(`the "${RESTORE_CLAIM}" claim is reserved by revocable/jwt-redis`)
-    }
-    if (options.algorithm !== undefined && options.algorithm !== 'HS256') {
-      throw new TypeError('"algorithm" must be HS256 (the secret is an HMAC key)')
-    }
-    const added: string[] = []
-    const iatGiven = payload.iat
-    if (iatGiven !== undefined && typeof iatGiven !== 'number') {
-      throw signError('"iat" should be a number of seconds')
-    }
-    const iat = (iatGiven as number | undefined) ?? Math.floor(now / 1000)
-
-    let exp = fromOption('exp', 'expiresIn')
-    if (options.expiresIn !== undefined) exp = timespan('expiresIn', options.expiresIn, iat)
-    exp ??= iat + this.#maxExpiresIn
-    if (typeof exp !== 'number' || !Number.isFinite(exp)) {
-      throw signError('"exp" should be a number of seconds')
-    }
-    if (exp - iat > this.#maxExpiresIn) {
-      throw new TypeError(
-        `"expiresIn" must be at most ${this.#maxExpiresIn} seconds (the "maxExpiresIn" option)`,
-      )
-    }
-    let nbf = fromOption('nbf', 'notBefore')
-    if (options.notBefore !== undefined) nbf = timespan('notBefore', options.notBefore, iat)
-    if (nbf !== undefined && (typeof nbf !== 'number' || !Number.isFinite(nbf))) {
-      throw signError('"nbf" should be a number of seconds')
-    }
-
-    const given = (claim: string, value: unknown) => {
-      if (value === undefined) added.push(claim)
-      return value
-    }
-    const iss = given('iss', fromOption('iss', 'issuer')) ?? this.#issuer
-    if (iss !== this.#issuer) {
-      throw new TypeError(`"iss" must be "${this.#issuer}" (the "issuer" option of new JWTR())`)
-    }
-    const aud = given('aud', fromOption('aud', 'audience')) ?? this.#audience
-    const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
-    if (!audiences.includes(this.#audience) || !audiences.every((a) => typeof a === 'string')) {
-      throw new TypeError(
-        `"aud" must name "${this.#audience}" (the "audience" option of new JWTR())`,
-      )
-    }
-    const jti = fromOption('jti', 'jwtid') ?? randomId()
-    if (typeof jti !== 'string' || jti === '')
-      throw new TypeError('"jti" must be a non-empty string')
-    // revocable needs a string subject and a session: without them each token is its own. A
-    // numeric sub (a database id) is carried as its decimal string, and restored on the way out.
-    const subGiven = given('sub', fromOption('sub', 'subject'))
-    let sub: unknown = subGiven ?? jti
-    const restore: { add?: string[]; sub?: number } = {}
-    if (typeof sub === 'number' && Number.isFinite(sub)) {
-      restore.sub = sub
-      sub = String(sub)
-    }
-    if (typeof sub !== 'string' || sub === '') {
-      throw new TypeError('"sub" must be a non-empty string or a number')
-    }
-    const sid = given('sid', payload.sid) ?? jti
-    if (typeof sid !== 'string' || sid === '')
-      throw new TypeError('"sid" must be a non-empty string')
-    for (const claim of ['scope', 'client_id']) {
-      if (payload[claim] !== undefined && typeof payload[claim] !== 'string') {
-        throw new TypeError(`"${claim}" must be a string`)
-      }
-    }
-
-    const claims: Record<string, unknown> = { ...payload, iss, aud, sub, jti, sid, iat, exp }
-    delete claims.iat_ms
-    // The millisecond issue instant orders the token against revocation cutoffs.
-    if (iatGiven === undefined) {
-      claims.iat_ms = now
-      added.push('iat_ms')
-    }
-    if (nbf !== undefined) claims.nbf = nbf
-    if (added.length > 0) restore.add = added
-    if (Object.keys(restore).length > 0) claims[RESTORE_CLAIM] = restore
-    return claims as AccessTokenClaims
   }
 }
 
