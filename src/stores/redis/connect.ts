@@ -41,7 +41,7 @@ export interface ConnectOptions {
 }
 
 /** `redis://user:pass@host:6379/0` → `redis://[redacted]@host:6379/0`: safe for a message. */
-function describe(url: string): string {
+function redactedAddress(url: string): string {
   try {
     const parsed = new URL(url)
     const secret = parsed.username !== '' || parsed.password !== ''
@@ -68,7 +68,7 @@ export function createRedisClient(
     if (typeof source.url !== 'string') throw new TypeError('"url" must be a redis:// URL')
     const { createClient } = requirePeer<typeof Redis>('redis', requiredBy)
     client = createClient({ url: source.url, ...defaults }) as unknown as ConnectableClient
-    where = describe(source.url)
+    where = redactedAddress(source.url)
   } else {
     const rootNodes = (source.cluster as { rootNodes?: unknown } | undefined)?.rootNodes
     if (
@@ -81,7 +81,7 @@ export function createRedisClient(
     const nodes = rootNodes as { url: string }[]
     const { createCluster } = requirePeer<typeof Redis>('redis', requiredBy)
     client = createCluster({ rootNodes: nodes, defaults }) as unknown as ConnectableClient
-    where = nodes.map((node) => describe(node.url)).join(',')
+    where = nodes.map((node) => redactedAddress(node.url)).join(',')
   }
   let last: Error | undefined
   let reported = false
