@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js'
 import { FeedGap, type ChangeFeed } from '../stores/change-feed.js'
-import type { Replica } from './replica.js'
+import { Replica } from './replica.js'
 
 export interface FollowerOptions {
   readonly clock: Clock
@@ -111,9 +111,12 @@ export class FeedFollower {
     // during it waits for this replica rather than missing it.
     await this.#acknowledge()
     const started = this.#options.clock()
-    const snapshot = await this.#feed.snapshot()
-    this.#replica.clear()
-    for (const change of snapshot.changes) this.#replica.apply(change)
+    // Loaded into a replica of its own, applied as the pages arrive (no list of a million
+    // changes), then swapped in whole: until then the old state keeps answering, and a snapshot
+    // that fails half way leaves it untouched.
+    const loaded = new Replica()
+    const snapshot = await this.#feed.snapshot((change) => loaded.apply(change))
+    this.#replica.replaceWith(loaded)
     this.#cursor = snapshot.cursor
     this.#confirm(started)
     this.#connected = true

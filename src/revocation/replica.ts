@@ -33,12 +33,12 @@ export interface ReplicaAnswer {
  * `check` answers what `Store.checkRevocation` would, from memory. Pure state: no I/O.
  */
 export class Replica {
-  readonly #jtis = new ExpiringIdSet()
-  readonly #revokedSessions = new ExpiringIdSet()
-  readonly #users = new Map<string, { cutoff: number; expiresAt: number }>()
-  readonly #retired = new Set<string>()
-  readonly #active = new Map<string, ActiveSession>()
-  readonly #states = new Map<string, UserStateEntry>()
+  #jtis = new ExpiringIdSet()
+  #revokedSessions = new ExpiringIdSet()
+  #users = new Map<string, { cutoff: number; expiresAt: number }>()
+  #retired = new Set<string>()
+  #active = new Map<string, ActiveSession>()
+  #states = new Map<string, UserStateEntry>()
   #epoch: number | undefined
 
   apply(change: Change): void {
@@ -143,6 +143,20 @@ export class Replica {
     this.#active.clear()
     this.#states.clear()
     this.#epoch = undefined
+  }
+
+  /**
+   * Takes over everything `loaded` holds, in one step (a resynchronisation loads a fresh replica
+   * while this one keeps answering); `loaded` must not be used afterwards.
+   */
+  replaceWith(loaded: Replica): void {
+    this.#jtis = loaded.#jtis
+    this.#revokedSessions = loaded.#revokedSessions
+    this.#users = loaded.#users
+    this.#retired = loaded.#retired
+    this.#active = loaded.#active
+    this.#states = loaded.#states
+    this.#epoch = loaded.#epoch
   }
 
   /** Drops expired entries. */

@@ -47,10 +47,11 @@ export interface FeedBatch {
 
 export interface ChangeFeed {
   /**
-   * Every change a new replica needs (all live history, plus the epoch and retired kids), and
-   * the cursor to tail from.
+   * Hands `apply` every change a new replica needs (all live history, plus the epoch and retired
+   * kids) as it reads them, in batches, with no intermediate list, and resolves to the cursor to
+   * tail from. A change may come twice (applying one again is harmless).
    */
-  snapshot(): Promise<FeedBatch>
+  snapshot(apply: (change: Change) => void): Promise<{ readonly cursor: string }>
   /**
    * Changes after `cursor`, waiting up to `blockMs` when there are none. Rejects with a
    * `FeedGap` when changes after `cursor` can no longer be read (trimmed, lost): the replica

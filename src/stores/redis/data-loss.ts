@@ -78,10 +78,14 @@ export class DataLossWatchdog {
     const { redis, keys } = this.#options
     const seen = this.#generation
     const seenRevision = this.#revision
+    const candidate = randomBytes(16).toString('base64url')
     const [current, revision] = await Promise.all([
-      readOrWriteGeneration(redis, keys.generation, randomBytes(16).toString('base64url')),
+      readOrWriteGeneration(redis, keys.generation, candidate),
       readFeedRevision(redis, keys.feed),
     ])
+    // A data set that starts now (or starts over, emptied) holds no revocation the index lacks:
+    // no replica ever has to scan it (feed.ts migrates the data sets written before the index).
+    if (current === candidate) await redis.set(keys.revokedIndexed, '1')
     this.#generation = current
     const emptied = seen !== undefined && seen !== current
     const rolledBack =

@@ -3,13 +3,22 @@ import type { SessionRecord } from '../store.js'
 import type { Change } from '../change-feed.js'
 import type { RedisConnection } from './connection.js'
 import { compareIds } from './feed.js'
-import type { RedisKeys } from './keys.js'
+import { indexMember, type RedisKeys } from './keys.js'
+
+/** An index bucket drops its expired members on every this many of this instance's additions. */
+const PRUNE_EVERY = 256
+// A suspension's key outlives its `until` by a day (user-state.ts); its index member as long.
+const SUSPENSION_INDEX_SLACK_MS = 86_400_000
 
 /**
  * The writing end of the change feed (a Redis stream replicas tail; `feed.ts` is the reading
  * end). Callers issue an append in the same tick as, and before, the write it describes: on one
  * connection the two go out in that order, and if the write is lost the replicas are merely
  * stricter than the store, never laxer.
+ *
+ * Each change a new replica must load is also added to the revocation index (keys.ts:
+ * `revokedIndex`), in the same tick: the snapshot reads that index, never the keyspace. The stream
+ * itself is trimmed by age (MINID, the feed retention), so it holds one token lifetime at most.
  */
 export class FeedWriter {
   readonly #redis: RedisConnection
@@ -19,6 +28,7 @@ export class FeedWriter {
   readonly #seen: (id: string) => void
   /** The id of the newest change this instance appended (what a revocation waits for). */
   #appended: string | undefined
+  #indexed = 0
 
   constructor(options: {
     redis: RedisConnection
@@ -41,7 +51,8 @@ export class FeedWriter {
   }
 
   async append(change: Change): Promise<string> {
-    const id = await this.#redis.xAdd(
+    const indexed = this.#index(change)
+    const added = this.#redis.xAdd(
       this.#keys.feed,
       '*',
       { c: JSON.stringify(change) },
@@ -53,9 +64,36 @@ export class FeedWriter {
         },
       },
     )
+    const [id] = await Promise.all([added, indexed])
     this.#seen(id)
     if (this.#appended === undefined || compareIds(id, this.#appended) > 0) this.#appended = id
     return id
+  }
+
+  /**
+   * Adds the change's member to its bucket of the index, scored by when it stops mattering
+   * (ZADD GT: a later expiry wins); now and then drops the bucket's expired members.
+   */
+  #index(change: Change): Promise<unknown> {
+    const member = indexMember(change)
+    if (member === undefined) return Promise.resolve()
+    const score =
+      change.kind === 'suspension'
+        ? change.until === undefined
+          ? Number.POSITIVE_INFINITY
+          : change.until + SUSPENSION_INDEX_SLACK_MS
+        : 'expiresAt' in change
+          ? change.expiresAt
+          : Number.POSITIVE_INFINITY
+    const key = this.#keys.revokedIndexFor(member)
+    const writes: Promise<unknown>[] = [
+      this.#redis.zAdd(key, { score, value: member }, { GT: true }),
+    ]
+    this.#indexed += 1
+    if (this.#indexed % PRUNE_EVERY === 0) {
+      writes.push(this.#redis.zRemRangeByScore(key, '-inf', `(${this.#clock()}`))
+    }
+    return Promise.all(writes)
   }
 
   appendActive(session: SessionRecord): Promise<string> {

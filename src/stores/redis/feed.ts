@@ -1,8 +1,10 @@
 import { FeedGap, type Change, type ChangeFeed, type FeedBatch } from '../change-feed.js'
 import type { RedisConnection, ScannableNode, StreamEntry } from './connection.js'
-import type { RedisKeys } from './keys.js'
+import { indexMember, type RedisKeys, type ScanPattern } from './keys.js'
 
 const SCAN_COUNT = 1000
+/** Members asked of a bucket of the index per ZSCAN (a hint Redis follows for large sets). */
+const INDEX_PAGE = 10_000
 // Redis stamps stream ids with its own clock; tolerate this much skew against ours.
 const CLOCK_SLACK_MS = 60_000
 
@@ -28,9 +30,9 @@ function decode(entries: StreamEntry[]): Change[] {
 
 /**
  * The Redis change feed: a stream written next to every revocation, trimmed by age (entries
- * older than one token lifetime only describe expired denials). A replica takes a snapshot of
- * the revocation keys themselves (SCAN: a background resync, never a request path), then tails
- * the stream with a blocking XREAD on a connection of its own.
+ * older than one token lifetime only describe expired denials). A replica loads a snapshot from
+ * the revocation index (keys.ts `revokedIndex`: a few sorted sets read with ZSCAN, never a scan
+ * of the keyspace), then tails the stream with a blocking XREAD on a connection of its own.
  */
 export class RedisChangeFeed implements ChangeFeed {
   readonly #redis: RedisConnection
@@ -78,54 +80,141 @@ export class RedisChangeFeed implements ChangeFeed {
   }
 
   /**
-   * The cursor is read first and the keys after: a change made during the scan is then either
-   * in the scan, or after the cursor, or both (applying a change twice is harmless).
+   * The cursor is read first and the index after: a change made during the read is then either
+   * in the index, or after the cursor, or both (applying a change twice is harmless). The index's
+   * buckets are read side by side with ZSCAN in large pages, each page applied as it arrives; no
+   * key outside the index (and the user keys it names) is touched, whatever else Redis holds.
    */
-  async snapshot(): Promise<FeedBatch> {
+  async snapshot(apply: (change: Change) => void): Promise<{ cursor: string }> {
     await this.#checkData()
-    const [last] = await this.#redis.xRevRange(this.#keys.feed, '+', '-', { COUNT: 1 })
+    const [[last], indexed] = await Promise.all([
+      this.#redis.xRevRange(this.#keys.feed, '+', '-', { COUNT: 1 }),
+      this.#redis.get(this.#keys.revokedIndexed),
+    ])
     const cursor = last?.id ?? '0-0'
     if (last !== undefined) this.#seen(last.id)
-    const now = this.#now()
-    const changes: Change[] = []
-    const { scan } = this.#keys
-    for (const node of await this.#nodes()) {
-      const patterns = [
-        scan.jtis,
-        scan.sessions,
-        scan.userCutoffs,
-        scan.userSessions,
-        scan.suspensions,
-        scan.claimsCutoffs,
-      ]
-      for (const pattern of patterns) {
-        for await (const keys of node.scanIterator({ MATCH: pattern.match, COUNT: SCAN_COUNT })) {
-          if (keys.length === 0) continue
-          // One GET per key, not one MGET per batch: on a cluster master, a batch holds keys
-          // of many slots and MGET across slots fails with CROSSSLOT. Issued together, they
-          // still go out as one pipeline.
-          const [values, ttls] = await Promise.all([
-            Promise.all(keys.map((key) => (pattern.kind === 'user' ? node.get(key) : null))),
-            Promise.all(keys.map((key) => node.pTTL(key))),
-          ])
-          keys.forEach((key, i) => {
-            const ttl = ttls[i] as number
-            if (ttl === -2) return // expired between SCAN and PTTL
-            const expiresAt = ttl === -1 ? Number.MAX_SAFE_INTEGER : now + ttl
-            const change = pattern.parse(key, values[i] ?? null, expiresAt)
-            if (change !== undefined) changes.push(change)
-          })
-        }
-      }
+    if (indexed === null) await this.#migrate(apply)
+    else {
+      await Promise.all(this.#keys.revokedIndex.map((bucket) => this.#readBucket(bucket, apply)))
     }
     // The permanent state: the epoch and the retirements.
     const [epoch, retired] = await Promise.all([
       this.#redis.get(this.#keys.epoch),
       this.#redis.sMembers(this.#keys.retiredKids),
     ])
-    if (epoch !== null) changes.push({ kind: 'epoch', cutoff: Number(epoch) })
-    for (const kid of retired) changes.push({ kind: 'retired', kid })
-    return { changes, cursor }
+    if (epoch !== null) apply({ kind: 'epoch', cutoff: Number(epoch) })
+    for (const kid of retired) apply({ kind: 'retired', kid })
+    return { cursor }
+  }
+
+  /**
+   * One bucket of the index, a page at a time. jti and session members carry their expiry in
+   * the score; a user's cutoff, suspension or claims cutoff is read from the user's own keys
+   * (the index only says which users have one), exactly as the migration scan reads them.
+   */
+  async #readBucket(bucket: string, apply: (change: Change) => void): Promise<void> {
+    const { scan, user } = { scan: this.#keys.scan, user: this.#keys.user }
+    let cursor = '0'
+    do {
+      const page = await this.#redis.zScan(bucket, cursor, { COUNT: INDEX_PAGE })
+      cursor = String(page.cursor)
+      const now = this.#now()
+      const lookups: { key: string; pattern: ScanPattern }[] = []
+      for (const { value, score } of page.members) {
+        if (score <= now) continue
+        const id = value.slice(2)
+        switch (value.charCodeAt(0)) {
+          case 106: // j
+            apply({ kind: 'jti', jti: id, expiresAt: score })
+            break
+          case 115: // s
+            apply({ kind: 'session', sid: id, expiresAt: score })
+            break
+          case 117: // u
+            lookups.push({ key: user(id).cutoff, pattern: scan.userCutoffs })
+            break
+          case 112: // p
+            lookups.push({ key: user(id).suspension, pattern: scan.suspensions })
+            break
+          case 99: // c
+            lookups.push({ key: user(id).claimsCutoff, pattern: scan.claimsCutoffs })
+            break
+        }
+      }
+      if (lookups.length > 0) await this.#readUserKeys(this.#redis, lookups, apply)
+    } while (cursor !== '0')
+  }
+
+  /** GET and PTTL of user keys (each in its own slot: one command per key, pipelined). */
+  async #readUserKeys(
+    node: Pick<ScannableNode, 'get' | 'pTTL'>,
+    lookups: { key: string; pattern: ScanPattern }[],
+    apply: (change: Change) => void,
+  ): Promise<void> {
+    const now = this.#now()
+    const [values, ttls] = await Promise.all([
+      Promise.all(
+        lookups.map(({ key, pattern }) => (pattern.kind === 'user' ? node.get(key) : null)),
+      ),
+      Promise.all(lookups.map(({ key }) => node.pTTL(key))),
+    ])
+    lookups.forEach(({ key, pattern }, i) => {
+      const ttl = ttls[i] as number
+      if (ttl === -2) return // expired (or removed) since it was indexed
+      const expiresAt = ttl === -1 ? Number.MAX_SAFE_INTEGER : now + ttl
+      const change = pattern.parse(key, values[i] ?? null, expiresAt)
+      if (change !== undefined) apply(change)
+    })
+  }
+
+  /**
+   * A data set written before the index existed: one scan of the store's key patterns (on each
+   * master), which loads the replica and fills the index as it goes, then marks the data set
+   * indexed so no snapshot scans again. Revocations made meanwhile are indexed by their writers.
+   */
+  async #migrate(apply: (change: Change) => void): Promise<void> {
+    const { scan } = this.#keys
+    const patterns = [
+      scan.jtis,
+      scan.sessions,
+      scan.userCutoffs,
+      scan.userSessions,
+      scan.suspensions,
+      scan.claimsCutoffs,
+    ]
+    for (const node of await this.#nodes()) {
+      for (const pattern of patterns) {
+        for await (const keys of node.scanIterator({ MATCH: pattern.match, COUNT: SCAN_COUNT })) {
+          if (keys.length === 0) continue
+          const found: Change[] = []
+          await this.#readUserKeys(
+            node,
+            keys.map((key) => ({ key, pattern })),
+            (change) => {
+              found.push(change)
+              apply(change)
+            },
+          )
+          await Promise.all(found.map((change) => this.#indexChange(change)))
+        }
+      }
+    }
+    await this.#redis.set(this.#keys.revokedIndexed, '1')
+  }
+
+  /** Adds a change found by the migration to the index (as the feed writer does). */
+  #indexChange(change: Change): Promise<unknown> {
+    const member = indexMember(change)
+    if (member === undefined) return Promise.resolve()
+    const score =
+      change.kind === 'suspension' || !('expiresAt' in change)
+        ? Number.POSITIVE_INFINITY
+        : change.expiresAt
+    return this.#redis.zAdd(
+      this.#keys.revokedIndexFor(member),
+      { score, value: member },
+      { GT: true },
+    )
   }
 
   async next(cursor: string, blockMs: number): Promise<FeedBatch> {

@@ -65,7 +65,20 @@ export interface RedisKeys {
   replicaAck(id: string): string
   /** Prefix of the replicas' positions, for the script that reads them (see above). */
   readonly replicaAckPrefix: string
-  /** SCAN patterns for a replica's snapshot, each with the parser of the keys it matches. */
+  /**
+   * The index of live revocations a replica's snapshot reads instead of scanning the keyspace:
+   * `REVOKED_INDEX_BUCKETS` sorted sets, each in a slot of its own (`{rv<n>}`), of members
+   * `<kind>:<id>` (`indexMember`) scored by when the entry stops mattering (ms).
+   */
+  readonly revokedIndex: readonly string[]
+  /** The bucket of the index that holds `member`. */
+  revokedIndexFor(member: string): string
+  /** Set once the index holds every revocation of the data set (new data set, or migrated). */
+  readonly revokedIndexed: string
+  /**
+   * SCAN patterns, each with the parser of the keys it matches: the one-time migration of a data
+   * set written before the index existed, and the user-state lookups of the snapshot.
+   */
   readonly scan: Record<
     'jtis' | 'sessions' | 'userCutoffs' | 'userSessions' | 'suspensions' | 'claimsCutoffs',
     ScanPattern
@@ -76,6 +89,40 @@ export interface ScanPattern {
   readonly match: string
   readonly kind: 'marker' | 'user'
   parse(key: string, value: string | null, expiresAt: number): Change | undefined
+}
+
+/** Buckets of the revocation index: spread over a cluster's masters, each a few MB at 1M. */
+export const REVOKED_INDEX_BUCKETS = 16
+
+/**
+ * The index member for a change a snapshot must load (undefined for the others): `j:<jti>`,
+ * `s:<sid>`, and for the user state whose value lives in the user's own keys (read at snapshot
+ * time), `u:<sub>` (cutoff), `p:<sub>` (suspension), `c:<sub>` (claims cutoff).
+ */
+export function indexMember(change: Change): string | undefined {
+  switch (change.kind) {
+    case 'jti':
+      return `j:${change.jti}`
+    case 'session':
+      return `s:${change.sid}`
+    case 'user':
+      return `u:${change.sub}`
+    case 'suspension':
+      return `p:${change.sub}`
+    case 'claims':
+      return `c:${change.sub}`
+    default:
+      return undefined
+  }
+}
+
+/** FNV-1a of a member: its bucket of the index. */
+function bucketOf(member: string): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < member.length; i += 1) {
+    hash = Math.imul(hash ^ member.charCodeAt(i), 0x01000193)
+  }
+  return (hash >>> 0) % REVOKED_INDEX_BUCKETS
 }
 
 /** Escapes glob characters so a prefix matches itself in a SCAN pattern. */
@@ -92,6 +139,10 @@ export function checkPrefix(prefix: unknown): string {
 }
 
 export function redisKeys(prefix: string): RedisKeys {
+  const revokedIndex = Array.from(
+    { length: REVOKED_INDEX_BUCKETS },
+    (_, n) => `${prefix}{rv${n}}:revoked`,
+  )
   return {
     jti: (jti) => `${prefix}j:${jti}`,
     issued: (jti) => `${prefix}i:${jti}`,
@@ -121,6 +172,9 @@ export function redisKeys(prefix: string): RedisKeys {
     replicas: `${prefix}{g}:replicas`,
     replicaAck: (id) => `${prefix}{g}:ack:${id}`,
     replicaAckPrefix: `${prefix}{g}:ack:`,
+    revokedIndex,
+    revokedIndexFor: (member) => revokedIndex[bucketOf(member)] as string,
+    revokedIndexed: `${prefix}{g}:revoked:indexed`,
     scan: {
       jtis: {
         match: `${glob(prefix)}j:*`,

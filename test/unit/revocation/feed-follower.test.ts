@@ -19,9 +19,13 @@ class ScriptedFeed implements ChangeFeed {
   snapshots = 0
   failing = false
   gapOnce = false
-  async snapshot(): Promise<FeedBatch> {
+  snapshotFails = false
+  async snapshot(apply: (change: Change) => void): Promise<{ cursor: string }> {
     this.snapshots += 1
-    return { changes: [...this.log], cursor: String(this.log.length) }
+    const cursor = String(this.log.length)
+    for (const change of this.log) apply(change)
+    if (this.snapshotFails) throw new Error('connection lost during the snapshot')
+    return { cursor }
   }
   async next(cursor: string): Promise<FeedBatch> {
     await new Promise((resolve) => setImmediate(resolve))
