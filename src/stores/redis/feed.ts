@@ -4,7 +4,9 @@ import { indexMember, type RedisKeys, type ScanPattern } from './keys.js'
 
 const SCAN_COUNT = 1000
 /** Members asked of a bucket of the index per ZSCAN (a hint Redis follows for large sets). */
-const INDEX_PAGE = 10_000
+const INDEX_PAGE = 5000
+/** Buckets read side by side. */
+const INDEX_READERS = 4
 // Redis stamps stream ids with its own clock; tolerate this much skew against ours.
 const CLOCK_SLACK_MS = 60_000
 
@@ -95,7 +97,14 @@ export class RedisChangeFeed implements ChangeFeed {
     if (last !== undefined) this.#seen(last.id)
     if (indexed === null) await this.#migrate(apply)
     else {
-      await Promise.all(this.#keys.revokedIndex.map((bucket) => this.#readBucket(bucket, apply)))
+      // A few buckets at a time: every reply then arrives well within the command deadline.
+      const buckets = [...this.#keys.revokedIndex]
+      const reader = async () => {
+        for (let bucket = buckets.shift(); bucket !== undefined; bucket = buckets.shift()) {
+          await this.#readBucket(bucket, apply)
+        }
+      }
+      await Promise.all(Array.from({ length: INDEX_READERS }, reader))
     }
     // The permanent state: the epoch and the retirements.
     const [epoch, retired] = await Promise.all([
