@@ -15,17 +15,11 @@ export interface RedisConnection {
     options?: { NX?: true; expiration?: { type: 'PX'; value: number } },
   ): Promise<string | null>
   zRange(key: string, start: number, stop: number): Promise<string[]>
-  zAdd(
-    key: string,
-    members: { score: number; value: string } | { score: number; value: string }[],
-    options?: { GT: true },
-  ): Promise<number>
   zScan(
     key: string,
     cursor: string,
     options: { COUNT: number },
   ): Promise<{ cursor: string | number; members: { value: string; score: number }[] }>
-  zRemRangeByScore(key: string, min: number | string, max: number | string): Promise<number>
   sAdd(key: string, member: string): Promise<number>
   sMembers(key: string): Promise<string[]>
   sIsMember(key: string, member: string): Promise<number | boolean>

@@ -3,13 +3,11 @@ import type { SessionRecord } from '../store.js'
 import type { Change } from '../change-feed.js'
 import type { RedisConnection } from './connection.js'
 import { compareIds } from './feed.js'
-import { indexMember, type RedisKeys } from './keys.js'
+import { indexExpiry, indexMember, type RedisKeys } from './keys.js'
+import { SCRIPTS } from './scripts.js'
 
 /** An index bucket drops its expired members on every this many of this instance's additions. */
 const PRUNE_EVERY = 256
-// A suspension's key outlives its `until` by a day (user-state.ts); its index member as long.
-const SUSPENSION_INDEX_SLACK_MS = 86_400_000
-
 /**
  * The writing end of the change feed (a Redis stream replicas tail; `feed.ts` is the reading
  * end). Callers issue an append in the same tick as, and before, the write it describes: on one
@@ -70,30 +68,16 @@ export class FeedWriter {
     return id
   }
 
-  /**
-   * Adds the change's member to its bucket of the index, scored by when it stops mattering
-   * (ZADD GT: a later expiry wins); now and then drops the bucket's expired members.
-   */
+  /** Adds the change's member to its bucket of the index; now and then prunes the bucket. */
   #index(change: Change): Promise<unknown> {
-    const member = indexMember(change)
-    if (member === undefined) return Promise.resolve()
-    const score =
-      change.kind === 'suspension'
-        ? change.until === undefined
-          ? Number.POSITIVE_INFINITY
-          : change.until + SUSPENSION_INDEX_SLACK_MS
-        : 'expiresAt' in change
-          ? change.expiresAt
-          : Number.POSITIVE_INFINITY
-    const key = this.#keys.revokedIndexFor(member)
-    const writes: Promise<unknown>[] = [
-      this.#redis.zAdd(key, { score, value: member }, { GT: true }),
-    ]
     this.#indexed += 1
-    if (this.#indexed % PRUNE_EVERY === 0) {
-      writes.push(this.#redis.zRemRangeByScore(key, '-inf', `(${this.#clock()}`))
-    }
-    return Promise.all(writes)
+    return indexChange(
+      this.#redis,
+      this.#keys,
+      change,
+      this.#clock(),
+      this.#indexed % PRUNE_EVERY === 0,
+    )
   }
 
   appendActive(session: SessionRecord): Promise<string> {
@@ -106,4 +90,25 @@ export class FeedWriter {
       sessions.map((session) => this.append({ kind: 'session', sid: session.sid, expiresAt })),
     )
   }
+}
+
+/**
+ * Adds a change's member to its bucket of the revocation index (nothing for the changes a
+ * snapshot does not load); `prune` also drops the bucket's expired members.
+ */
+export function indexChange(
+  redis: RedisConnection,
+  keys: RedisKeys,
+  change: Change,
+  now: number,
+  prune: boolean,
+): Promise<unknown> {
+  const member = indexMember(change)
+  if (member === undefined) return Promise.resolve()
+  const expiry = indexExpiry(change)
+  return SCRIPTS.indexRevocation.run(
+    redis,
+    [keys.revokedIndexFor(member)],
+    [member, expiry === Number.POSITIVE_INFINITY ? '+inf' : expiry, now, prune ? 1 : 0],
+  )
 }

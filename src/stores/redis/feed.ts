@@ -1,6 +1,7 @@
 import { FeedGap, type Change, type ChangeFeed, type FeedBatch } from '../change-feed.js'
 import type { RedisConnection, ScannableNode, StreamEntry } from './connection.js'
-import { indexMember, type RedisKeys, type ScanPattern } from './keys.js'
+import { indexChange } from './feed-writer.js'
+import type { RedisKeys, ScanPattern } from './keys.js'
 
 const SCAN_COUNT = 1000
 /** Members asked of a bucket of the index per ZSCAN (a hint Redis follows for large sets). */
@@ -204,26 +205,14 @@ export class RedisChangeFeed implements ChangeFeed {
               apply(change)
             },
           )
-          await Promise.all(found.map((change) => this.#indexChange(change)))
+          const now = this.#now()
+          await Promise.all(
+            found.map((change) => indexChange(this.#redis, this.#keys, change, now, false)),
+          )
         }
       }
     }
     await this.#redis.set(this.#keys.revokedIndexed, '1')
-  }
-
-  /** Adds a change found by the migration to the index (as the feed writer does). */
-  #indexChange(change: Change): Promise<unknown> {
-    const member = indexMember(change)
-    if (member === undefined) return Promise.resolve()
-    const score =
-      change.kind === 'suspension' || !('expiresAt' in change)
-        ? Number.POSITIVE_INFINITY
-        : change.expiresAt
-    return this.#redis.zAdd(
-      this.#keys.revokedIndexFor(member),
-      { score, value: member },
-      { GT: true },
-    )
   }
 
   async next(cursor: string, blockMs: number): Promise<FeedBatch> {

@@ -116,6 +116,17 @@ export function indexMember(change: Change): string | undefined {
   }
 }
 
+/**
+ * When an index member stops mattering (ms): the change's expiry; a suspension's end plus the
+ * day its key outlives it (user-state.ts), or never without an end.
+ */
+export function indexExpiry(change: Change): number {
+  if (change.kind === 'suspension') {
+    return change.until === undefined ? Number.POSITIVE_INFINITY : change.until + 86_400_000
+  }
+  return 'expiresAt' in change ? change.expiresAt : Number.POSITIVE_INFINITY
+}
+
 /** FNV-1a of a member: its bucket of the index. */
 function bucketOf(member: string): number {
   let hash = 0x811c9dc5

@@ -37,4 +37,5 @@ export const SCRIPTS = {
   time: new LuaScript('time'),
   acknowledgeFeed: new LuaScript('acknowledge-feed'),
   replicasBehind: new LuaScript('replicas-behind'),
+  indexRevocation: new LuaScript('index-revocation'),
 }
