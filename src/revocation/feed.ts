@@ -115,8 +115,13 @@ export class FeedFollower {
     // changes), then swapped in whole: until then the old state keeps answering, and a snapshot
     // that fails half way leaves it untouched.
     const loaded = new Replica()
-    const snapshot = await this.#feed.snapshot((change) => loaded.apply(change))
+    const snapshot = await this.#feed.snapshot(
+      (change) => loaded.apply(change),
+      (count) => loaded.reserve(count),
+    )
     this.#replica.replaceWith(loaded)
+    // The snapshot held nothing expired: no sweep (a rebuild of the whole table) is due yet.
+    this.#lastSweep = this.#options.clock()
     this.#cursor = snapshot.cursor
     this.#confirm(started)
     this.#connected = true

@@ -145,6 +145,12 @@ export class Replica {
     this.#epoch = undefined
   }
 
+  /** Sizes the jti set for `count` entries at once (a snapshot says how many are coming). */
+  reserve(count: number): void {
+    if (this.#jtis.size === 0)
+      this.#jtis = new ExpiringIdSet(Math.max(1024, Math.ceil(count / 0.75)))
+  }
+
   /**
    * Takes over everything `loaded` holds, in one step (a resynchronisation loads a fresh replica
    * while this one keeps answering); `loaded` must not be used afterwards.

@@ -51,7 +51,11 @@ export interface ChangeFeed {
    * kids) as it reads them, in batches, with no intermediate list, and resolves to the cursor to
    * tail from. A change may come twice (applying one again is harmless).
    */
-  snapshot(apply: (change: Change) => void): Promise<{ readonly cursor: string }>
+  snapshot(
+    apply: (change: Change) => void,
+    /** Told, before the first change, about how many are coming (to size tables once). */
+    expect?: (count: number) => void,
+  ): Promise<{ readonly cursor: string }>
   /**
    * Changes after `cursor`, waiting up to `blockMs` when there are none. Rejects with a
    * `FeedGap` when changes after `cursor` can no longer be read (trimmed, lost): the replica

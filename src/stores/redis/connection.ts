@@ -20,6 +20,7 @@ export interface RedisConnection {
     cursor: string,
     options: { COUNT: number },
   ): Promise<{ cursor: string | number; members: { value: string; score: number }[] }>
+  zCard(key: string): Promise<number>
   sAdd(key: string, member: string): Promise<number>
   sMembers(key: string): Promise<string[]>
   sIsMember(key: string, member: string): Promise<number | boolean>

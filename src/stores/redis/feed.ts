@@ -1,13 +1,18 @@
 import { FeedGap, type Change, type ChangeFeed, type FeedBatch } from '../change-feed.js'
-import type { RedisConnection, ScannableNode, StreamEntry } from './connection.js'
+import {
+  withDeadline,
+  type RedisConnection,
+  type ScannableNode,
+  type StreamEntry,
+} from './connection.js'
 import { indexChange } from './feed-writer.js'
 import type { RedisKeys, ScanPattern } from './keys.js'
 
 const SCAN_COUNT = 1000
 /** Members asked of a bucket of the index per ZSCAN (a hint Redis follows for large sets). */
 const INDEX_PAGE = 5000
-/** Buckets read side by side. */
-const INDEX_READERS = 4
+/** Least deadline of one page of the snapshot: 16 pages are in flight at once. */
+const SNAPSHOT_PAGE_MS = 5000
 // Redis stamps stream ids with its own clock; tolerate this much skew against ours.
 const CLOCK_SLACK_MS = 60_000
 
@@ -42,6 +47,7 @@ export class RedisChangeFeed implements ChangeFeed {
   readonly #blocking: RedisConnection
   readonly #keys: RedisKeys
   readonly #retentionMs: number
+  readonly #pageTimeout: number
   readonly #now: () => number
   readonly #nodes: () => Promise<ScannableNode[]>
   readonly #checkData: () => Promise<void>
@@ -54,6 +60,8 @@ export class RedisChangeFeed implements ChangeFeed {
     blocking: RedisConnection
     keys: RedisKeys
     retentionMs: number
+    /** The store's command deadline (ms); a page of the snapshot gets at least 5 s. */
+    commandTimeout?: number
     now: () => number
     /** Every node to scan: the one server, or each master of a cluster. */
     nodes: () => Promise<ScannableNode[]>
@@ -74,6 +82,7 @@ export class RedisChangeFeed implements ChangeFeed {
     this.#blocking = options.blocking
     this.#keys = options.keys
     this.#retentionMs = options.retentionMs
+    this.#pageTimeout = options.commandTimeout ?? 0
     this.#now = options.now
     this.#nodes = options.nodes
     this.#checkData = options.checkData
@@ -88,24 +97,27 @@ export class RedisChangeFeed implements ChangeFeed {
    * buckets are read side by side with ZSCAN in large pages, each page applied as it arrives; no
    * key outside the index (and the user keys it names) is touched, whatever else Redis holds.
    */
-  async snapshot(apply: (change: Change) => void): Promise<{ cursor: string }> {
+  async snapshot(
+    apply: (change: Change) => void,
+    expect: (count: number) => void = () => {},
+  ): Promise<{ cursor: string }> {
     await this.#checkData()
-    const [[last], indexed] = await Promise.all([
+    const [[last], indexed, ...sizes] = await Promise.all([
       this.#redis.xRevRange(this.#keys.feed, '+', '-', { COUNT: 1 }),
       this.#redis.get(this.#keys.revokedIndexed),
+      ...this.#keys.revokedIndex.map((bucket) => this.#redis.zCard(bucket)),
     ])
     const cursor = last?.id ?? '0-0'
     if (last !== undefined) this.#seen(last.id)
     if (indexed === null) await this.#migrate(apply)
     else {
-      // A few buckets at a time: every reply then arrives well within the command deadline.
-      const buckets = [...this.#keys.revokedIndex]
-      const reader = async () => {
-        for (let bucket = buckets.shift(); bucket !== undefined; bucket = buckets.shift()) {
-          await this.#readBucket(bucket, apply)
-        }
-      }
-      await Promise.all(Array.from({ length: INDEX_READERS }, reader))
+      expect((sizes as number[]).reduce((sum, size) => sum + size, 0))
+      // Every bucket side by side, each a chain of ZSCAN pages on the feed's own connection
+      // (idle until the tail starts), with a deadline per page that allows for the queue.
+      const bulk = withDeadline(this.#blocking, Math.max(this.#pageTimeout, SNAPSHOT_PAGE_MS))
+      await Promise.all(
+        this.#keys.revokedIndex.map((bucket) => this.#readBucket(bulk, bucket, apply)),
+      )
     }
     // The permanent state: the epoch and the retirements.
     const [epoch, retired] = await Promise.all([
@@ -122,11 +134,15 @@ export class RedisChangeFeed implements ChangeFeed {
    * the score; a user's cutoff, suspension or claims cutoff is read from the user's own keys
    * (the index only says which users have one), exactly as the migration scan reads them.
    */
-  async #readBucket(bucket: string, apply: (change: Change) => void): Promise<void> {
+  async #readBucket(
+    bulk: RedisConnection,
+    bucket: string,
+    apply: (change: Change) => void,
+  ): Promise<void> {
     const { scan, user } = { scan: this.#keys.scan, user: this.#keys.user }
     let cursor = '0'
     do {
-      const page = await this.#redis.zScan(bucket, cursor, { COUNT: INDEX_PAGE })
+      const page = await bulk.zScan(bucket, cursor, { COUNT: INDEX_PAGE })
       cursor = String(page.cursor)
       const now = this.#now()
       const lookups: { key: string; pattern: ScanPattern }[] = []

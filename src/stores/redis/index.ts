@@ -535,6 +535,7 @@ export class RedisStore implements Store {
       blocking,
       keys: this.#keys,
       retentionMs: this.#feedRetention,
+      commandTimeout: this.#commandTimeout,
       now: this.#clock,
       nodes: async () => (await this.#nodes()) as unknown as ScannableNode[],
       checkData: async () => {
