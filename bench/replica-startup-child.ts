@@ -17,13 +17,16 @@ const follower = new FeedFollower(feed, replica, {
 })
 gc?.()
 const rssBefore = process.memoryUsage().rss
+const cpuBefore = process.cpuUsage()
 const started = performance.now()
 await follower.start()
 const ms = performance.now() - started
+const cpu = process.cpuUsage(cpuBefore)
+const cpuMs = (cpu.user + cpu.system) / 1000
 const peakRss = process.resourceUsage().maxRSS * 1024
 gc?.()
 const rssLoaded = process.memoryUsage().rss
 const { jtis } = replica.size()
 await follower.stop()
 await store.close()
-process.stdout.write(JSON.stringify({ ms, jtis, rssBefore, peakRss, rssLoaded }))
+process.stdout.write(JSON.stringify({ ms, cpuMs, jtis, rssBefore, peakRss, rssLoaded }))
