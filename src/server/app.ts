@@ -31,6 +31,7 @@ import { metricsRoutes } from './routes/metrics.js'
 import { revokeRoutes } from './routes/revoke.js'
 import { tokenRoutes } from './routes/token.js'
 import { registerCors } from './cors.js'
+import { pageRoutes } from './pages/index.js'
 import { openRuntime, type Runtime } from './runtime.js'
 import type { HashQueue } from './users/hash-queue.js'
 import { loadArgon2, PasswordHasher } from './users/password.js'
@@ -209,6 +210,8 @@ export async function buildApp(
     adminRoutes,
     healthRoutes,
     metricsRoutes,
+    // Last: the pages show the controls of the routes registered before them.
+    pageRoutes,
   ]) {
     // Each in its own encapsulated scope: the body parsers of one never reach another.
     await app.register(async (scope) => routes(scope, context))
