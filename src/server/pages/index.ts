@@ -43,6 +43,9 @@ export async function pageRoutes(app: FastifyInstance, context: ServiceContext):
     // No upgrade-insecure-requests: on http://localhost it would send every asset to https.
     contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
     frameguard: { action: 'deny' },
+    // Not no-referrer: with it Chromium sends `Origin: null` on form posts, which the Origin
+    // check refuses. Nothing leaves this origin either way.
+    referrerPolicy: { policy: 'same-origin' },
     // HSTS only where the issuer is https (on http it is ignored, and would pin localhost).
     hsts: https,
   })
