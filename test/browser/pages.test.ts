@@ -127,7 +127,7 @@ const FIREFOX_ON_WINDOWS =
 test(
   'two devices: each sees both, A signs out B, and B’s next click lands on sign-in with the notice',
   { skip },
-  async () => {
+  async (t) => {
     const { localhost, loopback } = running()
     const username = uniqueUser('alice')
     const a = await newDevice()
@@ -172,7 +172,7 @@ test(
     await b.waitForURL(`${loopback}/?notice=ended`)
     await b.getByText('You were signed out on another device.').waitFor()
     const elapsed = Date.now() - clicked
-    console.log(`# ended elsewhere: sign-in page with the notice ${elapsed} ms after the click`)
+    t.diagnostic(`ended elsewhere: sign-in page with the notice ${elapsed} ms after the click`)
     // B's old refresh cookie is refused by the API.
     assert.equal(await refreshStatus(loopback, bCookie), 400)
     assert.deepEqual(problems, [])
