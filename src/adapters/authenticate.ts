@@ -3,7 +3,12 @@
  * where the token comes from, what counts as "no token", and which HTTP answer a failure gets.
  * Adapters only read two headers and copy the outcome onto their framework's request or response.
  */
-import { RevocableError, TokenExpired, TokenMalformed } from '../errors.js'
+import {
+  InsufficientUserAuthentication,
+  RevocableError,
+  TokenExpired,
+  TokenMalformed,
+} from '../errors.js'
 import type { Revocable } from '../revocable.js'
 import type { TokenSet } from '../sessions/sessions.js'
 import type { AccessTokenClaims } from '../tokens/claims.js'
@@ -37,6 +42,13 @@ export interface AuthenticateOptions {
    * clears both cookies; a store outage answers 503. Default: none (no refresh).
    */
   refresh?: RefreshCookieOptions
+  /**
+   * Most seconds since the user authenticated (`auth_time`) for this route: an older
+   * authentication answers RFC 9470's step-up challenge, 401 with `WWW-Authenticate: Bearer
+   * error="insufficient_user_authentication", error_description="…", max_age="N"`. Default: no
+   * limit.
+   */
+  maxAuthAge?: number
 }
 
 /** The `refresh` option: where the refresh token lives and how both cookies are written. */
@@ -59,6 +71,7 @@ export interface ResolvedAuthenticateOptions {
   readonly cookie: string | undefined
   readonly realm: string | undefined
   readonly refresh: ResolvedRefreshCookies | undefined
+  readonly maxAuthAge: number | undefined
 }
 
 /** The `refresh` option once checked. */
@@ -122,7 +135,16 @@ export function resolveAuthenticateOptions(
     cookie: given.cookie,
     realm: checkRealm(given.realm),
     refresh: checkRefresh(auth as Revocable, given.refresh, given.cookie),
+    maxAuthAge: checkMaxAuthAge(given.maxAuthAge),
   })
+}
+
+function checkMaxAuthAge(value: unknown): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError('"maxAuthAge" must be a non-negative number of seconds')
+  }
+  return value
 }
 
 // A cookie Path or Domain: printable ASCII without `;` (RFC 6265 §4.1.1 av-octets), no spaces.
@@ -245,6 +267,11 @@ export function readCookie(
   return undefined
 }
 
+/** What `verify` is asked besides the token: the route's `maxAuthAge`, if any. */
+function verifyOptions(options: ResolvedAuthenticateOptions): { maxAuthAge?: number } | undefined {
+  return options.maxAuthAge === undefined ? undefined : { maxAuthAge: options.maxAuthAge }
+}
+
 /**
  * Finds the token (the `Authorization` header first, then the cookie when configured), verifies
  * it and says what the request is. A `RevocableError` becomes a rejection with its HTTP answer;
@@ -280,7 +307,7 @@ export async function authenticateRequest(
       : { kind: 'rejected', response: missingTokenResponse(options.realm) }
   }
   try {
-    return { kind: 'authenticated', claims: await auth.verify(token) }
+    return { kind: 'authenticated', claims: await auth.verify(token, verifyOptions(options)) }
   } catch (error) {
     if (!(error instanceof RevocableError)) throw error
     if (refreshable && error instanceof TokenExpired) {
@@ -309,16 +336,22 @@ async function refreshCookies(
   }
   const refreshToken = readCookie(headers.cookie, refresh.cookie)
   if (refreshToken === undefined) return undefined
+  let cookies: string[] | undefined
   try {
     const tokens = await auth.refresh(refreshToken)
+    // Set the new cookies even when the route then asks for a fresher authentication: the
+    // refresh itself succeeded, and a step-up is no reason to log the user out.
     const claims = await auth.verify(tokens.accessToken)
-    const nowMs = claims.iat * 1000
-    return {
-      kind: 'authenticated',
-      claims,
-      cookies: tokenCookies(tokens, accessCookie, refresh, nowMs),
+    cookies = tokenCookies(tokens, accessCookie, refresh, claims.iat * 1000)
+    // Again with the route's limit (a cache hit: the token was just verified).
+    if (options.maxAuthAge !== undefined) {
+      await auth.verify(tokens.accessToken, verifyOptions(options))
     }
+    return { kind: 'authenticated', claims, cookies }
   } catch (error) {
+    if (error instanceof InsufficientUserAuthentication && cookies !== undefined) {
+      return { kind: 'rejected', response: bearerErrorResponse(error, options.realm), cookies }
+    }
     if (!(error instanceof RevocableError)) throw error
     const response = bearerErrorResponse(error, options.realm)
     // An outage says nothing about the session: keep the cookies for the retry.

@@ -15,6 +15,7 @@ import { readKekFile } from '../keys/kek-file.js'
 import { ALGORITHMS, isAlgorithm, type Algorithm } from '../keys/algorithms.js'
 import type { KeyInput } from '../keys/import.js'
 import { parseSigningKeys, SigningKeysError } from './signing-keys.js'
+import { parseWebhookSecret } from './webhooks/signing.js'
 
 /** Where the service keeps its state (the library's Store and the user directory). */
 export type StoreSpec =
@@ -75,6 +76,16 @@ export interface ServerConfig {
   readonly keyPublishLead: number
   /** Seconds between scheduled rotations of generated keys; false: off. */
   readonly keyRotationInterval: number | false
+  /** Where notices (new login, reuse, password change, suspension, deletion) go; off when undefined. */
+  readonly webhook: WebhookConfig | undefined
+  /** Seconds since the last password entry within which a password change needs no current password. */
+  readonly stepUpMaxAge: number
+}
+
+/** WEBHOOK_URL and the key bytes of WEBHOOK_SECRET (src/server/webhooks/). */
+export interface WebhookConfig {
+  readonly url: string
+  readonly key: Buffer
 }
 
 /** When failed attempts lock a login or a client address out. */
@@ -214,6 +225,22 @@ export const VARIABLES: readonly Variable[] = [
     name: 'KEY_ROTATION_INTERVAL',
     default: '2592000',
     description: 'seconds between scheduled key rotations (0: off)',
+  },
+  {
+    name: 'STEP_UP_MAX_AGE',
+    default: '300',
+    description:
+      'seconds after a password entry during which a password change needs no current one',
+  },
+  {
+    name: 'WEBHOOK_URL',
+    default: '',
+    description: 'http(s) URL receiving signed notices (off when unset)',
+  },
+  {
+    name: 'WEBHOOK_SECRET',
+    default: '',
+    description: '`whsec_<base64>` signing key of the notices',
   },
 ]
 
@@ -444,6 +471,22 @@ function keyEncryptionKey(
   }
 }
 
+// The secret is never echoed: a wrong one is reported by its shape only.
+function webhook(url: string | undefined, secret: string | undefined): WebhookConfig | undefined {
+  if (url === undefined && secret === undefined) return undefined
+  if (url === undefined) throw new ConfigError('WEBHOOK_URL', 'must be set with WEBHOOK_SECRET')
+  if (secret === undefined) throw new ConfigError('WEBHOOK_SECRET', 'must be set with WEBHOOK_URL')
+  const parsed = parseWebhookSecret(secret)
+  if ('reason' in parsed) throw new ConfigError('WEBHOOK_SECRET', parsed.reason)
+  // Not echoed either: a receiver's URL may carry a credential of its own.
+  const target = URL.canParse(url) ? new URL(url) : undefined
+  if (target === undefined || (target.protocol !== 'http:' && target.protocol !== 'https:')) {
+    throw new ConfigError('WEBHOOK_URL', 'must be an http(s) URL')
+  }
+  if (target.hash !== '') throw new ConfigError('WEBHOOK_URL', 'must not have a fragment')
+  return Object.freeze({ url: target.href, key: parsed.key })
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /**
@@ -528,5 +571,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
     allowPlaintextKeys: boolean('ALLOW_PLAINTEXT_KEYS', get('ALLOW_PLAINTEXT_KEYS')),
     keyRotationInterval: rotation === 0 ? false : rotation,
     keyPublishLead: integer('KEY_PUBLISH_LEAD', get('KEY_PUBLISH_LEAD'), 60, 0, 2 ** 31),
+    webhook: webhook(get('WEBHOOK_URL'), get('WEBHOOK_SECRET')),
+    stepUpMaxAge: integer('STEP_UP_MAX_AGE', get('STEP_UP_MAX_AGE'), 300, 1, 86_400),
   })
 }

@@ -12,6 +12,11 @@ import {
   type RotationRequest,
   type RotationResult,
 } from '../sessions/rotation.js'
+import { isSuspended, type SuspensionRecord, type UserStateRecord } from '../records/user-state.js'
+import {
+  decideReauthentication,
+  type ReauthenticationRequest,
+} from '../sessions/reauthentication.js'
 import type {
   CreateSessionResult,
   RevocationQuery,
@@ -61,6 +66,12 @@ CREATE TABLE IF NOT EXISTS sessions (
   record TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS sessions_by_sub ON sessions (sub);
+CREATE TABLE IF NOT EXISTS user_suspensions (
+  sub TEXT PRIMARY KEY, record TEXT NOT NULL, expires_at INTEGER
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS claims_cutoffs (
+  sub TEXT PRIMARY KEY, cutoff INTEGER NOT NULL, expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
 `
 
 // Files made before keys were sealed lack the column for the sealed key and its schedule.
@@ -115,6 +126,20 @@ function prepareStatements(db: Database.Database) {
       ON CONFLICT (sid) DO UPDATE SET sub = excluded.sub, purge_at = excluded.purge_at,
         record = excluded.record`),
     deleteSession: prepare('DELETE FROM sessions WHERE sid = ?'),
+    deleteUserSessions: prepare('DELETE FROM sessions WHERE sub = ?'),
+    // A suspension without `until` has no expiry (NULL): it lasts until lifted.
+    getSuspension: prepare(
+      'SELECT record FROM user_suspensions WHERE sub = ? AND (expires_at IS NULL OR expires_at > ?)',
+    ),
+    putSuspension: prepare(`INSERT INTO user_suspensions (sub, record, expires_at) VALUES (?, ?, ?)
+      ON CONFLICT (sub) DO UPDATE SET record = excluded.record, expires_at = excluded.expires_at`),
+    deleteSuspension: prepare('DELETE FROM user_suspensions WHERE sub = ?'),
+    getClaimsCutoff: prepare('SELECT cutoff FROM claims_cutoffs WHERE sub = ? AND expires_at > ?'),
+    putClaimsCutoff: prepare(`INSERT INTO claims_cutoffs (sub, cutoff, expires_at) VALUES (?, ?, ?)
+      ON CONFLICT (sub) DO UPDATE SET
+        cutoff = CASE WHEN expires_at > ? THEN max(cutoff, excluded.cutoff) ELSE excluded.cutoff END,
+        expires_at = max(expires_at, excluded.expires_at)`),
+    deleteClaimsCutoff: prepare('DELETE FROM claims_cutoffs WHERE sub = ?'),
   }
 }
 
@@ -175,11 +200,24 @@ export class SqliteStore implements Store {
   sweep(): void {
     const now = this.#clock()
     this.#db.transaction(() => {
-      for (const table of ['revoked_jtis', 'revoked_sessions', 'user_cutoffs']) {
+      for (const table of ['revoked_jtis', 'revoked_sessions', 'user_cutoffs', 'claims_cutoffs']) {
         this.#db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`).run(now)
       }
       this.#db.prepare('DELETE FROM sessions WHERE purge_at <= ?').run(now)
+      this.#db
+        .prepare('DELETE FROM user_suspensions WHERE expires_at IS NOT NULL AND expires_at <= ?')
+        .run(now)
     })()
+  }
+
+  #userState(sub: string): UserStateRecord {
+    const now = this.#clock()
+    const row = this.#sql.getSuspension.get(sub, now) as { record: string } | undefined
+    const cutoff = this.#sql.getClaimsCutoff.get(sub, now) as { cutoff: number } | undefined
+    return {
+      ...(row !== undefined && { suspension: JSON.parse(row.record) as SuspensionRecord }),
+      ...(cutoff !== undefined && { claimsCutoff: cutoff.cutoff }),
+    }
   }
 
   #epoch(): number | undefined {
@@ -257,6 +295,7 @@ export class SqliteStore implements Store {
         const now = this.#clock()
         const session = this.#session(query.sid)
         const cutoffs = this.#cutoffs(query.sub)
+        const state = this.#userState(query.sub)
         return {
           jtiRevoked: this.#sql.getJti.get(query.jti, now) !== undefined,
           sessionRevoked: this.#sql.getRevokedSession.get(query.sid, now) !== undefined,
@@ -267,9 +306,57 @@ export class SqliteStore implements Store {
             session !== undefined &&
             session.sub === query.sub &&
             isSessionActive(session, query.now, cutoffs),
+          userSuspended: isSuspended(state.suspension, query.now),
+          claimsCutoff: state.claimsCutoff,
         }
       })
       .deferred()
+  }
+
+  async getUserState(sub: string): Promise<UserStateRecord> {
+    return this.#userState(sub)
+  }
+
+  async suspendUser(sub: string, suspension: SuspensionRecord): Promise<void> {
+    this.#sql.putSuspension.run(sub, JSON.stringify(suspension), suspension.until ?? null)
+  }
+
+  async reinstateUser(sub: string): Promise<SuspensionRecord | undefined> {
+    return this.#db
+      .transaction(() => {
+        const { suspension } = this.#userState(sub)
+        this.#sql.deleteSuspension.run(sub)
+        return suspension
+      })
+      .immediate()
+  }
+
+  async setClaimsCutoff(sub: string, cutoff: number, expiresAt: number): Promise<void> {
+    this.#sql.putClaimsCutoff.run(sub, cutoff, expiresAt, this.#clock())
+  }
+
+  async forgetUser(sub: string): Promise<void> {
+    this.#db
+      .transaction(() => {
+        this.#sql.deleteUserSessions.run(sub)
+        this.#sql.deleteSuspension.run(sub)
+        this.#sql.deleteClaimsCutoff.run(sub)
+      })
+      .immediate()
+  }
+
+  async reauthenticateSession(
+    request: ReauthenticationRequest,
+  ): Promise<SessionRecord | undefined> {
+    return this.#db
+      .transaction((): SessionRecord | undefined => {
+        const session = this.#session(request.sid)
+        if (session === undefined) return undefined
+        const next = decideReauthentication(session, request, this.#cutoffs(session.sub))
+        if (next !== undefined) this.#saveSession(next)
+        return next
+      })
+      .immediate()
   }
 
   async listKeys(): Promise<StoredKey[]> {

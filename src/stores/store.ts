@@ -2,6 +2,8 @@ import type { JWK } from 'jose'
 import type { Cutoffs } from '../sessions/cutoff.js'
 import type { RotationRequest, RotationResult } from '../sessions/rotation.js'
 import type { SealedKey } from '../keys/envelope.js'
+import type { SuspensionRecord, UserStateRecord } from '../records/user-state.js'
+import type { ReauthenticationRequest } from '../sessions/reauthentication.js'
 import type { ChangeFeed } from './change-feed.js'
 
 /**
@@ -69,6 +71,38 @@ export interface Store {
    * token exactly one rotates. On `reused`, ends the session as `revokeSession` does.
    */
   rotateRefreshToken(request: RotationRequest): Promise<RotationResult>
+
+  /**
+   * The user's state beside sessions and cutoffs (records/user-state.ts): a suspension (even one
+   * whose `until` has passed, until it is forgotten) and the claims cutoff while it lasts.
+   * Resolves to `{}` when there is none.
+   */
+  getUserState(sub: string): Promise<UserStateRecord>
+  /**
+   * Records a suspension of `sub`, replacing any other; kept until its `until` (or for good
+   * without one). The caller ends the user's sessions with `revokeUser`.
+   */
+  suspendUser(sub: string, suspension: SuspensionRecord): Promise<void>
+  /** Removes the suspension of `sub`; resolves to the record removed, if there was one. */
+  reinstateUser(sub: string): Promise<SuspensionRecord | undefined>
+  /**
+   * Sets the user's claims cutoff (tokens of `sub` issued at or before it are refused with
+   * ERR_CLAIMS_CHANGED) until `expiresAt`, keeping the later of an existing and the new cutoff
+   * and the later expiry.
+   */
+  setClaimsCutoff(sub: string, cutoff: number, expiresAt: number): Promise<void>
+  /**
+   * Forgets a user: every session record of `sub` (active, expired or ended) and its user state.
+   * Revocation entries stay (the user cutoff, revoked-session markers) until they expire: they
+   * keep the user's issued tokens rejected. The caller revokes the user first.
+   */
+  forgetUser(sub: string): Promise<void>
+  /**
+   * Records a fresh authentication on a session in one atomic step, applying
+   * `decideReauthentication` (sessions/reauthentication.ts) to the stored record under the
+   * user's cutoffs. Resolves to the new record, or undefined when the session is not active.
+   */
+  reauthenticateSession(request: ReauthenticationRequest): Promise<SessionRecord | undefined>
 
   /**
    * The cutoffs that apply to `sub` now (optional; a store shared by instances offers it): a
@@ -178,6 +212,10 @@ export interface RevocationStatus {
   readonly kidRetired: boolean
   /** Whether the session exists for this sub and is active (what allowlist mode requires). */
   readonly sessionActive: boolean
+  /** Whether the user is suspended at the query's `now` (`isSuspended`). */
+  readonly userSuspended: boolean
+  /** Tokens of this user issued at or before this instant (ms) carry changed claims. */
+  readonly claimsCutoff: number | undefined
 }
 
 /** A signing key as the store keeps it, so every instance and restart shares it. */
@@ -219,6 +257,11 @@ export interface SessionRecord {
   readonly claims: Readonly<Record<string, unknown>> | undefined
   readonly device: DeviceInfo | undefined
   readonly createdAt: number
+  /**
+   * When the user last authenticated on this session (ms): `createdAt`, or the last
+   * `reauthenticate`. Access tokens carry it as `auth_time` (seconds). Absent: `createdAt`.
+   */
+  readonly authTime?: number
   readonly lastUsedAt: number
   /** Active while `now < expiresAt`: the earlier of the absolute and the idle expiry. */
   readonly expiresAt: number

@@ -1,11 +1,15 @@
 import type Database from 'better-sqlite3'
-import type { UserDirectory, UserRecord } from './directory.js'
+import type { UserClaims, UserDirectory, UserRecord } from './directory.js'
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS users (
   username TEXT PRIMARY KEY,
   sub TEXT NOT NULL UNIQUE,
   password_hash TEXT NOT NULL,
   created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS user_claims (
+  sub TEXT PRIMARY KEY,
+  claims TEXT NOT NULL
 ) WITHOUT ROWID`
 
 interface Row {
@@ -15,11 +19,26 @@ interface Row {
   created_at: number
 }
 
+function toRecord(row: Row | undefined): UserRecord | undefined {
+  if (row === undefined) return undefined
+  return {
+    username: row.username,
+    sub: row.sub,
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+  }
+}
+
 /** Users in a table of the same SQLite file as the SqliteStore. The caller owns the database. */
 export class SqliteUserDirectory implements UserDirectory {
   readonly #insert: Database.Statement
   readonly #select: Database.Statement
   readonly #updateHash: Database.Statement
+  readonly #selectBySub: Database.Statement
+  readonly #delete: (username: string) => boolean
+  readonly #selectClaims: Database.Statement
+  readonly #upsertClaims: Database.Statement
+  readonly #deleteClaims: Database.Statement
 
   constructor(db: Database.Database) {
     db.exec(SCHEMA)
@@ -28,6 +47,20 @@ export class SqliteUserDirectory implements UserDirectory {
     )
     this.#select = db.prepare('SELECT * FROM users WHERE username = ?')
     this.#updateHash = db.prepare('UPDATE users SET password_hash = ? WHERE username = ?')
+    this.#selectBySub = db.prepare('SELECT * FROM users WHERE sub = ?')
+    this.#selectClaims = db.prepare('SELECT claims FROM user_claims WHERE sub = ?')
+    this.#upsertClaims = db.prepare(
+      'INSERT INTO user_claims (sub, claims) VALUES (?, ?) ON CONFLICT(sub) DO UPDATE SET claims = excluded.claims',
+    )
+    this.#deleteClaims = db.prepare('DELETE FROM user_claims WHERE sub = ?')
+    const deleteUser = db.prepare('DELETE FROM users WHERE username = ? RETURNING sub')
+    // The record and its claims go together, or neither does.
+    this.#delete = db.transaction((username: string) => {
+      const row = deleteUser.get(username) as { sub: string } | undefined
+      if (row === undefined) return false
+      this.#deleteClaims.run(row.sub)
+      return true
+    })
   }
 
   async create(user: UserRecord): Promise<boolean> {
@@ -36,14 +69,25 @@ export class SqliteUserDirectory implements UserDirectory {
   }
 
   async find(username: string): Promise<UserRecord | undefined> {
-    const row = this.#select.get(username) as Row | undefined
-    if (row === undefined) return undefined
-    return {
-      username: row.username,
-      sub: row.sub,
-      passwordHash: row.password_hash,
-      createdAt: row.created_at,
-    }
+    return toRecord(this.#select.get(username) as Row | undefined)
+  }
+
+  async findBySub(sub: string): Promise<UserRecord | undefined> {
+    return toRecord(this.#selectBySub.get(sub) as Row | undefined)
+  }
+
+  async delete(username: string): Promise<boolean> {
+    return this.#delete(username)
+  }
+
+  async getClaims(sub: string): Promise<UserClaims | undefined> {
+    const row = this.#selectClaims.get(sub) as { claims: string } | undefined
+    return row === undefined ? undefined : (JSON.parse(row.claims) as UserClaims)
+  }
+
+  async setClaims(sub: string, claims: UserClaims): Promise<void> {
+    if (Object.keys(claims).length === 0) this.#deleteClaims.run(sub)
+    else this.#upsertClaims.run(sub, JSON.stringify(claims))
   }
 
   async updatePasswordHash(username: string, passwordHash: string): Promise<void> {

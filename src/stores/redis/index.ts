@@ -41,6 +41,13 @@ import { checkPrefix, redisKeys, type RedisKeys } from './keys.js'
 import { fromNodeRedisV4, isNodeRedisV4 } from './node-redis-v4.js'
 import { everySlotServed, keepTopologyFresh } from './topology.js'
 import { SCRIPTS } from './scripts.js'
+import { RedisUserState } from './user-state.js'
+import {
+  isSuspended,
+  type SuspensionRecord,
+  type UserStateRecord,
+} from '../../records/user-state.js'
+import type { ReauthenticationRequest } from '../../sessions/reauthentication.js'
 
 export interface RedisStoreOptions {
   /** A Redis URL; the store makes and owns its client. */
@@ -126,6 +133,7 @@ export class RedisStore implements Store {
   #stopWatching: () => void = () => {}
   #stopTopology: () => void = () => {}
   readonly #commandTimeout: number
+  readonly #userState: RedisUserState
 
   private constructor(
     redis: RedisConnection,
@@ -148,6 +156,15 @@ export class RedisStore implements Store {
       warn: options.warn ?? ((message) => console.warn(message)),
       dataLossCheckInterval: options.dataLossCheckInterval ?? 5000,
     }
+    this.#userState = new RedisUserState({
+      redis: this.#redis,
+      keys: this.#keys,
+      ttl: (expiresAt) => this.#ttl(expiresAt),
+      append: (change) => this.#append(change),
+      owner: (sid) => this.#owner(sid),
+      epoch: () => this.#epoch(),
+      revokeSession: (sid, expiresAt) => this.revokeSession(sid, expiresAt),
+    })
   }
 
   /**
@@ -639,11 +656,15 @@ export class RedisStore implements Store {
         user.cutoff,
         user.revokedSessionPrefix + query.sid,
         user.sessionPrefix + query.sid,
+        user.suspension,
+        user.claimsCutoff,
       ]),
       this.#redis.get(keys.epoch),
       this.#redis.sIsMember(keys.retiredKids, query.kid),
     ])
-    const [cutoff = null, userSession = null, record = null] = userState
+    const [cutoff = null, userSession = null, record = null, suspended = null, claims = null] =
+      userState
+    const lifecycle = RedisUserState.parse(suspended, claims)
     const epochValue = epoch === null ? undefined : Number(epoch)
     const session = record === null ? undefined : (JSON.parse(record) as SessionRecord)
     return {
@@ -659,7 +680,42 @@ export class RedisStore implements Store {
           user: cutoff === null ? undefined : Number(cutoff),
           epoch: epochValue,
         }),
+      userSuspended: isSuspended(lifecycle.suspension, query.now),
+      claimsCutoff: lifecycle.claimsCutoff,
     }
+  }
+
+  // Issue #15's per-user state lives in user-state.ts; these delegate to it.
+  async getUserState(sub: string): Promise<UserStateRecord> {
+    await this.#ready()
+    return this.#userState.get(sub)
+  }
+
+  async suspendUser(sub: string, suspension: SuspensionRecord): Promise<void> {
+    await this.#ready()
+    await this.#userState.suspend(sub, suspension)
+  }
+
+  async reinstateUser(sub: string): Promise<SuspensionRecord | undefined> {
+    await this.#ready()
+    return this.#userState.reinstate(sub)
+  }
+
+  async setClaimsCutoff(sub: string, cutoff: number, expiresAt: number): Promise<void> {
+    await this.#ready()
+    await this.#userState.setClaimsCutoff(sub, cutoff, expiresAt)
+  }
+
+  async forgetUser(sub: string): Promise<void> {
+    await this.#ready()
+    await this.#userState.forget(sub)
+  }
+
+  async reauthenticateSession(
+    request: ReauthenticationRequest,
+  ): Promise<SessionRecord | undefined> {
+    await this.#ready()
+    return this.#userState.reauthenticate(request)
   }
 
   async listKeys(): Promise<StoredKey[]> {

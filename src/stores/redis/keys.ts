@@ -19,6 +19,10 @@ export interface UserKeys {
   readonly sessionPrefix: string
   /** Prefix of the user's revoked-session markers. */
   readonly revokedSessionPrefix: string
+  /** The user's suspension (JSON of a SuspensionRecord). */
+  readonly suspension: string
+  /** The user's claims cutoff (ms). */
+  readonly claimsCutoff: string
 }
 
 export interface RedisKeys {
@@ -45,7 +49,10 @@ export interface RedisKeys {
   /** Prefix of a replica's acknowledged position (expiring); the key of `id` is prefix + id. */
   readonly replicaAckPrefix: string
   /** SCAN patterns for a replica's snapshot, each with the parser of the keys it matches. */
-  readonly scan: Record<'jtis' | 'sessions' | 'userCutoffs' | 'userSessions', ScanPattern>
+  readonly scan: Record<
+    'jtis' | 'sessions' | 'userCutoffs' | 'userSessions' | 'suspensions' | 'claimsCutoffs',
+    ScanPattern
+  >
 }
 
 export interface ScanPattern {
@@ -82,6 +89,8 @@ export function redisKeys(prefix: string): RedisKeys {
         sessionsByCreation: `${tag}:sessions:born`,
         sessionPrefix: `${tag}:s:`,
         revokedSessionPrefix: `${tag}:rs:`,
+        suspension: `${tag}:susp`,
+        claimsCutoff: `${tag}:claims`,
       }
     },
     epoch: `${prefix}{g}:epoch`,
@@ -120,6 +129,31 @@ export function redisKeys(prefix: string): RedisKeys {
             : {
                 kind: 'user',
                 sub: key.slice(prefix.length + 3, -5),
+                cutoff: Number(value),
+                expiresAt,
+              },
+      },
+      suspensions: {
+        match: `${glob(prefix)}{u:*}:susp`,
+        kind: 'user',
+        parse: (key, value) => {
+          if (value === null) return undefined
+          const { until } = JSON.parse(value) as { until?: number }
+          const sub = key.slice(prefix.length + 3, -'}:susp'.length)
+          return until === undefined
+            ? { kind: 'suspension', sub }
+            : { kind: 'suspension', sub, until }
+        },
+      },
+      claimsCutoffs: {
+        match: `${glob(prefix)}{u:*}:claims`,
+        kind: 'user',
+        parse: (key, value, expiresAt) =>
+          value === null
+            ? undefined
+            : {
+                kind: 'claims',
+                sub: key.slice(prefix.length + 3, -'}:claims'.length),
                 cutoff: Number(value),
                 expiresAt,
               },

@@ -1,0 +1,88 @@
+/**
+ * The user directory's lifecycle verbs (issue 15) on every backend the service keeps users in:
+ * find by subject id, delete (the username free again), and per-user claims.
+ */
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { after, before, describe, test } from 'node:test'
+import Database from 'better-sqlite3'
+import { createClient } from 'redis'
+import type { UserDirectory, UserRecord } from '../../src/server/users/directory.js'
+import { MemoryUserDirectory } from '../../src/server/users/memory.js'
+import { RedisUserDirectory, type UserRedis } from '../../src/server/users/redis.js'
+import { SqliteUserDirectory } from '../../src/server/users/sqlite.js'
+import { deletePrefix, REDIS_URL } from '../support/redis.js'
+
+function user(username: string): UserRecord {
+  return { username, sub: randomUUID(), passwordHash: 'scrypt$10$8$1$x$y', createdAt: 1 }
+}
+
+function contract(name: string, open: () => UserDirectory) {
+  describe(name, () => {
+    test('a user is found by its sub, and an unknown sub finds nobody', async () => {
+      const users = open()
+      const alice = user('alice')
+      assert.equal(await users.create(alice), true)
+      assert.deepEqual(await users.findBySub(alice.sub), alice)
+      assert.equal(await users.findBySub(randomUUID()), undefined)
+    })
+
+    test('a deleted user is gone, its claims too, and its username can be registered again', async () => {
+      const users = open()
+      const bob = user('bob')
+      await users.create(bob)
+      await users.setClaims(bob.sub, { roles: ['editor'] })
+      assert.equal(await users.delete('bob'), true)
+      assert.equal(await users.find('bob'), undefined)
+      assert.equal(await users.findBySub(bob.sub), undefined)
+      assert.equal(await users.getClaims(bob.sub), undefined)
+      assert.equal(await users.delete('bob'), false)
+      const again = user('bob')
+      assert.equal(await users.create(again), true)
+      assert.deepEqual(await users.findBySub(again.sub), again)
+      assert.equal(await users.findBySub(bob.sub), undefined)
+    })
+
+    test('claims are replaced as a whole, and an empty object removes them', async () => {
+      const users = open()
+      const carol = user('carol')
+      await users.create(carol)
+      assert.equal(await users.getClaims(carol.sub), undefined)
+      await users.setClaims(carol.sub, { roles: ['a'], tenant: 't1' })
+      await users.setClaims(carol.sub, { roles: ['b'] })
+      assert.deepEqual(await users.getClaims(carol.sub), { roles: ['b'] })
+      await users.setClaims(carol.sub, {})
+      assert.equal(await users.getClaims(carol.sub), undefined)
+    })
+  })
+}
+
+contract('memory', () => new MemoryUserDirectory())
+contract('sqlite', () => new SqliteUserDirectory(new Database(':memory:')))
+
+describe('redis', () => {
+  const prefix = `test:users:${process.pid}:`
+  let client: ReturnType<typeof createClient>
+  let counter = 0
+  before(async () => {
+    client = createClient({ url: REDIS_URL })
+    await client.connect()
+  })
+  after(async () => {
+    await client.close()
+    await deletePrefix(REDIS_URL, prefix)
+  })
+  const open = () =>
+    new RedisUserDirectory(client as unknown as UserRedis, `${prefix}${++counter}:`)
+  contract('redis', open)
+
+  test('a user registered before the sub index existed is found by a scan, then indexed', async () => {
+    const scope = `${prefix}legacy:`
+    const old = user('dave')
+    // What an older version wrote: the users hash only.
+    await client.hSet(`${scope}users`, 'dave', JSON.stringify(old))
+    const users = new RedisUserDirectory(client as unknown as UserRedis, scope)
+    assert.deepEqual(await users.findBySub(old.sub), old)
+    assert.equal(await client.hGet(`${scope}users:by-sub`, old.sub), 'dave')
+  })
+})
