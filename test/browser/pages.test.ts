@@ -350,3 +350,117 @@ test('the pages send a strict CSP and are never framed', { skip }, async () => {
     assert.equal(response.headers.get('x-frame-options'), 'DENY', path)
   }
 })
+
+test(
+  'change password in A ends B; delete account ends everything and frees the username',
+  { skip },
+  async () => {
+    const { localhost } = running()
+    const username = uniqueUser('erin')
+    const a = await newDevice()
+    const problems = watchConsole(a)
+    await register(a, localhost, username)
+    const b = await newDevice(FIREFOX_ON_WINDOWS)
+    await signIn(b, localhost, username)
+    await devices(a, 2)
+
+    const newPassword = 'a brand new passphrase for erin'
+    await a.getByLabel('New password').fill(newPassword)
+    await a.getByRole('button', { name: 'Change password' }).click()
+    await a.getByText('Your password was changed. Every other device was signed out.').waitFor()
+    assert.equal((await devices(a, 1)).length, 1)
+    await b.getByRole('button', { name: 'Refresh the list' }).click()
+    await b.waitForURL(`${localhost}/?notice=ended`)
+
+    const aCookie = await refreshCookie(a)
+    await a.getByLabel('Your password', { exact: true }).fill(newPassword)
+    await a.getByRole('button', { name: 'Delete my account' }).click()
+    await a.waitForURL(`${localhost}/?notice=deleted`)
+    await a.getByText('Your account was deleted.').waitFor()
+    assert.equal(await refreshStatus(localhost, aCookie), 400)
+
+    // The username is free again.
+    const again = await newDevice()
+    await register(again, localhost, username)
+    assert.equal((await devices(again, 1)).length, 1)
+    assert.deepEqual(problems, [])
+  },
+)
+
+test(
+  'a password change after the step-up age asks for the password again, then goes through',
+  { skip },
+  async () => {
+    const stepUp = await startService({ STEP_UP_MAX_AGE: '1' })
+    try {
+      const page = await newDevice()
+      const problems = watchConsole(page)
+      await register(page, stepUp.localhost, uniqueUser('frank'))
+      // auth_time is in seconds: two seconds make the sign-in older than STEP_UP_MAX_AGE=1.
+      await new Promise((resolve) => setTimeout(resolve, 2_100))
+      await page.getByLabel('New password').fill('another long passphrase here')
+      await page.getByRole('button', { name: 'Change password' }).click()
+      const dialog = page.getByRole('dialog', { name: 'Confirm it is you' })
+      await dialog.waitFor()
+      await dialog.getByLabel('Password').fill('not my password')
+      await dialog.getByRole('button', { name: 'Continue' }).click()
+      await dialog.getByRole('alert').filter({ hasText: 'That password is not right.' }).waitFor()
+      await dialog.getByLabel('Password').fill(PASSWORD)
+      await dialog.getByRole('button', { name: 'Continue' }).click()
+      await page.getByText('Your password was changed.', { exact: false }).waitFor()
+      assert.equal(await dialog.isVisible(), false)
+      // The step-up challenge (401) and the dialog's wrong password (403) are answers Chromium
+      // logs; nothing else may appear.
+      assert.deepEqual(
+        problems.filter((line) => !/status of (401|403)/.test(line)),
+        [],
+      )
+    } finally {
+      await stepUp.stop()
+    }
+  },
+)
+
+test(
+  'admin console: suspend (sign-in says suspended), reinstate, and new claims reach the page with no sign-in',
+  { skip },
+  async () => {
+    const { localhost } = running()
+    const username = uniqueUser('gina')
+    const user = await newDevice()
+    await register(user, localhost, username)
+    assert.equal(await user.locator('#roles').textContent(), 'none')
+
+    const admin = await newDevice()
+    const problems = watchConsole(admin)
+    await admin.goto(`${localhost}/admin`)
+    await admin.getByLabel('Admin token').fill(ADMIN_TOKEN)
+    await admin.getByRole('button', { name: 'Sign in' }).click()
+    await admin.goto(`${localhost}/admin?q=${encodeURIComponent(username)}`)
+
+    // Claims: the user's next click refreshes silently and shows the new roles.
+    await admin.getByLabel(/^Claims/).fill('{"roles":["editor","billing"]}')
+    await admin.getByRole('button', { name: 'Save claims' }).click()
+    await admin.getByText('The claims were saved: tokens refresh with them.').waitFor()
+    await user.getByRole('button', { name: 'Refresh the list' }).click()
+    await user.locator('#roles').filter({ hasText: 'editor, billing' }).waitFor()
+    assert.equal(new URL(user.url()).pathname, '/account')
+
+    // Suspension ends the session; sign-in then says why.
+    await admin.getByLabel('Reason (optional)').fill('chargeback')
+    await admin.getByRole('button', { name: 'Suspend' }).click()
+    await admin.getByText('The user is suspended.').waitFor()
+    assert.match((await admin.locator('#user-state').textContent()) ?? '', /suspended/)
+    await user.getByRole('button', { name: 'Refresh the list' }).click()
+    await user.waitForURL(`${localhost}/?notice=ended`)
+    await fillCredentials(user, username)
+    await user.getByRole('button', { name: 'Sign in' }).click()
+    await user.getByRole('alert').filter({ hasText: 'This account is suspended.' }).waitFor()
+
+    await admin.getByRole('button', { name: 'Reinstate' }).click()
+    await admin.getByText('The user is reinstated.').waitFor()
+    await signIn(user, localhost, username)
+    assert.equal(await user.locator('#roles').textContent(), 'editor, billing')
+    assert.deepEqual(problems, [])
+  },
+)

@@ -1,9 +1,29 @@
-import { adopt, api, describe, needsStepUp, refresh, show, SignedOut, Unavailable } from './api.js'
+import {
+  adopt,
+  api,
+  describe,
+  needsStepUp,
+  onClaims,
+  refresh,
+  show,
+  SignedOut,
+  Unavailable,
+} from './api.js'
 
 const status = document.getElementById('status')
 const error = document.getElementById('error')
 const table = document.getElementById('devices')
 const loading = document.getElementById('loading')
+
+// Roles come from the access token: after an admin changes them, the next call's refresh
+// brings the new ones here, with no sign-in.
+onClaims((claims) => {
+  const roles = Array.isArray(claims.roles) ? claims.roles.filter((r) => typeof r === 'string') : []
+  document.getElementById('roles').textContent = roles.length === 0 ? 'none' : roles.join(', ')
+  const since = typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000) : undefined
+  document.getElementById('auth-time').textContent =
+    since === undefined ? 'unknown' : since.toLocaleString()
+})
 
 /** Back to sign-in with a fixed notice (one of the sign-in page's allowlist). */
 function leave(notice) {

@@ -12,10 +12,29 @@ export class SignedOut extends Error {}
 /** The service could not answer (store down, too many requests): nothing is decided. */
 export class Unavailable extends Error {}
 
+const listeners = []
+
+/** Calls `listener` with the claims of every new access token (roles shown by the page). */
+export function onClaims(listener) {
+  listeners.push(listener)
+}
+
+/** The payload of a JWT, read for display only (the server verifies; the page never decides). */
+function claimsOf(token) {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')
+    return JSON.parse(atob(part))
+  } catch {
+    return {}
+  }
+}
+
 /** Takes a token-set answer (login, refresh, password change, re-authentication). */
 export function adopt(tokens) {
   accessToken = tokens.access_token
   if (typeof tokens.csrf_token === 'string') csrf = tokens.csrf_token
+  const claims = claimsOf(accessToken)
+  for (const listener of listeners) listener(claims)
 }
 
 /** A new access token from the refresh cookie; false when the cookie is refused. */
