@@ -402,6 +402,8 @@ test(
       await page.getByRole('button', { name: 'Change password' }).click()
       const dialog = page.getByRole('dialog', { name: 'Confirm it is you' })
       await dialog.waitFor()
+      assert.deepEqual(await seriousViolations(page), [], 'axe with the step-up dialog open')
+      await screenshots(page, 'account-step-up')
       await dialog.getByLabel('Password').fill('not my password')
       await dialog.getByRole('button', { name: 'Continue' }).click()
       await dialog.getByRole('alert').filter({ hasText: 'That password is not right.' }).waitFor()

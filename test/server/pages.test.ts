@@ -265,6 +265,24 @@ describe('the admin console', () => {
     )
   })
 
+  test('deleting a user from the console needs the confirmation box, then frees the username', async () => {
+    const cookie = await consoleCookie()
+    const csrf = await csrfOf(cookie)
+    const { sub, username } = await signUp(service)
+    const remove = (params: Record<string, string>) =>
+      consolePost(
+        '/admin/console/delete-user',
+        { csrf, sub, ...params },
+        { cookie, origin: ISSUER },
+      )
+    const unconfirmed = await remove({})
+    assert.match(unconfirmed.headers.get('location') ?? '', /done=failed/)
+    const confirmed = await remove({ confirm: 'yes' })
+    assert.equal(confirmed.headers.get('location'), '/admin?done=user-deleted')
+    const again = await postJson(service, '/auth/register', { username, password: PASSWORD })
+    assert.equal(again.status, 201)
+  })
+
   test('the console is not served without ADMIN_TOKEN', async () => {
     const plain = await startService({ ADMIN_TOKEN: '' })
     try {

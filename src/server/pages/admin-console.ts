@@ -24,6 +24,12 @@ import {
 import { describeDevice } from './device.js'
 import { MetricsSummary } from './summary.js'
 
+/** An instant as the console shows it: `2026-11-30 07:45 UTC` (the ISO form is the datetime). */
+function shown(ms: number | Date): { iso: string; text: string } {
+  const iso = new Date(ms).toISOString()
+  return { iso, text: `${iso.slice(0, 16).replace('T', ' ')} UTC` }
+}
+
 /** What `?done=` may say: an allowlist, never the query's own text. */
 export const CONSOLE_MESSAGES: Readonly<Record<string, string>> = {
   'session-ended': 'The session was ended.',
@@ -51,6 +57,7 @@ const actionBody = {
     reason: { type: 'string', maxLength: 256 },
     until: { type: 'string', maxLength: 64 },
     claims: { type: 'string', maxLength: 4096 },
+    confirm: { type: 'string', enum: ['yes'] },
   },
 }
 const consoleQuery = {
@@ -68,6 +75,7 @@ interface ActionBody {
   reason?: string
   until?: string
   claims?: string
+  confirm?: string
 }
 
 export async function adminConsole(app: FastifyInstance, context: ServiceContext): Promise<void> {
@@ -128,9 +136,9 @@ export async function adminConsole(app: FastifyInstance, context: ServiceContext
         id: session.id,
         ...describeDevice(session.device?.userAgent),
         ip: session.device?.ip ?? '',
-        createdAt: session.createdAt.toISOString(),
-        lastUsedAt: session.lastUsedAt.toISOString(),
-        expiresAt: session.expiresAt.toISOString(),
+        createdAt: shown(session.createdAt),
+        lastUsedAt: shown(session.lastUsedAt),
+        expiresAt: shown(session.expiresAt),
       })),
     }
   }
@@ -161,7 +169,7 @@ export async function adminConsole(app: FastifyInstance, context: ServiceContext
         keys: auth.listKeys().map((key) => ({
           kid: key.kid,
           alg: key.alg,
-          createdAt: new Date(key.createdAt).toISOString(),
+          createdAt: shown(key.createdAt),
           state: key.signing ? 'signing' : key.activatesAt > now() ? 'published' : 'verifies',
           retirable: !key.signing && key.source === 'store',
         })),
@@ -305,6 +313,7 @@ export async function adminConsole(app: FastifyInstance, context: ServiceContext
   }
   if (lifecycle.remove) {
     action('/admin/console/delete-user', async (body) => {
+      if (body.confirm !== 'yes') return 'failed'
       const response = await adminApi('DELETE', path(body))
       return response.statusCode === 204 ? 'user-deleted' : 'failed'
     })
