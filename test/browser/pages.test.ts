@@ -112,7 +112,12 @@ async function refreshStatus(base: string, refreshToken: string): Promise<number
 }
 
 // The callbacks of page.evaluate run in the browser; the project's types are Node's (no DOM lib).
+interface ElementLike {
+  id: string
+  textContent: string | null
+}
 declare const document: {
+  activeElement: ElementLike | null
   cookie: string
   querySelector(selector: string): { hasAttribute(name: string): boolean } | null
   querySelectorAll(selector: string): { length: number }
@@ -120,6 +125,10 @@ declare const document: {
 declare const localStorage: { length: number }
 declare const sessionStorage: { length: number }
 declare const window: Record<string, unknown>
+declare function getComputedStyle(element: ElementLike): {
+  outlineStyle: string
+  outlineWidth: string
+}
 
 const FIREFOX_ON_WINDOWS =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0'
@@ -464,5 +473,52 @@ test(
     await signIn(user, localhost, username)
     assert.equal(await user.locator('#roles').textContent(), 'editor, billing')
     assert.deepEqual(problems, [])
+  },
+)
+
+test(
+  'keyboard only: sign in with Tab and Enter, and the focused control shows its outline',
+  { skip },
+  async () => {
+    const { localhost } = running()
+    const username = uniqueUser('hana')
+    const registered = await fetch(`${localhost}/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: PASSWORD }),
+    })
+    assert.equal(registered.status, 201)
+    const page = await newDevice()
+    await page.goto(`${localhost}/`)
+    const focused = () =>
+      page.evaluate(() => {
+        const element = document.activeElement
+        if (element === null) return { id: '', text: '', outline: '' }
+        const style = getComputedStyle(element)
+        return {
+          id: element.id,
+          text: (element.textContent ?? '').trim(),
+          outline: `${style.outlineStyle} ${style.outlineWidth}`,
+        }
+      })
+    await page.keyboard.press('Tab')
+    assert.equal((await focused()).text, 'Skip to content')
+    await page.keyboard.press('Tab')
+    const field = await focused()
+    assert.equal(field.id, 'username')
+    assert.equal(field.outline, 'solid 3px')
+    await page.keyboard.type(username)
+    await page.keyboard.press('Tab')
+    assert.equal((await focused()).id, 'password')
+    await page.keyboard.type(PASSWORD)
+    await page.keyboard.press('Enter')
+    await page.waitForURL(`${localhost}/account`)
+    await page.locator('#devices tbody tr').first().waitFor()
+    // Tab to the first button of the page: its outline shows where the keyboard is.
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Tab')
+    const button = await focused()
+    assert.equal(button.text, 'Sign out')
+    assert.equal(button.outline, 'solid 3px')
   },
 )

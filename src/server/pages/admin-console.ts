@@ -12,7 +12,6 @@ import type { ServiceContext } from '../context.js'
 import { originAllowed } from '../cookies.js'
 import { sendTooManyAttempts } from '../guessing/guard.js'
 import { sendError } from '../http.js'
-import { normalizeUsername } from '../users/directory.js'
 import { sendPage } from './account.js'
 import {
   clearConsoleCookie,
@@ -66,6 +65,14 @@ const consoleQuery = {
   properties: { q: { type: 'string', maxLength: 256 }, done: { type: 'string', maxLength: 32 } },
 }
 
+/** What the admin API answers for a user (src/server/routes/admin-users.ts). */
+interface UserView {
+  sub: string
+  username: string
+  suspension: { until: string | null; reason: string | null } | null
+  claims: Record<string, unknown>
+}
+
 interface ActionBody {
   csrf: string
   sub?: string
@@ -81,7 +88,7 @@ interface ActionBody {
 export async function adminConsole(app: FastifyInstance, context: ServiceContext): Promise<void> {
   if (context.config.adminToken === undefined) return
   const token: string = context.config.adminToken
-  const { auth, users, guard, config } = context
+  const { auth, guard, config } = context
   const summary = new MetricsSummary(context.metrics.registry)
   const has = (method: string, path: string) => app.routeTable.allowed(path).includes(method)
   // The admin API's lifecycle routes (issue 15), registered before the pages when present.
@@ -105,11 +112,20 @@ export async function adminConsole(app: FastifyInstance, context: ServiceContext
     return response
   }
 
+  /** The admin API's view of a user (GET /admin/users…), or undefined. */
+  async function userView(url: string): Promise<UserView | undefined> {
+    const response = await adminApi('GET', url)
+    return response.statusCode === 200 ? (response.json() as UserView) : undefined
+  }
+
+  /** A user by username, else by sub; a sub with sessions but no account still shows them. */
   async function findUser(query: string) {
     const trimmed = query.trim()
     if (trimmed === '') return undefined
-    const byName = await users.find(normalizeUsername(trimmed))
-    const sub = byName?.sub ?? trimmed
+    const detail =
+      (await userView(`/admin/users?username=${encodeURIComponent(trimmed)}`)) ??
+      (await userView(`/admin/users/${encodeURIComponent(trimmed)}`))
+    const sub = detail?.sub ?? trimmed
     let sessions
     try {
       sessions = await auth.listSessions(sub)
@@ -118,19 +134,12 @@ export async function adminConsole(app: FastifyInstance, context: ServiceContext
       if (error instanceof TypeError) return { found: false as const }
       throw error
     }
-    let detail: Record<string, unknown> | undefined
-    if (has('GET', '/admin/users/:sub')) {
-      const response = await adminApi('GET', `/admin/users/${encodeURIComponent(sub)}`)
-      if (response.statusCode === 200) detail = response.json()
-    }
-    if (byName === undefined && sessions.length === 0 && detail === undefined) {
-      return { found: false as const }
-    }
+    if (detail === undefined && sessions.length === 0) return { found: false as const }
     return {
       found: true as const,
       sub,
-      username: byName?.username ?? (detail?.username as string | undefined),
-      suspension: detail?.suspension as { until: string | null; reason: string | null } | null,
+      username: detail?.username,
+      suspension: detail?.suspension,
       claims: detail?.claims === undefined ? undefined : JSON.stringify(detail.claims, null, 2),
       sessions: sessions.map((session) => ({
         id: session.id,
