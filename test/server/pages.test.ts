@@ -283,6 +283,46 @@ describe('the admin console', () => {
     assert.equal(again.status, 201)
   })
 
+  test('a published key can be retired from the console, and leaves the JWKS', async () => {
+    const cookie = await consoleCookie()
+    const csrf = await csrfOf(cookie)
+    const kids = async () =>
+      (
+        (await (await fetch(`${service.url}/.well-known/jwks.json`)).json()) as {
+          keys: Array<{ kid: string }>
+        }
+      ).keys.map((key) => key.kid)
+    const before = await kids()
+    await consolePost('/admin/console/rotate-key', { csrf }, { cookie, origin: ISSUER })
+    const added = (await kids()).filter((kid) => !before.includes(kid))
+    assert.equal(added.length, 1)
+    const kid = added[0] as string
+    const refused = await consolePost(
+      '/admin/console/retire-key',
+      { csrf, kid: 'no-such-kid' },
+      {
+        cookie,
+        origin: ISSUER,
+      },
+    )
+    assert.equal(refused.headers.get('location'), '/admin?done=failed')
+    const retired = await consolePost(
+      '/admin/console/retire-key',
+      { csrf, kid },
+      {
+        cookie,
+        origin: ISSUER,
+      },
+    )
+    assert.equal(retired.headers.get('location'), '/admin?done=key-retired')
+    assert.ok(!(await kids()).includes(kid))
+    const after = await kids()
+    assert.ok(
+      before.every((other) => after.includes(other)),
+      'the other keys stay',
+    )
+  })
+
   test('the console is not served without ADMIN_TOKEN', async () => {
     const plain = await startService({ ADMIN_TOKEN: '' })
     try {
