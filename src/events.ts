@@ -1,4 +1,5 @@
-import type { DataLossEvent, DeviceInfo } from './stores/store.js'
+import type { DataLossEvent } from './records/data-loss.js'
+import type { DeviceInfo } from './records/session.js'
 
 /**
  * Who did what, when and why. `actor` and `reason` come from the caller (an admin's id, "password

@@ -7,8 +7,8 @@ export type {
   VerifyOptions,
 } from './revocable.js'
 export type { ReauthenticateOptions, SuspendUserOptions, UserState } from './sessions/lifecycle.js'
-export { decideReauthentication } from './sessions/reauthentication.js'
-export type { ReauthenticationRequest } from './sessions/reauthentication.js'
+export { decideReauthentication } from './records/reauthentication.js'
+export type { ReauthenticationRequest } from './records/reauthentication.js'
 export { isSuspended } from './records/user-state.js'
 export type { SuspensionRecord, UserStateRecord } from './records/user-state.js'
 export { DEFAULTS } from './options.js'
@@ -44,18 +44,14 @@ export type {
   TokenSet,
 } from './sessions/sessions.js'
 export { REFRESH_TOKEN_PREFIX } from './sessions/refresh-token.js'
-export {
-  decideRotation,
-  isSessionActive,
-  sessionExpiry,
-  SPENT_HISTORY,
-} from './sessions/rotation.js'
+export { decideRotation, SPENT_HISTORY } from './records/rotation.js'
+export { isSessionActive, sessionExpiry } from './records/session.js'
 export type {
   RotationDecision,
   RotationOutcome,
   RotationRequest,
   RotationResult,
-} from './sessions/rotation.js'
+} from './records/rotation.js'
 export { MemoryStore } from './stores/memory.js'
 export type { MemoryStoreOptions } from './stores/memory.js'
 export type {

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from './clock.js'
 import { ALGORITHMS, isAlgorithm, type Algorithm } from './keys/algorithms.js'
 import type { KeyInput } from './keys/import.js'
+import type { RevocationMode } from './records/revocation-reason.js'
 import type { Store } from './stores/store.js'
 
 /** What `resolveClaims` is told about the session it resolves claims for. */
@@ -24,7 +25,7 @@ export type ResolveClaims = (
 ) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>
 
 /** `denylist`: a token is good unless revoked. `allowlist`: good only while its session is active. */
-export type Mode = 'denylist' | 'allowlist'
+export type Mode = RevocationMode
 
 export interface RevocableOptions {
   /** `iss` of issued tokens; verified tokens must carry exactly this value. Required. */

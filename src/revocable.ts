@@ -23,8 +23,8 @@ import { StoreClock } from './revocation/store-clock.js'
 import { Revoker, callStore } from './revocation/revoker.js'
 import { awaitReplicas } from './revocation/await-replicas.js'
 import { TokenCache, type CachedToken } from './revocation/token-cache.js'
-import { revocationReason } from './revocation/rules.js'
-import { sessionExpiry } from './sessions/rotation.js'
+import { revocationReason } from './records/revocation-reason.js'
+import { sessionExpiry } from './records/session.js'
 import { claimsChangedSince } from './records/user-state.js'
 import {
   UserLifecycle,
@@ -45,6 +45,7 @@ import type { RevocationQuery, RevocationStatus, SessionRecord, Store } from './
 import {
   assertNotExpired,
   issuedAtMs,
+  revocationOriginMs,
   type AccessTokenClaims,
   type ClaimRules,
 } from './tokens/claims.js'
@@ -356,7 +357,10 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       sub: claims.sub,
       kid: '',
     })
-    return revocationReason(claims, status, this.options.mode) !== undefined || status.userSuspended
+    return (
+      revocationReason(revocationOriginMs(claims), status, this.options.mode) !== undefined ||
+      status.userSuspended
+    )
   }
 
   /**
@@ -971,7 +975,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
 
   #enforce(verified: CachedToken, status: RevocationStatus): void {
     if (status.kidRetired) throw new KeyRetired('the key named by "kid" has been retired')
-    const reason = revocationReason(verified.claims, status, this.options.mode)
+    const reason = revocationReason(revocationOriginMs(verified.claims), status, this.options.mode)
     if (reason !== undefined) throw new TokenRevoked(reason)
     if (status.userSuspended) throw new TokenRevoked('user-suspended')
     if (claimsChangedSince(issuedAtMs(verified.claims), status.claimsCutoff)) {

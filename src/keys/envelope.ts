@@ -1,21 +1,14 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
 import { KeyDecryptionFailed } from '../errors.js'
+import type { SealedKey } from '../records/key.js'
 
 /**
  * Envelope encryption of the private keys and HMAC secrets the library keeps in a store: each key
  * is encrypted under its own random data key (AES-256-GCM), and the data key under the
  * key-encryption key (KEK, AES-256-GCM too). The kid and alg are the additional data of both, so
  * a sealed key moved to another record does not open. A dump of the store holds only ciphertext.
+ * The record shape (`SealedKey`) lives in records/key.ts, beside the `StoredKey` that holds it.
  */
-export interface SealedKey {
-  readonly v: 1
-  /** Names the KEK (an HMAC of a constant under it, not a hash of it): tells a wrong KEK apart. */
-  readonly kek: string
-  /** The data key, encrypted under the KEK: iv.ciphertext.tag, base64url. */
-  readonly dek: string
-  /** The private JWK as JSON, encrypted under the data key: iv.ciphertext.tag, base64url. */
-  readonly data: string
-}
 
 /** A key-encryption key: 32 bytes, and the id stored next to what it seals. */
 export interface KeyEncryptionKey {

@@ -1,6 +1,6 @@
 import { createPublicKey, createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto'
 import { calculateJwkThumbprint, exportJWK } from 'jose'
-import type { StoredKey } from '../stores/store.js'
+import type { StoredKey } from '../records/key.js'
 import type { Algorithm } from './algorithms.js'
 
 /**

@@ -9,7 +9,7 @@ import {
   type CryptoKey as JoseCryptoKey,
   type JWK,
 } from 'jose'
-import type { StoredKey } from '../stores/store.js'
+import type { StoredKey } from '../records/key.js'
 import { assertKeyFitsAlgorithm, isAlgorithm, type Algorithm } from './algorithms.js'
 import type { RingKey } from './key-material.js'
 

@@ -13,3 +13,14 @@ export interface RingKey {
   readonly createdAt: number
   readonly source: 'config' | 'store'
 }
+
+/**
+ * What the verifier (tokens/verify.ts) needs from the key ring: an exact lookup by kid. It lives
+ * here, beside `RingKey`, so that keys/ implements it without importing tokens/ (tokens/ imports
+ * keys/, never the other way).
+ */
+export interface KeyLookup {
+  /** The usable key with exactly this kid, or undefined. */
+  get(kid: string): RingKey | undefined
+  isRetired(kid: string): boolean
+}

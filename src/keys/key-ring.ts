@@ -1,14 +1,14 @@
 import { exportJWK, type JWK } from 'jose'
 import type { Clock } from '../clock.js'
 import { NoSigningKey } from '../errors.js'
-import type { Store, StoredKey } from '../stores/store.js'
-import type { KeyLookup } from '../tokens/verify.js'
+import type { StoredKey } from '../records/key.js'
+import type { Store } from '../stores/store.js'
 import type { Algorithm } from './algorithms.js'
 import { openSealedKey, sealKey, type KeyEncryptionKey } from './envelope.js'
 import { generateKey } from './generate.js'
 import { hasPrivateMembers, importStoredKey, publicMembers } from './import.js'
 import { toPublicJwk, type JSONWebKeySet } from './jwks.js'
-import type { RingKey } from './key-material.js'
+import type { KeyLookup, RingKey } from './key-material.js'
 
 export interface KeyRingOptions {
   readonly store: Store

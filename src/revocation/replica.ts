@@ -1,6 +1,6 @@
 import type { Change } from '../stores/change-feed.js'
-import type { RevocationQuery, RevocationStatus } from '../stores/store.js'
-import { isSessionActive } from '../sessions/rotation.js'
+import type { RevocationQuery, RevocationStatus } from '../records/revocation-reason.js'
+import { isSessionActive } from '../records/session.js'
 import { ExpiringIdSet } from './expiring-id-set.js'
 import { isSuspended, type UserStateRecord } from '../records/user-state.js'
 

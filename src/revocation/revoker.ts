@@ -1,6 +1,6 @@
 import { RevocableError, StoreUnavailable } from '../errors.js'
 import type { ResolvedOptions } from '../options.js'
-import { instantAfter } from '../sessions/cutoff.js'
+import { instantAfter } from '../records/cutoff.js'
 import type { Change } from '../stores/change-feed.js'
 import type { RevocationQuery, RevocationStatus, SessionRecord, Store } from '../stores/store.js'
 

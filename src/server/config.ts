@@ -11,7 +11,7 @@ import { resolve as resolvePath } from 'node:path'
 
 import { redactUrlCredentials } from './redact.js'
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js'
-import { readKekFile } from '../keys/kek-file.js'
+import { readKekFile } from '../stores/kek-file.js'
 import { ALGORITHMS, isAlgorithm, type Algorithm } from '../keys/algorithms.js'
 import type { KeyInput } from '../keys/import.js'
 import { parseSigningKeys, SigningKeysError } from './signing-keys.js'

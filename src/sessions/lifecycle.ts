@@ -4,11 +4,11 @@
  * minting verbs (startSession, refresh, issue) call: `admit` (is the user suspended? when did the
  * claims last change?) and `claimsFor` (the session's claims, resolved anew).
  *
- * The rules live in records/user-state.ts and sessions/reauthentication.ts (pure); this file
+ * The rules live in records/user-state.ts and records/reauthentication.ts (pure); this file
  * sequences them with the store, the replica and the events, as sessions.ts does for rotation.
  */
 import { RESERVED_CLAIMS } from '../tokens/claims.js'
-import { SessionNotFound, UserSuspended } from '../errors.js'
+import { SessionNotFound, StoreUnavailable, UserSuspended } from '../errors.js'
 import type { AuditContext, RevocableEvents } from '../events.js'
 import type { ResolvedOptions } from '../options.js'
 import {
@@ -115,15 +115,22 @@ export class UserLifecycle {
   }
 
   /**
-   * What a minting verb must know about `sub`, read from the store (or, with `replicaFirst`, from
-   * a fresh replica: `issue` must stay free of I/O there). Throws ERR_USER_SUSPENDED while a
-   * suspension is in force.
+   * What a minting verb must know about `sub`, read from the store. Throws ERR_USER_SUSPENDED
+   * while a suspension is in force. `issue` asks with `lenient`: a fresh replica answers (no
+   * I/O), and a store outage counts as no state, as issuing needed no store before; verify
+   * still refuses such a token of a suspended user (the user cutoff, `userSuspended`).
    */
-  async admit(sub: string, now: number, replicaFirst = false): Promise<UserStateRecord> {
-    const fromReplica = replicaFirst ? this.#deps.replicaState(sub, now) : undefined
-    const state =
-      fromReplica ??
-      (await callStore('read the user state', () => this.#deps.store.getUserState(sub)))
+  async admit(sub: string, now: number, lenient = false): Promise<UserStateRecord> {
+    const fromReplica = lenient ? this.#deps.replicaState(sub, now) : undefined
+    let state = fromReplica
+    if (state === undefined) {
+      try {
+        state = await callStore('read the user state', () => this.#deps.store.getUserState(sub))
+      } catch (error) {
+        if (!lenient || !(error instanceof StoreUnavailable)) throw error
+        state = {}
+      }
+    }
     assertNotSuspended(state, now)
     return state
   }
@@ -161,14 +168,15 @@ export class UserLifecycle {
       ...(audit.actor !== undefined && { actor: audit.actor }),
     }
     // The record first: a login that reads the state after this point is refused, and one that
-    // read it before is covered by the cutoff stamped below (sessions/cutoff.ts).
+    // read it before is covered by the cutoff stamped below (records/cutoff.ts).
     await callStore('suspend a user', () => store.suspendUser(sub, suspension))
     revoker.announce(
       until === undefined ? { kind: 'suspension', sub } : { kind: 'suspension', sub, until },
     )
-    const ended = await revoker.revokeUser(sub, revoker.nextUserCutoff(sub), true)
+    const cutoff = revoker.nextUserCutoff(sub)
+    const ended = await revoker.revokeUser(sub, cutoff, true)
     const at = options.clock()
-    emit('token.revoked', { kind: 'user', sub, cutoff: now, at, ...audit })
+    emit('token.revoked', { kind: 'user', sub, cutoff, at, ...audit })
     for (const session of ended) {
       emit('session.ended', { sid: session.sid, sub, cause: 'user-revoked', at, ...audit })
     }
@@ -205,11 +213,12 @@ export class UserLifecycle {
   /** Revokes the user (every token and session), then forgets every record of `sub`. */
   async deleteUser(sub: string, audit: AuditContext): Promise<number> {
     const { store, options, revoker, emit } = this.#deps
-    const ended = await revoker.revokeUser(sub, revoker.nextUserCutoff(sub), true)
+    const cutoff = revoker.nextUserCutoff(sub)
+    const ended = await revoker.revokeUser(sub, cutoff, true)
     await callStore('forget a user', () => store.forgetUser(sub))
     revoker.announce({ kind: 'reinstated', sub })
     const at = options.clock()
-    emit('token.revoked', { kind: 'user', sub, at, ...audit })
+    emit('token.revoked', { kind: 'user', sub, cutoff, at, ...audit })
     for (const session of ended) {
       emit('session.ended', { sid: session.sid, sub, cause: 'user-revoked', at, ...audit })
     }

@@ -1,11 +1,4 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  hkdfSync,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto'
 
 /**
  * Refresh tokens are opaque: a recognisable prefix (so secret scanners and logs can spot one),
@@ -43,13 +36,6 @@ export function parseRefreshToken(token: unknown): ParsedRefreshToken | undefine
   const sid = rest.slice(0, dot)
   if (!SID.test(sid) || !SECRET.test(rest.slice(dot + 1))) return undefined
   return { sid, hash: hashRefreshToken(token) }
-}
-
-/** Compares two token hashes in constant time. */
-export function hashesEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a)
-  const right = Buffer.from(b)
-  return left.length === right.length && timingSafeEqual(left, right)
 }
 
 const HEIR_INFO = 'revocable refresh-token heir v1'

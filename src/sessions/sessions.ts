@@ -9,19 +9,15 @@ import {
 import type { AuditContext, RevocableEvents } from '../events.js'
 import type { ResolvedOptions } from '../options.js'
 import { callStore, type Revoker } from '../revocation/revoker.js'
-import type { DeviceInfo, SessionRecord, Store } from '../stores/store.js'
+import { instantAfterNearby } from '../records/cutoff.js'
+import { hashesEqual } from '../records/hash.js'
+import type { RotationRequest } from '../records/rotation.js'
+import { sessionExpiry, type DeviceInfo, type SessionRecord } from '../records/session.js'
+import type { Store } from '../stores/store.js'
 import { randomId } from '../tokens/ids.js'
 import { checkTokenInput, type TokenInput } from '../tokens/token-input.js'
-import { instantAfterNearby } from './cutoff.js'
+import { createRefreshToken, openHeir, parseRefreshToken, sealHeir } from './refresh-token.js'
 import type { UserLifecycle } from './lifecycle.js'
-import {
-  createRefreshToken,
-  hashesEqual,
-  openHeir,
-  parseRefreshToken,
-  sealHeir,
-} from './refresh-token.js'
-import { sessionExpiry, type RotationRequest } from './rotation.js'
 
 export interface StartSessionInput extends TokenInput {
   /** Where the login came from; shown in session lists. */
@@ -157,7 +153,7 @@ export class Sessions {
     const device = checkDevice(input.device)
     const { store, options, revoker, emit } = this.#deps
     // The login begins here, before any I/O: a revokeUser that resolves after this instant
-    // covers the session, whatever order the store steps run in (sessions/cutoff.ts).
+    // covers the session, whatever order the store steps run in (records/cutoff.ts).
     let now = revoker.issueInstant(sub)
     const state = await this.#deps.lifecycle.admit(sub, now)
     const uncertainty = this.#deps.clockUncertainty()

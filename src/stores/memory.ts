@@ -1,16 +1,13 @@
 import { systemClock, type Clock } from '../clock.js'
-import { isCutOff, type Cutoffs } from '../sessions/cutoff.js'
-import {
-  decideRotation,
-  isSessionActive,
-  type RotationRequest,
-  type RotationResult,
-} from '../sessions/rotation.js'
+import { isCutOff, type Cutoffs } from '../records/cutoff.js'
+import { decideRotation, type RotationRequest, type RotationResult } from '../records/rotation.js'
+import { isSessionActive } from '../records/session.js'
+import { decideSessionCap } from '../records/session-cap.js'
 import { isSuspended, type SuspensionRecord, type UserStateRecord } from '../records/user-state.js'
 import {
   decideReauthentication,
   type ReauthenticationRequest,
-} from '../sessions/reauthentication.js'
+} from '../records/reauthentication.js'
 import type {
   CreateSessionResult,
   RevocationQuery,
@@ -295,10 +292,9 @@ export class MemoryStore implements Store {
     if (isCutOff(session.createdAt, this.#cutoffs(session.sub))) {
       return { created: false, revoked: true, evicted: [] }
     }
-    const active = this.#activeSessions(session.sub, limit.now)
-    const excess = active.length + 1 - limit.max
-    if (excess > 0 && limit.onLimit === 'refuse') return { created: false, evicted: [] }
-    const evicted = excess > 0 ? active.slice(-excess).reverse() : []
+    const cap = decideSessionCap(this.#activeSessions(session.sub, limit.now), limit)
+    if (cap.refuse) return { created: false, evicted: [] }
+    const evicted = [...cap.evict]
     for (const old of evicted) this.#endSession(old.sid, limit.revocationExpiresAt)
     this.#saveSession(structuredClone(session))
     return { created: true, evicted: evicted.map((old) => ({ ...old })) }

@@ -1,10 +1,21 @@
-import type { JWK } from 'jose'
-import type { Cutoffs } from '../sessions/cutoff.js'
-import type { RotationRequest, RotationResult } from '../sessions/rotation.js'
-import type { SealedKey } from '../keys/envelope.js'
+import type { Cutoffs } from '../records/cutoff.js'
+import type { DataLossEvent } from '../records/data-loss.js'
+import type { StoredKey } from '../records/key.js'
+import type { RevocationQuery, RevocationStatus } from '../records/revocation-reason.js'
+import type { RotationRequest, RotationResult } from '../records/rotation.js'
+import type { SessionLimit } from '../records/session-cap.js'
+import type { SessionRecord } from '../records/session.js'
 import type { SuspensionRecord, UserStateRecord } from '../records/user-state.js'
-import type { ReauthenticationRequest } from '../sessions/reauthentication.js'
+import type { ReauthenticationRequest } from '../records/reauthentication.js'
 import type { ChangeFeed } from './change-feed.js'
+
+// The records a store persists and the rules it applies live in the records layer (src/records/);
+// they are re-exported here so a store author finds the whole contract in one place.
+export type { Cutoffs, DataLossEvent, StoredKey, RevocationQuery, RevocationStatus, SessionRecord }
+export type { RotationRequest, RotationResult, SessionLimit }
+export type { DeviceInfo } from '../records/session.js'
+export type { SealedKey } from '../records/key.js'
+export type { ReauthenticationRequest, SuspensionRecord, UserStateRecord }
 
 /**
  * The store contract: everything revocation state needs to survive a request, a restart and a
@@ -67,7 +78,7 @@ export interface Store {
   listSessions(sub: string, now: number): Promise<SessionRecord[]>
   /**
    * Rotates a refresh token in one atomic compare-and-swap, applying `decideRotation` (from
-   * sessions/rotation.ts) to the stored record: under any number of concurrent calls with the same
+   * records/rotation.ts) to the stored record: under any number of concurrent calls with the same
    * token exactly one rotates. On `reused`, ends the session as `revokeSession` does.
    */
   rotateRefreshToken(request: RotationRequest): Promise<RotationResult>
@@ -99,7 +110,7 @@ export interface Store {
   forgetUser(sub: string): Promise<void>
   /**
    * Records a fresh authentication on a session in one atomic step, applying
-   * `decideReauthentication` (sessions/reauthentication.ts) to the stored record under the
+   * `decideReauthentication` (records/reauthentication.ts) to the stored record under the
    * user's cutoffs. Resolves to the new record, or undefined when the session is not active.
    */
   reauthenticateSession(request: ReauthenticationRequest): Promise<SessionRecord | undefined>
@@ -164,120 +175,10 @@ export interface Store {
   close(): Promise<void>
 }
 
-/** A data loss the store detected and handled. */
-export interface DataLossEvent {
-  /** `emptied`: the data set is gone; `rolled-back`: it is older than one seen before. */
-  readonly cause: 'emptied' | 'rolled-back'
-  /** What the store did: raised the global epoch, or fails closed until acknowledged. */
-  readonly action: 'bump-epoch' | 'fail-closed'
-  /** When it was handled (ms). */
-  readonly at: number
-  /** For `bump-epoch`: the new epoch (every token issued at or before it is rejected). */
-  readonly epoch?: number
-}
-
-export interface SessionLimit {
-  /** Most active sessions a user may have (Infinity: no cap). */
-  readonly max: number
-  readonly onLimit: 'evict' | 'refuse'
-  readonly now: number
-  /** Expiry of the revocation entries of evicted sessions. */
-  readonly revocationExpiresAt: number
-}
-
 export interface CreateSessionResult {
   readonly created: boolean
   /** Set when the session was refused because a cutoff covers it (see `Store.createSession`). */
   readonly revoked?: true
   /** Sessions ended to make room, least recently used first. */
   readonly evicted: SessionRecord[]
-}
-
-export interface RevocationQuery {
-  /** The verifier's now (ms), for whether the session is still active. */
-  readonly now: number
-  readonly jti: string
-  readonly sid: string
-  readonly sub: string
-  readonly kid: string
-}
-
-export interface RevocationStatus {
-  readonly jtiRevoked: boolean
-  readonly sessionRevoked: boolean
-  /** Tokens of this user issued at or before this instant (ms) are revoked. */
-  readonly userCutoff: number | undefined
-  /** Every token issued at or before this instant (ms) is revoked. */
-  readonly epoch: number | undefined
-  readonly kidRetired: boolean
-  /** Whether the session exists for this sub and is active (what allowlist mode requires). */
-  readonly sessionActive: boolean
-  /** Whether the user is suspended at the query's `now` (`isSuspended`). */
-  readonly userSuspended: boolean
-  /** Tokens of this user issued at or before this instant (ms) carry changed claims. */
-  readonly claimsCutoff: number | undefined
-}
-
-/** A signing key as the store keeps it, so every instance and restart shares it. */
-export interface StoredKey {
-  readonly kid: string
-  readonly alg: string
-  /**
-   * The public JWK (`{ kty: 'oct' }` alone for an HMAC key). Only a key stored in plaintext
-   * (`allowPlaintextKeys`, or a record from before encryption) has private members here.
-   */
-  readonly jwk: JWK
-  readonly createdAt: number
-  /** The private JWK, sealed under the key-encryption key (keys/envelope.ts). */
-  readonly sealed?: SealedKey
-  /** From when instances may sign with it (ms): it is published before. Default `createdAt`. */
-  readonly activatesAt?: number
-  /**
-   * `config`: a key an instance was configured with, published (public part only, never a
-   * secret) so that every instance verifies it and a mixed fleet shows. Never signs elsewhere.
-   */
-  readonly origin?: 'config'
-}
-
-/** Where a session was started from, as the application describes it. */
-export interface DeviceInfo {
-  readonly userAgent?: string
-  readonly ip?: string
-  /** A human label ("Firefox on laptop"). */
-  readonly label?: string
-}
-
-/** A session: one login on one device, with its refresh-token family. */
-export interface SessionRecord {
-  readonly sid: string
-  readonly sub: string
-  readonly clientId: string | undefined
-  readonly scope: string | undefined
-  /** Extra claims every access token of the session carries. */
-  readonly claims: Readonly<Record<string, unknown>> | undefined
-  readonly device: DeviceInfo | undefined
-  readonly createdAt: number
-  /**
-   * When the user last authenticated on this session (ms): `createdAt`, or the last
-   * `reauthenticate`. Access tokens carry it as `auth_time` (seconds). Absent: `createdAt`.
-   */
-  readonly authTime?: number
-  readonly lastUsedAt: number
-  /** Active while `now < expiresAt`: the earlier of the absolute and the idle expiry. */
-  readonly expiresAt: number
-  readonly absoluteExpiresAt: number
-  /** The store may forget the record from then on. */
-  readonly purgeAt: number
-  /** SHA-256 of the current refresh token; undefined for a session that has none. */
-  readonly refreshHash: string | undefined
-  /** When the current refresh token was issued. */
-  readonly rotatedAt: number
-  /** Hashes of spent refresh tokens, newest first, at most `SPENT_HISTORY`. */
-  readonly spentHashes: readonly string[]
-  /**
-   * The current refresh token sealed under the one it replaced (`sealHeir`), so a retry of the
-   * last rotation gets the same token back; unusable without the old token. Absent before the
-   * first rotation.
-   */
-  readonly sealedHeir?: string
 }

@@ -175,7 +175,7 @@ export function issuedAtMs(claims: AccessTokenClaims): number {
 /**
  * The instant revocation cutoffs are compared with: when the token's session began
  * (`auth_time_ms`) if it says, else when the token was issued. A session that began at or before
- * a cutoff is dead (sessions/cutoff.ts), so a token a refresh minted for it after the cutoff, in
+ * a cutoff is dead (records/cutoff.ts), so a token a refresh minted for it after the cutoff, in
  * a rotation that raced the revocation, is revoked all the same.
  */
 export function revocationOriginMs(claims: AccessTokenClaims): number {

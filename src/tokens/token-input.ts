@@ -1,4 +1,3 @@
-import type { ResolvedOptions } from '../options.js'
 import { RESERVED_CLAIMS } from './claims.js'
 
 /** What a caller may put into the access tokens it asks for. */
@@ -54,14 +53,23 @@ export function checkTokenInput(input: TokenInput, verb: string): CheckedTokenIn
   return { sub, clientId: optionalNonEmpty('clientId', input.clientId), scope: scopeString, claims }
 }
 
+/**
+ * The two options a token lifetime is checked against (a narrow input, so tokens/ does not import
+ * options.ts: the resolved options satisfy it).
+ */
+export interface TtlLimits {
+  readonly accessTokenTtl: number
+  readonly maxAccessTokenTtl: number
+}
+
 /** Validates a token lifetime in seconds against the options. */
-export function checkTtl(ttl: unknown, options: ResolvedOptions): number {
-  const value = ttl ?? options.accessTokenTtl
+export function checkTtl(ttl: unknown, limits: TtlLimits): number {
+  const value = ttl ?? limits.accessTokenTtl
   if (
     typeof value !== 'number' ||
     !Number.isInteger(value) ||
     value <= 0 ||
-    value > options.maxAccessTokenTtl
+    value > limits.maxAccessTokenTtl
   ) {
     throw new TypeError('"ttl" must be a positive integer of seconds, at most "maxAccessTokenTtl"')
   }

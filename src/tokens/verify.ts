@@ -11,17 +11,10 @@ import {
   TypInvalid,
 } from '../errors.js'
 import { ALGORITHM_IMPLS, isAlgorithm } from '../keys/algorithms.js'
-import type { RingKey } from '../keys/key-material.js'
+import type { KeyLookup, RingKey } from '../keys/key-material.js'
 import { decodeSegment, isCanonicalBase64url } from './base64url.js'
 import { checkClaims, type AccessTokenClaims, type ClaimRules } from './claims.js'
 import type { HeaderCache } from './header-cache.js'
-
-/** What the verifier needs from the key ring: an exact lookup by kid. */
-export interface KeyLookup {
-  /** The usable key with exactly this kid, or undefined. */
-  get(kid: string): RingKey | undefined
-  isRetired(kid: string): boolean
-}
 
 export interface VerifyContext {
   readonly keys: KeyLookup

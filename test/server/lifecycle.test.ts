@@ -129,7 +129,12 @@ for (const store of STORES) {
       // The other session: its access token and its refresh token are dead.
       assert.equal((await me(service, other.access_token)).status, 401)
       assert.equal((await refresh(service, other.refresh_token)).status, 400)
-      // This one lives on, with its new refresh token.
+      // This one lives on, alone, with its new refresh token.
+      const alive = await call(service, 'GET', '/auth/sessions', { token: fresh.access_token })
+      assert.deepEqual(
+        (alive.body.sessions as Array<{ id: string; current: boolean }>).map((x) => x.current),
+        [true],
+      )
       assert.equal((await me(service, fresh.access_token)).status, 200)
       assert.equal((await refresh(service, fresh.refresh_token)).status, 200)
       // The old password no longer logs in; the new one does.

@@ -32,15 +32,21 @@ function contract(name: string, open: () => UserDirectory) {
       const bob = user('bob')
       await users.create(bob)
       await users.setClaims(bob.sub, { roles: ['editor'] })
-      assert.equal(await users.delete('bob'), true)
+      assert.equal(await users.delete('bob', bob.sub), true)
       assert.equal(await users.find('bob'), undefined)
       assert.equal(await users.findBySub(bob.sub), undefined)
       assert.equal(await users.getClaims(bob.sub), undefined)
-      assert.equal(await users.delete('bob'), false)
+      assert.equal(await users.delete('bob', bob.sub), false)
       const again = user('bob')
       assert.equal(await users.create(again), true)
       assert.deepEqual(await users.findBySub(again.sub), again)
       assert.equal(await users.findBySub(bob.sub), undefined)
+      // The old user's deletion or password change never lands on the name's new owner.
+      assert.equal(await users.delete('bob', bob.sub), false)
+      await users.updatePasswordHash('bob', 'scrypt$10$8$1$old$old', bob.sub)
+      assert.deepEqual(await users.find('bob'), again)
+      await users.updatePasswordHash('bob', 'scrypt$10$8$1$new$new', again.sub)
+      assert.equal((await users.find('bob'))?.passwordHash, 'scrypt$10$8$1$new$new')
     })
 
     test('claims are replaced as a whole, and an empty object removes them', async () => {
@@ -76,7 +82,7 @@ describe('redis', () => {
     new RedisUserDirectory(client as unknown as UserRedis, `${prefix}${++counter}:`)
   contract('redis', open)
 
-  test('a user registered before the sub index existed is found by a scan, then indexed', async () => {
+  test('users registered before the sub index existed are indexed by one scan, once', async () => {
     const scope = `${prefix}legacy:`
     const old = user('dave')
     // What an older version wrote: the users hash only.
@@ -84,5 +90,23 @@ describe('redis', () => {
     const users = new RedisUserDirectory(client as unknown as UserRedis, scope)
     assert.deepEqual(await users.findBySub(old.sub), old)
     assert.equal(await client.hGet(`${scope}users:by-sub`, old.sub), 'dave')
+    assert.equal(await client.get(`${scope}users:by-sub:complete`), '1')
+    // Done for good: a lookup that misses no longer scans (an unindexed record stays unfound).
+    const sneaked = user('eve')
+    await client.hSet(`${scope}users`, 'eve', JSON.stringify(sneaked))
+    assert.equal(await users.findBySub(sneaked.sub), undefined)
+    const other = new RedisUserDirectory(client as unknown as UserRedis, scope)
+    assert.equal(await other.findBySub(sneaked.sub), undefined)
+  })
+
+  test('a registration that loses the name leaves no index entry behind', async () => {
+    const scope = `${prefix}race:`
+    const users = new RedisUserDirectory(client as unknown as UserRedis, scope)
+    const first = user('frank')
+    const second = user('frank')
+    assert.equal(await users.create(first), true)
+    assert.equal(await users.create(second), false)
+    assert.equal(await client.hGet(`${scope}users:by-sub`, second.sub), null)
+    assert.equal(await users.findBySub(second.sub), undefined)
   })
 })

@@ -339,7 +339,13 @@ describe('the service sends signed notices', () => {
     try {
       const username = await register(service)
       const before = receiver.attempts.length
-      const response = await postJson(service, '/auth/login', { username, password: PASSWORD })
+      // A deadline, not a timing: a login that waited for the receiver would never answer.
+      const response = await fetch(`${service.url}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password: PASSWORD }),
+        signal: AbortSignal.timeout(10_000),
+      })
       assert.equal(response.status, 200)
       // The notice is held open by the receiver (or not yet sent) while the login has answered.
       await receiver.until(() => receiver.attempts.length > before, 'the held notice')
@@ -425,6 +431,23 @@ describe('the webhook queue', () => {
     assert.equal(sender.counts.failed, 1)
     receiver.answer = () => 204
     await sender.close()
+  })
+
+  test('close gives up a retry that is waiting for its time, without sending it', async () => {
+    receiver.answer = () => 500
+    const sender = new WebhookSender({
+      url: receiver.url,
+      key: KEY,
+      retryDelayMs: 60_000,
+      warn: () => {},
+    })
+    const before = receiver.attempts.length
+    sender.send('user.deleted', { sub: 'waiting' })
+    await receiver.until(() => sender.counts.retried === 1, 'the first failed attempt')
+    await sender.close()
+    assert.equal(receiver.attempts.length - before, 1)
+    assert.deepEqual(sender.counts, { delivered: 0, failed: 0, dropped: 1, retried: 1 })
+    receiver.answer = () => 204
   })
 
   test('close gives up waiting retries and aborts what is still in flight after the grace', async () => {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { createRevocable, type Revocable, type RevocableOptions } from '../../src/index.js'
 import { createRefreshToken, hashRefreshToken } from '../../src/sessions/refresh-token.js'
-import type { RotationRequest } from '../../src/sessions/rotation.js'
+import type { RotationRequest } from '../../src/records/rotation.js'
 import type { SessionRecord, Store } from '../../src/stores/store.js'
 import { AUDIENCE, HMAC_SECRET, ISSUER } from '../support/auth.js'
 import { manualClock, type ManualClock } from '../support/clock.js'
@@ -485,7 +485,7 @@ export function storeContract(name: string, contract: ContractOptions): void {
 
     sessionContract(it, expiryIt, withAuth)
     cutoffContract(it, contract)
-    lifecycleContract(it)
+    lifecycleContract(it, Math.max(10, Math.floor((contract.modelRuns ?? 200) / 4)))
   })
 }
 
@@ -877,7 +877,7 @@ function isDeadSession(error: { code?: string }): boolean {
   return error.code === 'ERR_SESSION_REVOKED' || error.code === 'ERR_REFRESH_TOKEN_INVALID'
 }
 
-/** The cutoff rule of sessions/cutoff.ts, raced: deterministic cases, then the model. */
+/** The cutoff rule of records/cutoff.ts, raced: deterministic cases, then the model. */
 function cutoffContract(it: It, contract: ContractOptions): void {
   describe('the cutoff rule (log out everywhere wins every race)', () => {
     it('a login racing revokeUser keeps no working session', {}, async ({ auth }) => {

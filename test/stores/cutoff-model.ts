@@ -1,5 +1,5 @@
 /**
- * The model-based concurrency test of the cutoff rule (sessions/cutoff.ts), run by the store
+ * The model-based concurrency test of the cutoff rule (records/cutoff.ts), run by the store
  * contract on every store. fast-check's scheduler decides when each operation is called and when
  * each of the store calls it makes reaches the store, so every interleaving of startSession,
  * refresh, revokeUser, revokeSession, revokeAll and verify is fair game. One clock is shared and

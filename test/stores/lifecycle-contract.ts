@@ -14,6 +14,7 @@ import {
 import type { Store } from '../../src/stores/store.js'
 import { AUDIENCE, HMAC_SECRET, ISSUER } from '../support/auth.js'
 import type { ManualClock } from '../support/clock.js'
+import { runLifecycleModel, TTL } from './lifecycle-model.js'
 
 interface Fixture {
   auth: Revocable
@@ -62,8 +63,23 @@ async function refreshRefused(auth: Revocable, set: TokenSet, codes: string[]) {
   })
 }
 
-export function lifecycleContract(it: It): void {
+export function lifecycleContract(it: It, modelRuns: number): void {
   describe('user lifecycle (issue #15)', () => {
+    it(
+      "random sequences of the lifecycle verbs: verify's verdict on every token agrees with a reference model, on both instances",
+      {},
+      async (fixture) => {
+        const a = await secondInstance(fixture, { accessTokenTtl: TTL })
+        const b = await secondInstance(fixture, { accessTokenTtl: TTL })
+        try {
+          await runLifecycleModel(a, b, fixture.clock, modelRuns)
+        } finally {
+          await a.close()
+          await b.close()
+        }
+      },
+    )
+
     it(
       'a suspension blocks login, refresh and issue on every instance and rejects old tokens',
       {},
@@ -282,6 +298,29 @@ export function lifecycleContract(it: It): void {
           await other.verify((await other.startSession({ sub: 'dora' })).accessToken)
         } finally {
           await other.close()
+        }
+      },
+    )
+
+    it(
+      'an instance started after a suspension and a claims change knows both (a new replica loads them)',
+      {},
+      async (fixture) => {
+        const { auth } = fixture
+        const set = await auth.startSession({ sub: 'alice' })
+        await auth.markClaimsChanged('alice')
+        await auth.suspendUser('mallory')
+        const late = await secondInstance(fixture)
+        try {
+          await rejectsWith(late.verify(set.accessToken), 'ERR_CLAIMS_CHANGED')
+          await rejectsWith(late.issue({ sub: 'mallory' }), 'ERR_USER_SUSPENDED')
+          await late.verify((await late.refresh(set.refreshToken)).accessToken)
+          // A lifted suspension reaches a running replica too.
+          await auth.reinstateUser('mallory', { awaitReplicas: true })
+          fixture.clock.advance(1) // past the suspension's cutoff, which another instance set
+          await late.verify(await late.issue({ sub: 'mallory' }))
+        } finally {
+          await late.close()
         }
       },
     )

@@ -147,7 +147,7 @@ export async function accountRoutes(app: FastifyInstance, context: ServiceContex
       // 3. Store it, then end every other session. (A login that checked the old password just
       //    before the store and starts its session after the sweep survives it: a window of one
       //    password hash, for someone who already knew the old password.)
-      await users.updatePasswordHash(user.username, await hasher.hash(next))
+      await users.updatePasswordHash(user.username, await hasher.hash(next), user.sub)
       const audit = { actor: sub, reason: 'password changed' }
       const ended = await auth.endOtherSessions(sub, sid, audit)
       // 4. This session goes on, with a fresh authentication and a new refresh token.

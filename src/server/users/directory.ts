@@ -17,15 +17,19 @@ export interface UserDirectory {
   /** Adds a user; resolves to false (and changes nothing) when the username is taken. */
   create(user: UserRecord): Promise<boolean>
   find(username: string): Promise<UserRecord | undefined>
-  /** Replaces the password hash of an existing user (a hash upgraded at login). */
-  updatePasswordHash(username: string, passwordHash: string): Promise<void>
+  /**
+   * Replaces the password hash of an existing user (a hash upgraded at login, a password
+   * change). With `sub`, only while the name still belongs to that user: a change that raced a
+   * deletion never lands on someone who registered the name since.
+   */
+  updatePasswordHash(username: string, passwordHash: string, sub?: string): Promise<void>
   /** The user whose subject id is `sub`. */
   findBySub(sub: string): Promise<UserRecord | undefined>
   /**
    * Forgets a user: the record (the username is free again) and its claims. Resolves to false
-   * when there was no such user.
+   * when the name belongs to no user, or to another one than `sub`.
    */
-  delete(username: string): Promise<boolean>
+  delete(username: string, sub: string): Promise<boolean>
   /** The claims merged into every new access token of `sub` (undefined: none set). */
   getClaims(sub: string): Promise<UserClaims | undefined>
   /** Replaces the claims of `sub`; an empty object removes them. */

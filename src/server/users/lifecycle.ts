@@ -60,7 +60,7 @@ export async function forgetUser(
   audit: AuditContext,
 ): Promise<void> {
   await deps.auth.deleteUser(user.sub, audit)
-  await deps.users.delete(user.username)
+  await deps.users.delete(user.username, user.sub)
 }
 
 /** Largest claims object, serialised: it rides in every access token of the user. */

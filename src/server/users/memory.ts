@@ -15,9 +15,10 @@ export class MemoryUserDirectory implements UserDirectory {
     return this.#users.get(username)
   }
 
-  async updatePasswordHash(username: string, passwordHash: string): Promise<void> {
+  async updatePasswordHash(username: string, passwordHash: string, sub?: string): Promise<void> {
     const user = this.#users.get(username)
-    if (user !== undefined) this.#users.set(username, { ...user, passwordHash })
+    if (user === undefined || (sub !== undefined && user.sub !== sub)) return
+    this.#users.set(username, { ...user, passwordHash })
   }
 
   async findBySub(sub: string): Promise<UserRecord | undefined> {
@@ -25,9 +26,9 @@ export class MemoryUserDirectory implements UserDirectory {
     return undefined
   }
 
-  async delete(username: string): Promise<boolean> {
+  async delete(username: string, sub: string): Promise<boolean> {
     const user = this.#users.get(username)
-    if (user === undefined) return false
+    if (user === undefined || user.sub !== sub) return false
     this.#users.delete(username)
     this.#claims.delete(user.sub)
     return true

@@ -35,7 +35,7 @@ export class SqliteUserDirectory implements UserDirectory {
   readonly #select: Database.Statement
   readonly #updateHash: Database.Statement
   readonly #selectBySub: Database.Statement
-  readonly #delete: (username: string) => boolean
+  readonly #delete: (username: string, sub: string) => boolean
   readonly #selectClaims: Database.Statement
   readonly #upsertClaims: Database.Statement
   readonly #deleteClaims: Database.Statement
@@ -46,19 +46,20 @@ export class SqliteUserDirectory implements UserDirectory {
       'INSERT OR IGNORE INTO users (username, sub, password_hash, created_at) VALUES (?, ?, ?, ?)',
     )
     this.#select = db.prepare('SELECT * FROM users WHERE username = ?')
-    this.#updateHash = db.prepare('UPDATE users SET password_hash = ? WHERE username = ?')
+    this.#updateHash = db.prepare(
+      'UPDATE users SET password_hash = ? WHERE username = ? AND (? IS NULL OR sub = ?)',
+    )
     this.#selectBySub = db.prepare('SELECT * FROM users WHERE sub = ?')
     this.#selectClaims = db.prepare('SELECT claims FROM user_claims WHERE sub = ?')
     this.#upsertClaims = db.prepare(
       'INSERT INTO user_claims (sub, claims) VALUES (?, ?) ON CONFLICT(sub) DO UPDATE SET claims = excluded.claims',
     )
     this.#deleteClaims = db.prepare('DELETE FROM user_claims WHERE sub = ?')
-    const deleteUser = db.prepare('DELETE FROM users WHERE username = ? RETURNING sub')
+    const deleteUser = db.prepare('DELETE FROM users WHERE username = ? AND sub = ?')
     // The record and its claims go together, or neither does.
-    this.#delete = db.transaction((username: string) => {
-      const row = deleteUser.get(username) as { sub: string } | undefined
-      if (row === undefined) return false
-      this.#deleteClaims.run(row.sub)
+    this.#delete = db.transaction((username: string, sub: string) => {
+      if (deleteUser.run(username, sub).changes === 0) return false
+      this.#deleteClaims.run(sub)
       return true
     })
   }
@@ -76,8 +77,8 @@ export class SqliteUserDirectory implements UserDirectory {
     return toRecord(this.#selectBySub.get(sub) as Row | undefined)
   }
 
-  async delete(username: string): Promise<boolean> {
-    return this.#delete(username)
+  async delete(username: string, sub: string): Promise<boolean> {
+    return this.#delete(username, sub)
   }
 
   async getClaims(sub: string): Promise<UserClaims | undefined> {
@@ -90,8 +91,8 @@ export class SqliteUserDirectory implements UserDirectory {
     else this.#upsertClaims.run(sub, JSON.stringify(claims))
   }
 
-  async updatePasswordHash(username: string, passwordHash: string): Promise<void> {
-    this.#updateHash.run(passwordHash, username)
+  async updatePasswordHash(username: string, passwordHash: string, sub?: string): Promise<void> {
+    this.#updateHash.run(passwordHash, username, sub ?? null, sub ?? null)
   }
 
   async close(): Promise<void> {}

@@ -188,6 +188,11 @@ export class WebhookSender {
       }
       this.counts.retried += 1
       await this.#sleep(this.#backoff(attempt))
+      // Woken by close: the retry is given up, not sent during the grace.
+      if (this.#closed) {
+        this.counts.dropped += 1
+        return
+      }
     }
   }
 

@@ -4,13 +4,13 @@ import type * as Redis from 'redis'
 import { requirePeer } from '../../peer.js'
 import { systemClock, type Clock } from '../../clock.js'
 import { RevocableError, StoreUnavailable } from '../../errors.js'
-import { isCutOff, type Cutoffs } from '../../sessions/cutoff.js'
+import { isCutOff, type Cutoffs } from '../../records/cutoff.js'
 import {
   decideRotation,
-  isSessionActive,
   type RotationRequest,
   type RotationResult,
-} from '../../sessions/rotation.js'
+} from '../../records/rotation.js'
+import { isSessionActive } from '../../records/session.js'
 import type {
   CreateSessionResult,
   DataLossEvent,
@@ -47,7 +47,7 @@ import {
   type SuspensionRecord,
   type UserStateRecord,
 } from '../../records/user-state.js'
-import type { ReauthenticationRequest } from '../../sessions/reauthentication.js'
+import type { ReauthenticationRequest } from '../../records/reauthentication.js'
 
 export interface RedisStoreOptions {
   /** A Redis URL; the store makes and owns its client. */

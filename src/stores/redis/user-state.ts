@@ -5,11 +5,11 @@
  */
 import { StoreUnavailable } from '../../errors.js'
 import type { SuspensionRecord, UserStateRecord } from '../../records/user-state.js'
-import { isCutOff, type Cutoffs } from '../../sessions/cutoff.js'
+import { isCutOff, type Cutoffs } from '../../records/cutoff.js'
 import {
   decideReauthentication,
   type ReauthenticationRequest,
-} from '../../sessions/reauthentication.js'
+} from '../../records/reauthentication.js'
 import type { Change } from '../change-feed.js'
 import type { SessionRecord } from '../store.js'
 import type { RedisConnection } from './connection.js'

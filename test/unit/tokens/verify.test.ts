@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
 import { RevocableError } from '../../../src/errors.js'
 import type { RingKey } from '../../../src/keys/key-material.js'
-import { verifyAccessToken, type KeyLookup } from '../../../src/tokens/verify.js'
+import type { KeyLookup } from '../../../src/keys/key-material.js'
+import { verifyAccessToken } from '../../../src/tokens/verify.js'
 import {
   TOKEN_CASES,
   build,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { instantAfter, instantAfterNearby, isCutOff } from '../../../src/sessions/cutoff.js'
+import { instantAfter, instantAfterNearby, isCutOff } from '../../../src/records/cutoff.js'
 
 const cutoffs = fc.record({
   user: fc.option(fc.integer({ min: 0, max: 10_000 }), { nil: undefined }),

@@ -1,6 +1,6 @@
-import type { SessionRecord } from '../stores/store.js'
 import { isCutOff, type Cutoffs } from './cutoff.js'
-import { sessionExpiry, SPENT_HISTORY } from './rotation.js'
+import { SPENT_HISTORY } from './rotation.js'
+import { sessionExpiry, type SessionRecord } from './session.js'
 
 /** What a store must know to record a fresh authentication on a session in one atomic step. */
 export interface ReauthenticationRequest {

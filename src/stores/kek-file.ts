@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs'
 
+// Why this file is in stores/ and not keys/: it is plain file I/O on a store's own file (the
+// SQLite store keeps its key-encryption key beside its database and offers it through
+// `Store.localKeyEncryptionKey`), it imports nothing from src/, and keys/ sits above stores/
+// (the key ring reads and writes keys through the store), so a store must not import keys/.
+// Parsing and using the KEK stays in keys/envelope.ts. (Moved from keys/kek-file.ts, issue #18.)
+
 /**
  * Reads the key-encryption key kept in a file of its own (mode 0600), creating it with a fresh
  * random key when there is none: the embedded SQLite store keeps it beside the database, so a

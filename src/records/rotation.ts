@@ -1,6 +1,6 @@
-import type { SessionRecord } from '../stores/store.js'
 import { isCutOff, type Cutoffs } from './cutoff.js'
-import { hashesEqual } from './refresh-token.js'
+import { hashesEqual } from './hash.js'
+import { sessionExpiry, type SessionRecord } from './session.js'
 
 /** How many spent refresh-token hashes a session remembers for reuse detection. */
 export const SPENT_HISTORY = 16
@@ -38,32 +38,6 @@ export interface RotationResult {
   readonly outcome: RotationOutcome
   /** The record after rotation; for `reused` and `expired`, the record as it was. */
   readonly session?: SessionRecord
-}
-
-/**
- * Until when a session is active (the earlier of its absolute and idle expiry) and until when the
- * store keeps its record (a while longer, so a late refresh hears "expired", not "unknown").
- */
-export function sessionExpiry(
-  lastUsedAt: number,
-  absoluteExpiresAt: number,
-  idleTtlMs: number,
-  retentionMs: number,
-): { expiresAt: number; purgeAt: number } {
-  const expiresAt = Math.min(absoluteExpiresAt, lastUsedAt + idleTtlMs)
-  return { expiresAt, purgeAt: expiresAt + retentionMs }
-}
-
-/**
- * Whether a session may still be used: not past its expiry, and not cut off (started at or
- * before its user's cutoff or the global epoch: `isCutOff`).
- */
-export function isSessionActive(
-  session: Pick<SessionRecord, 'createdAt' | 'expiresAt'>,
-  now: number,
-  cutoffs: Cutoffs,
-): boolean {
-  return now < session.expiresAt && !isCutOff(session.createdAt, cutoffs)
 }
 
 /**
