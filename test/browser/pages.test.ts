@@ -522,3 +522,32 @@ test(
     assert.equal(button.outline, 'solid 3px')
   },
 )
+
+test('the pages work the same with COOKIE_MODE on', { skip }, async () => {
+  const cookieMode = await startService({ COOKIE_MODE: 'true' })
+  try {
+    const page = await newDevice()
+    const problems = watchConsole(page)
+    const username = uniqueUser('ivan')
+    await register(page, cookieMode.localhost, username)
+    const other = await newDevice()
+    await signIn(other, cookieMode.loopback, username)
+    const rows = await devices(page, 2)
+    assert.equal(rows.filter((row) => row.current).length, 1)
+    await page.getByRole('button', { name: 'Sign out of all other devices' }).click()
+    await page.getByText('One other device was signed out.').waitFor()
+    await other.getByRole('button', { name: 'Refresh the list' }).click()
+    await other.waitForURL(`${cookieMode.loopback}/?notice=ended`)
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click()
+    await page.waitForURL(`${cookieMode.localhost}/?notice=signed-out`)
+    const cookies = await page.context().cookies()
+    assert.equal(
+      cookies.find((cookie) => cookie.name === '__Host-rvk_refresh'),
+      undefined,
+      'signing out clears the refresh cookie',
+    )
+    assert.deepEqual(problems, [])
+  } finally {
+    await cookieMode.stop()
+  }
+})
