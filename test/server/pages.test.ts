@@ -323,6 +323,33 @@ describe('the admin console', () => {
     )
   })
 
+  test('a suspension from the console ends at the UTC time typed, and can be lifted', async () => {
+    const cookie = await consoleCookie()
+    const csrf = await csrfOf(cookie)
+    const { sub } = await signUp(service)
+    const until = new Date(Date.now() + 86_400_000).toISOString().slice(0, 16)
+    const suspended = await consolePost(
+      '/admin/console/suspend',
+      { csrf, sub, until, reason: 'chargeback' },
+      { cookie, origin: ISSUER },
+    )
+    assert.match(suspended.headers.get('location') ?? '', /done=suspended/)
+    const view = (await (
+      await fetch(`${service.url}/admin/users/${sub}`, { headers: bearer(ADMIN_TOKEN) })
+    ).json()) as { suspension: { until: string; reason: string } }
+    assert.equal(view.suspension.until, `${until}:00.000Z`)
+    assert.equal(view.suspension.reason, 'chargeback')
+    const lifted = await consolePost(
+      '/admin/console/reinstate',
+      { csrf, sub },
+      {
+        cookie,
+        origin: ISSUER,
+      },
+    )
+    assert.match(lifted.headers.get('location') ?? '', /done=reinstated/)
+  })
+
   test('the console is not served without ADMIN_TOKEN', async () => {
     const plain = await startService({ ADMIN_TOKEN: '' })
     try {

@@ -294,7 +294,11 @@ export async function adminConsole(app: FastifyInstance, context: ServiceContext
   // and only when this service has them.
   if (lifecycle.suspend) {
     action('/admin/console/suspend', async (body) => {
-      const until = body.until === undefined ? undefined : new Date(body.until)
+      // A datetime-local field has no zone: the console says UTC, and reads it so.
+      const until =
+        body.until === undefined
+          ? undefined
+          : new Date(/(Z|[+-]\d\d:\d\d)$/.test(body.until) ? body.until : `${body.until}Z`)
       const response = await adminApi('POST', path(body, '/suspend'), {
         ...(until !== undefined &&
           !Number.isNaN(until.getTime()) && { until: until.toISOString() }),
