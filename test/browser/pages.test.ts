@@ -551,3 +551,32 @@ test('the pages work the same with COOKIE_MODE on', { skip }, async () => {
     await cookieMode.stop()
   }
 })
+
+test(
+  'two tabs of one browser: a refresh in the later tab does not sign the earlier one out',
+  { skip },
+  async () => {
+    const { localhost } = running()
+    const username = uniqueUser('jo')
+    const first = await newDevice()
+    await register(first, localhost, username)
+    // A second tab of the same browser: its load rotates the shared refresh cookie.
+    const second = await first.context().newPage()
+    await second.goto(`${localhost}/account`)
+    await second.locator('#devices tbody tr').first().waitFor()
+    // Make the first tab's access token stale (a claims change), so its next click refreshes.
+    const lookup = await fetch(`${localhost}/admin/users?username=${username}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    })
+    const { sub } = (await lookup.json()) as { sub: string }
+    const changed = await fetch(`${localhost}/admin/users/${sub}/claims`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ roles: ['reader'] }),
+    })
+    assert.equal(changed.status, 200)
+    await first.getByRole('button', { name: 'Refresh the list' }).click()
+    await first.locator('#roles').filter({ hasText: 'reader' }).waitFor()
+    assert.equal(new URL(first.url()).pathname, '/account')
+  },
+)

@@ -37,13 +37,24 @@ export function adopt(tokens) {
   for (const listener of listeners) listener(claims)
 }
 
+/**
+ * The session's current CSRF token. Another tab of this browser may have rotated the shared
+ * refresh cookie since this page last refreshed, so the __Host-rvk_csrf cookie (set with every
+ * rotation, readable by the page) comes first; the last answer's token otherwise.
+ */
+function currentCsrf() {
+  const prefix = '__Host-rvk_csrf='
+  const cookie = document.cookie.split('; ').find((part) => part.startsWith(prefix))
+  return cookie === undefined ? csrf : cookie.slice(prefix.length)
+}
+
 /** A new access token from the refresh cookie; false when the cookie is refused. */
 export async function refresh() {
   const response = await fetch('/oauth/token', {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      'x-csrf-token': csrf,
+      'x-csrf-token': currentCsrf(),
       ...COOKIES,
     },
     body: 'grant_type=refresh_token',
