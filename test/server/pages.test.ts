@@ -350,6 +350,14 @@ describe('the admin console', () => {
     assert.match(lifted.headers.get('location') ?? '', /done=reinstated/)
   })
 
+  test('signing out of the console clears its cookie', async () => {
+    const cookie = await consoleCookie()
+    const out = await consolePost('/admin/console/sign-out', {}, { cookie, origin: ISSUER })
+    assert.equal(out.status, 303)
+    const cleared = out.headers.getSetCookie().find((line) => line.startsWith('__Host-rvk_admin='))
+    assert.match(cleared ?? '', /^__Host-rvk_admin=;.*(Max-Age=0|Expires=Thu, 01 Jan 1970)/)
+  })
+
   test('the console is not served without ADMIN_TOKEN', async () => {
     const plain = await startService({ ADMIN_TOKEN: '' })
     try {
