@@ -1,12 +1,13 @@
 /**
  * The admin console (`/admin`), registered only when ADMIN_TOKEN is set. Server-rendered forms,
  * no script but the live summary's poll: sign in with the admin token (then a console cookie,
- * see admin-session.ts), find a user by username or sub, see and end their sessions, rotate and
- * retire signing keys, and a summary read from the /metrics registry. Each action is a POST
+ * see admin-session.ts), find a user by username or sub, see and end their sessions, suspend,
+ * reinstate, edit claims and delete (through the admin API's own routes, when the service has
+ * them), rotate and retire signing keys, and a summary read from the /metrics registry. Each action is a POST
  * form checked for Origin and the console's CSRF field, answered by a redirect (303) back to the
  * console with a fixed message.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { safeEqual } from '../client-auth.js'
 import type { ServiceContext } from '../context.js'
 import { originAllowed } from '../cookies.js'
@@ -221,10 +222,7 @@ export async function adminConsole(app: FastifyInstance, context: ServiceContext
   )
 
   /** Registers a console action: Origin, console cookie and CSRF field checked first. */
-  function action(
-    path: string,
-    run: (body: ActionBody, request: FastifyRequest) => Promise<string>,
-  ): void {
+  function action(path: string, run: (body: ActionBody) => Promise<string>): void {
     app.post<{ Body: ActionBody }>(
       path,
       { schema: { body: actionBody } },
@@ -237,7 +235,7 @@ export async function adminConsole(app: FastifyInstance, context: ServiceContext
         if (!safeEqual(request.body.csrf, consoleCsrf(token, cookie))) {
           return sendError(reply, 403, 'access_denied', 'the CSRF token does not match')
         }
-        const done = await run(request.body, request)
+        const done = await run(request.body)
         const back = new URLSearchParams({ done })
         const q = request.body.q ?? request.body.sub
         if (q !== undefined && done !== 'user-deleted') back.set('q', q)
