@@ -43,6 +43,7 @@ export type {
   StartSessionInput,
   TokenSet,
 } from './sessions/sessions.js'
+export type { RefreshTokenInfo } from './sessions/inspect-refresh-token.js'
 export { REFRESH_TOKEN_PREFIX } from './sessions/refresh-token.js'
 export { decideRotation, SPENT_HISTORY } from './records/rotation.js'
 export { isSessionActive, sessionExpiry } from './records/session.js'

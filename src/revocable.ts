@@ -22,6 +22,8 @@ import { Replica } from './revocation/replica.js'
 import { StoreClock } from './revocation/store-clock.js'
 import { Revoker, callStore } from './revocation/revoker.js'
 import { awaitReplicas } from './revocation/await-replicas.js'
+import { checkStore } from './revocation/check-store.js'
+import { inspectRefreshToken, type RefreshTokenInfo } from './sessions/inspect-refresh-token.js'
 import { TokenCache, type CachedToken } from './revocation/token-cache.js'
 import { revocationReason } from './records/revocation-reason.js'
 import { sessionExpiry } from './records/session.js'
@@ -442,6 +444,33 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   /** The same as `revokeSession`: ends one session (logout). */
   endSession(sid: string, audit?: RevokeOptions): Promise<void> {
     return this.revokeSession(sid, audit)
+  }
+
+  /**
+   * What a refresh token of ours says, read-only: its session, whether it is the current token,
+   * and whether a refresh would be honoured now by the same rules `refresh` applies. Undefined
+   * for a token that is not ours, or an already spent one unless `spent` is true.
+   *
+   * @example
+   * const info = await auth.inspectRefreshToken(token)
+   * if (info?.active) console.log(info.sub, info.expiresAt)
+   */
+  inspectRefreshToken(
+    refreshToken: string,
+    options?: { spent?: boolean },
+  ): Promise<RefreshTokenInfo | undefined> {
+    return inspectRefreshToken(this.store, refreshToken, this.options.clock(), options)
+  }
+
+  /**
+   * Resolves when the store answers what every verify may need (readiness); rejects with
+   * ERR_STORE_UNAVAILABLE otherwise.
+   *
+   * @example
+   * app.get('/readyz', async () => (await auth.checkStore(), { status: 'ready' }))
+   */
+  checkStore(): Promise<void> {
+    return checkStore(this.store)
   }
 
   /**

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { main } from '../../src/cli/main.js'
-import { loadConfig } from '../../src/server/config.js'
-import { openRuntime, type Runtime } from '../../src/server/runtime.js'
+import { loadConfig } from '../../src/service/config.js'
+import { openRuntime, type Runtime } from '../../src/service/runtime.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'revocable-cli-users-'))
 const env = { STORE: `sqlite:${join(dir, 'revocable.db')}`, ISSUER: 'http://cli.test' }

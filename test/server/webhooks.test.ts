@@ -9,13 +9,13 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { after, before, describe, test } from 'node:test'
 import { buildApp } from '../../src/server/app.js'
-import { ConfigError } from '../../src/server/config.js'
+import { ConfigError } from '../../src/service/config.js'
 import {
   parseWebhookSecret,
   signWebhook,
   verifyWebhookSignature,
-} from '../../src/server/webhooks/signing.js'
-import { WebhookSender } from '../../src/server/webhooks/sender.js'
+} from '../../src/service/webhooks/signing.js'
+import { WebhookSender } from '../../src/service/webhooks/sender.js'
 import {
   ADMIN_TOKEN,
   postForm,

@@ -1,12 +1,12 @@
-import type { Runtime } from '../../server/runtime.js'
-import { normalizeUsername, type UserRecord } from '../../server/users/directory.js'
+import type { Runtime } from '../../service/runtime.js'
+import { normalizeUsername, type UserRecord } from '../../service/users/directory.js'
 import {
   claimsProblem,
   describeUser,
   forgetUser,
   parseSuspensionEnd,
   type UserView,
-} from '../../server/users/lifecycle.js'
+} from '../../service/users/lifecycle.js'
 import {
   CONFIG_HELP,
   configFrom,

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { claimsOf, requireBearer, type ServiceContext } from '../context.js'
 import { csrfTokenFor, readRefreshCookie } from '../cookies.js'
-import { sessionJson } from '../session-json.js'
+import { sessionJson } from '../../service/session-json.js'
 import { describeDevice } from './device.js'
 
 /** What `?notice=` may say on the sign-in page: an allowlist, never the query's own text. */

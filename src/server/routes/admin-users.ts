@@ -7,8 +7,12 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { ServiceContext } from '../context.js'
 import { sendError } from '../http.js'
-import { normalizeUsername, type UserClaims, type UserRecord } from '../users/directory.js'
-import { claimsProblem, describeUser, parseSuspensionEnd } from '../users/lifecycle.js'
+import {
+  normalizeUsername,
+  type UserClaims,
+  type UserRecord,
+} from '../../service/users/directory.js'
+import { claimsProblem, describeUser, parseSuspensionEnd } from '../../service/users/lifecycle.js'
 import { deleteAccount } from './account.js'
 import { registerAdminGuard } from './admin.js'
 

@@ -125,7 +125,7 @@ export class RedisUserState {
     const [sub, epochValue] = await Promise.all([owner(request.sid), epoch()])
     if (sub === null) return undefined
     const user = keys.user(sub)
-    const recordKey = user.sessionPrefix + request.sid
+    const recordKey = user.session(request.sid)
     for (let attempt = 0; attempt < MAX_SWAP_ATTEMPTS; attempt += 1) {
       const [raw = null, cutoff = null] = await redis.mGet([recordKey, user.cutoff])
       if (raw === null) return undefined
@@ -141,7 +141,7 @@ export class RedisUserState {
         [
           recordKey,
           user.sessions,
-          user.revokedSessionPrefix + request.sid,
+          user.revokedSession(request.sid),
           user.cutoff,
           user.sessionsByExpiry,
           user.sessionsByCreation,

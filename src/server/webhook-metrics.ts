@@ -3,7 +3,7 @@
  * `failed` or `dropped` says the receiver is down or too slow; nothing else would.
  */
 import { Gauge, type Registry } from 'prom-client'
-import type { WebhookSender } from './sender.js'
+import type { WebhookSender } from '../service/webhooks/sender.js'
 
 export function registerWebhookMetrics(registry: Registry, sender: WebhookSender): void {
   new Gauge({
