@@ -115,10 +115,17 @@ export class FeedFollower {
     // changes), then swapped in whole: until then the old state keeps answering, and a snapshot
     // that fails half way leaves it untouched.
     const loaded = new Replica()
-    const snapshot = await this.#feed.snapshot(
-      (change) => loaded.apply(change),
-      (count) => loaded.reserve(count),
-    )
+    this.#replica.beginLoad()
+    let snapshot: { readonly cursor: string }
+    try {
+      snapshot = await this.#feed.snapshot(
+        (change) => loaded.apply(change),
+        (count) => loaded.reserve(count),
+      )
+    } catch (error) {
+      this.#replica.abandonLoad()
+      throw error
+    }
     this.#replica.replaceWith(loaded)
     // The snapshot held nothing expired: no sweep (a rebuild of the whole table) is due yet.
     this.#lastSweep = this.#options.clock()

@@ -40,8 +40,11 @@ export class Replica {
   #active = new Map<string, ActiveSession>()
   #states = new Map<string, UserStateEntry>()
   #epoch: number | undefined
+  /** Changes applied while a fresh replica loads (`beginLoad`): replayed onto it at the swap. */
+  #duringLoad: Change[] | undefined
 
   apply(change: Change): void {
+    this.#duringLoad?.push(change)
     switch (change.kind) {
       case 'jti':
         this.#jtis.add(change.jti, change.expiresAt)
@@ -151,11 +154,26 @@ export class Replica {
       this.#jtis = new ExpiringIdSet(Math.max(1024, Math.ceil(count / 0.75)))
   }
 
+  /** A fresh replica starts loading: changes applied here from now on are kept for it. */
+  beginLoad(): void {
+    this.#duringLoad = []
+  }
+
+  /** The load failed: stop keeping changes for it. */
+  abandonLoad(): void {
+    this.#duringLoad = undefined
+  }
+
   /**
    * Takes over everything `loaded` holds, in one step (a resynchronisation loads a fresh replica
-   * while this one keeps answering); `loaded` must not be used afterwards.
+   * while this one keeps answering), plus what was applied here since `beginLoad`; `loaded` must
+   * not be used afterwards.
    */
   replaceWith(loaded: Replica): void {
+    // This instance's own revocations made during the load (applied here at once) may have
+    // missed the snapshot and come after its cursor: they must not vanish with the swap.
+    for (const change of this.#duringLoad ?? []) loaded.apply(change)
+    this.#duringLoad = undefined
     this.#jtis = loaded.#jtis
     this.#revokedSessions = loaded.#revokedSessions
     this.#users = loaded.#users

@@ -20,10 +20,14 @@ class ScriptedFeed implements ChangeFeed {
   failing = false
   gapOnce = false
   snapshotFails = false
+  /** Awaited half way through the snapshot, after the cursor was taken. */
+  duringSnapshot: () => Promise<void> = async () => {}
   async snapshot(apply: (change: Change) => void): Promise<{ cursor: string }> {
     this.snapshots += 1
     const cursor = String(this.log.length)
-    for (const change of this.log) apply(change)
+    const log = [...this.log]
+    await this.duringSnapshot()
+    for (const change of log) apply(change)
     if (this.snapshotFails) throw new Error('connection lost during the snapshot')
     return { cursor }
   }
@@ -222,4 +226,35 @@ test('a stopped replica is no longer fresh and withdraws its acknowledgement', a
   await follower.stop()
   assert.equal(follower.isFresh(1000), false)
   assert.equal(withdrawn, 1)
+})
+
+test('a snapshot that fails half way leaves the replica as it was', async () => {
+  const clock = manualClock()
+  const feed = new ScriptedFeed()
+  feed.log.push({ kind: 'jti', jti: 'a', expiresAt: clock() + 60_000 })
+  const replica = new Replica()
+  const follower = new FeedFollower(feed, replica, { clock, blockMs: 10, sweepInterval: 60_000 })
+  await follower.start()
+  feed.snapshotFails = true
+  feed.gapOnce = true
+  await settle()
+  assert.ok(feed.snapshots > 1)
+  assert.equal(replica.check(query(clock, 'a')).status.jtiRevoked, true)
+  await follower.stop()
+})
+
+test("this instance's own revocation made during a resync survives the swap", async () => {
+  const clock = manualClock()
+  const feed = new ScriptedFeed()
+  const replica = new Replica()
+  // Applied to the replica at once (as Revoker does) while the snapshot is being read; its
+  // feed entry comes after the snapshot's cursor and has not been tailed yet.
+  feed.duringSnapshot = async () => {
+    replica.apply({ kind: 'jti', jti: 'own', expiresAt: clock() + 60_000 })
+  }
+  const follower = new FeedFollower(feed, replica, { clock, blockMs: 10, sweepInterval: 60_000 })
+  feed.failing = true // no tailing: only the snapshot and the swap count
+  await follower.start()
+  assert.equal(replica.check(query(clock, 'own')).status.jtiRevoked, true)
+  await follower.stop()
 })
