@@ -20,8 +20,9 @@ export interface ReplicaStartupRow {
   readonly revocations: number
   /** Keys of another application in the same database. */
   readonly foreignKeys: number
-  /** The replica's snapshot, start to finish (ms). */
+  /** The replica's snapshot, start to finish (ms), and the CPU its process spent on it (ms). */
   readonly startupMs: number
+  readonly startupCpuMs: number
   /** Peak RSS of the replica's process during the load, and once loaded (MB). */
   readonly peakRssMb: number
   readonly loadedRssMb: number
@@ -42,7 +43,13 @@ async function startReplica(url: string, prefix: string) {
     ['--expose-gc', '--import', 'tsx', child, url, prefix],
     { maxBuffer: 1 << 20 },
   )
-  return JSON.parse(stdout) as { ms: number; jtis: number; peakRss: number; rssLoaded: number }
+  return JSON.parse(stdout) as {
+    ms: number
+    cpuMs: number
+    jtis: number
+    peakRss: number
+    rssLoaded: number
+  }
 }
 
 /** MEMORY USAGE of every key matching `pattern` (SAMPLES 0: exact), summed. */
@@ -88,6 +95,7 @@ export async function benchReplicaStartup(
       revocations: 0,
       foreignKeys,
       startupMs: empty.ms,
+      startupCpuMs: empty.cpuMs,
       peakRssMb: empty.peakRss / 2 ** 20,
       loadedRssMb: empty.rssLoaded / 2 ** 20,
       markerBytes: 0,
@@ -122,6 +130,7 @@ export async function benchReplicaStartup(
         revocations: count,
         foreignKeys,
         startupMs: loaded.ms,
+        startupCpuMs: loaded.cpuMs,
         peakRssMb: loaded.peakRss / 2 ** 20,
         loadedRssMb: loaded.rssLoaded / 2 ** 20,
         markerBytes: markers / sample.length,
@@ -150,7 +159,7 @@ export function formatReplicaStartupRow(row: ReplicaStartupRow): string {
   const fixed = (n: number) => n.toFixed(0).padStart(6)
   return [
     `${String(row.revocations).padStart(9)} revoked, ${row.foreignKeys} foreign keys:`,
-    `start-up ${fixed(row.startupMs)} ms,`,
+    `start-up ${fixed(row.startupMs)} ms (CPU ${fixed(row.startupCpuMs)} ms),`,
     `peak RSS ${fixed(row.peakRssMb)} MB (loaded ${fixed(row.loadedRssMb)} MB),`,
     `Redis ${fixed(row.bytesPerRevocation)} B/revocation`,
     `(marker ${row.markerBytes.toFixed(0)}, feed ${row.feedBytes.toFixed(0)}, index ${row.indexBytes.toFixed(0)})`,
