@@ -14,12 +14,17 @@ export interface RedisConnection {
     value: string,
     options?: { NX?: true; expiration?: { type: 'PX'; value: number } },
   ): Promise<string | null>
-  zRange(key: string, start: number, stop: number): Promise<string[]>
-  zScan(
+  zRange(
     key: string,
-    cursor: string,
-    options: { COUNT: number },
-  ): Promise<{ cursor: string | number; members: { value: string; score: number }[] }>
+    start: number | string,
+    stop: number | string,
+    options?: { BY: 'SCORE' },
+  ): Promise<string[]>
+  zRangeWithScores(
+    key: string,
+    start: number,
+    stop: number,
+  ): Promise<{ value: string; score: number }[]>
   zCard(key: string): Promise<number>
   sAdd(key: string, member: string): Promise<number>
   sMembers(key: string): Promise<string[]>

@@ -9,9 +9,9 @@ import { indexChange } from './feed-writer.js'
 import type { RedisKeys, ScanPattern } from './keys.js'
 
 const SCAN_COUNT = 1000
-/** Members asked of a bucket of the index per ZSCAN (a hint Redis follows for large sets). */
-const INDEX_PAGE = 5000
-/** Least deadline of one page of the snapshot: 16 pages are in flight at once. */
+/** Members a window of a bucket of the index holds, about (when expiries spread evenly). */
+const INDEX_WINDOW = 5000
+/** Least deadline of one window of the snapshot: 16 are in flight at once. */
 const SNAPSHOT_PAGE_MS = 5000
 // Redis stamps stream ids with its own clock; tolerate this much skew against ours.
 const CLOCK_SLACK_MS = 60_000
@@ -48,6 +48,7 @@ export class RedisChangeFeed implements ChangeFeed {
   readonly #keys: RedisKeys
   readonly #retentionMs: number
   readonly #pageTimeout: number
+  readonly #indexWindow: number
   readonly #now: () => number
   readonly #nodes: () => Promise<ScannableNode[]>
   readonly #checkData: () => Promise<void>
@@ -60,8 +61,10 @@ export class RedisChangeFeed implements ChangeFeed {
     blocking: RedisConnection
     keys: RedisKeys
     retentionMs: number
-    /** The store's command deadline (ms); a page of the snapshot gets at least 5 s. */
+    /** The store's command deadline (ms); a window of the snapshot gets at least 5 s. */
     commandTimeout?: number
+    /** Members a window of the snapshot holds, about (default 5000; tests lower it). */
+    indexWindow?: number
     now: () => number
     /** Every node to scan: the one server, or each master of a cluster. */
     nodes: () => Promise<ScannableNode[]>
@@ -83,6 +86,7 @@ export class RedisChangeFeed implements ChangeFeed {
     this.#keys = options.keys
     this.#retentionMs = options.retentionMs
     this.#pageTimeout = options.commandTimeout ?? 0
+    this.#indexWindow = options.indexWindow ?? INDEX_WINDOW
     this.#now = options.now
     this.#nodes = options.nodes
     this.#checkData = options.checkData
@@ -94,8 +98,9 @@ export class RedisChangeFeed implements ChangeFeed {
   /**
    * The cursor is read first and the index after: a change made during the read is then either
    * in the index, or after the cursor, or both (applying a change twice is harmless). The index's
-   * buckets are read side by side with ZSCAN in large pages, each page applied as it arrives; no
-   * key outside the index (and the user keys it names) is touched, whatever else Redis holds.
+   * buckets are read side by side in windows of a few thousand members, each applied as it
+   * arrives; no key outside the index (and the user keys it names) is touched, whatever else
+   * Redis holds.
    */
   async snapshot(
     apply: (change: Change) => void,
@@ -112,11 +117,13 @@ export class RedisChangeFeed implements ChangeFeed {
     if (indexed === null) await this.#migrate(apply)
     else {
       expect((sizes as number[]).reduce((sum, size) => sum + size, 0))
-      // Every bucket side by side, each a chain of ZSCAN pages on the feed's own connection
-      // (idle until the tail starts), with a deadline per page that allows for the queue.
+      // Every bucket side by side, each a chain of windows on the feed's own connection (idle
+      // until the tail starts), with a deadline per window that allows for the queue.
       const bulk = withDeadline(this.#blocking, Math.max(this.#pageTimeout, SNAPSHOT_PAGE_MS))
       await Promise.all(
-        this.#keys.revokedIndex.map((bucket) => this.#readBucket(bulk, bucket, apply)),
+        this.#keys.revokedIndex.map((bucket, i) =>
+          this.#readBucket(bulk, bucket, sizes[i] as number, apply),
+        ),
       )
     }
     // The permanent state: the epoch and the retirements.
@@ -130,45 +137,68 @@ export class RedisChangeFeed implements ChangeFeed {
   }
 
   /**
-   * One bucket of the index, a page at a time. jti and session members carry their expiry in
-   * the score; a user's cutoff, suspension or claims cutoff is read from the user's own keys
-   * (the index only says which users have one), exactly as the migration scan reads them.
+   * One bucket of the index, in windows of expiry read in ascending order, each by one
+   * ZRANGE BYSCORE (members only) and applied as it arrives. A window is read whole, and a
+   * member only ever moves to a later expiry (ZADD GT) or leaves once expired, so none can slip
+   * from a window not yet read into one already read. jti and session members carry their
+   * expiry; a user's cutoff, suspension or claims cutoff is read from the user's own keys (the
+   * index only says which users have one), exactly as the migration scan reads them.
    */
   async #readBucket(
     bulk: RedisConnection,
     bucket: string,
+    size: number,
     apply: (change: Change) => void,
   ): Promise<void> {
-    const { scan, user } = { scan: this.#keys.scan, user: this.#keys.user }
-    let cursor = '0'
-    do {
-      const page = await bulk.zScan(bucket, cursor, { COUNT: INDEX_PAGE })
-      cursor = String(page.cursor)
-      const now = this.#now()
+    if (size === 0) return
+    const now = Math.floor(this.#now())
+    const bounds = [`(${now}`]
+    if (size > this.#indexWindow * 1.5) {
+      const [latest] = await bulk.zRangeWithScores(bucket, -1, -1)
+      const last = latest?.score ?? now
+      if (Number.isFinite(last) && last > now) {
+        const windows = Math.ceil(size / this.#indexWindow)
+        const width = Math.max(1, Math.ceil((last - now) / windows))
+        for (let edge = now + width; edge < last; edge += width) bounds.push(`(${edge}`)
+      }
+    }
+    bounds.push('+inf')
+    const { scan, user } = this.#keys
+    for (let i = 0; i + 1 < bounds.length; i += 1) {
+      // "(a" to "(b" is a < score < b: the edge itself goes to the next window's "[".
+      const min = i === 0 ? (bounds[0] as string) : (bounds[i] as string).slice(1)
+      const max = bounds[i + 1] as string
+      const members = await bulk.zRange(bucket, min, max, { BY: 'SCORE' })
       const lookups: { key: string; pattern: ScanPattern }[] = []
-      for (const { value, score } of page.members) {
-        if (score <= now) continue
-        const id = value.slice(2)
+      for (const value of members) {
         switch (value.charCodeAt(0)) {
-          case 106: // j
-            apply({ kind: 'jti', jti: id, expiresAt: score })
+          case 106: // j:<expiresAt>:<jti>
+          case 115: {
+            // s:<expiresAt>:<sid>
+            const colon = value.indexOf(':', 2)
+            const expiresAt = Number(value.slice(2, colon))
+            if (expiresAt <= now) break
+            const id = value.slice(colon + 1)
+            apply(
+              value.charCodeAt(0) === 106
+                ? { kind: 'jti', jti: id, expiresAt }
+                : { kind: 'session', sid: id, expiresAt },
+            )
             break
-          case 115: // s
-            apply({ kind: 'session', sid: id, expiresAt: score })
+          }
+          case 117: // u:<sub>
+            lookups.push({ key: user(value.slice(2)).cutoff, pattern: scan.userCutoffs })
             break
-          case 117: // u
-            lookups.push({ key: user(id).cutoff, pattern: scan.userCutoffs })
+          case 112: // p:<sub>
+            lookups.push({ key: user(value.slice(2)).suspension, pattern: scan.suspensions })
             break
-          case 112: // p
-            lookups.push({ key: user(id).suspension, pattern: scan.suspensions })
-            break
-          case 99: // c
-            lookups.push({ key: user(id).claimsCutoff, pattern: scan.claimsCutoffs })
+          case 99: // c:<sub>
+            lookups.push({ key: user(value.slice(2)).claimsCutoff, pattern: scan.claimsCutoffs })
             break
         }
       }
       if (lookups.length > 0) await this.#readUserKeys(this.#redis, lookups, apply)
-    } while (cursor !== '0')
+    }
   }
 
   /** GET and PTTL of user keys (each in its own slot: one command per key, pipelined). */

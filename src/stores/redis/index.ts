@@ -523,8 +523,11 @@ export class RedisStore implements Store {
     return revocations.replicasBehind(this.#context, position)
   }
 
-  /** Opens the change feed on a connection of its own (its blocking reads need one). */
-  async openChangeFeed(): Promise<ChangeFeed> {
+  /**
+   * Opens the change feed on a connection of its own (its blocking reads need one).
+   * `indexWindow`: members per window of a snapshot's read of the revocation index (5000).
+   */
+  async openChangeFeed(options: { indexWindow?: number } = {}): Promise<ChangeFeed> {
     const blocking = this.#connection.duplicate()
     blocking.on('error', () => {}) // failures surface as rejected reads; the follower retries
     await blocking.connect()
@@ -536,6 +539,7 @@ export class RedisStore implements Store {
       keys: this.#keys,
       retentionMs: this.#feedRetention,
       commandTimeout: this.#commandTimeout,
+      ...(options.indexWindow !== undefined && { indexWindow: options.indexWindow }),
       now: this.#clock,
       nodes: async () => (await this.#nodes()) as unknown as ScannableNode[],
       checkData: async () => {

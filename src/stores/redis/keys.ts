@@ -68,7 +68,7 @@ export interface RedisKeys {
   /**
    * The index of live revocations a replica's snapshot reads instead of scanning the keyspace:
    * `REVOKED_INDEX_BUCKETS` sorted sets, each in a slot of its own (`{rv<n>}`), of members
-   * `<kind>:<id>` (`indexMember`) scored by when the entry stops mattering (ms).
+   * (`indexMember`) scored by when the entry stops mattering (ms).
    */
   readonly revokedIndex: readonly string[]
   /** The bucket of the index that holds `member`. */
@@ -95,16 +95,18 @@ export interface ScanPattern {
 export const REVOKED_INDEX_BUCKETS = 16
 
 /**
- * The index member for a change a snapshot must load (undefined for the others): `j:<jti>`,
- * `s:<sid>`, and for the user state whose value lives in the user's own keys (read at snapshot
- * time), `u:<sub>` (cutoff), `p:<sub>` (suspension), `c:<sub>` (claims cutoff).
+ * The index member for a change a snapshot must load (undefined for the others):
+ * `j:<expiresAt>:<jti>` and `s:<expiresAt>:<sid>` (the expiry in the member too, so a snapshot
+ * reads members without scores: Redis formats a score far slower than it copies a member), and
+ * for the user state whose value lives in the user's own keys (read at snapshot time), `u:<sub>`
+ * (cutoff), `p:<sub>` (suspension), `c:<sub>` (claims cutoff).
  */
 export function indexMember(change: Change): string | undefined {
   switch (change.kind) {
     case 'jti':
-      return `j:${change.jti}`
+      return `j:${Math.ceil(change.expiresAt)}:${change.jti}`
     case 'session':
-      return `s:${change.sid}`
+      return `s:${Math.ceil(change.expiresAt)}:${change.sid}`
     case 'user':
       return `u:${change.sub}`
     case 'suspension':
