@@ -4,8 +4,8 @@
 import { createPublicKey, randomBytes, verify, type JsonWebKey } from 'node:crypto'
 import Fastify from 'fastify'
 import { buildApp } from '../src/server/app.js'
-import { loadConfig } from '../src/server/config.js'
-import { openRuntime } from '../src/server/runtime.js'
+import { loadConfig } from '../src/service/config.js'
+import { openRuntime } from '../src/service/runtime.js'
 
 const [store, prefix, count] = process.argv.slice(2) as [string, string, string]
 const config = loadConfig({

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Regenerates src/server/users/common-passwords.ts: the 10,000 most common passwords of 8 or
+ * Regenerates src/service/users/common-passwords.ts: the 10,000 most common passwords of 8 or
  * more characters (shorter ones are refused by length anyway), in frequency order, from the
  * `passwords.json` of @zxcvbn-ts/language-common (MIT; its list is ranked from breach corpora).
  *
@@ -42,5 +42,5 @@ export function isCommonPassword(password: string): boolean {
   return set.has(password.normalize('NFC').toLowerCase())
 }
 `
-writeFileSync(new URL('../src/server/users/common-passwords.ts', import.meta.url), header + body)
+writeFileSync(new URL('../src/service/users/common-passwords.ts', import.meta.url), header + body)
 console.log(`wrote ${chosen.length} passwords`)

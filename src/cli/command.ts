@@ -4,9 +4,9 @@
  * configuration as the server (STORE etc.), closed when the command ends.
  */
 import { parseArgs } from 'node:util'
-import { configFlags, describeStore, loadConfig, type ServerConfig } from '../server/config.js'
-import { openRuntime, type Runtime } from '../server/runtime.js'
-import { normalizeUsername } from '../server/users/directory.js'
+import { configFlags, describeStore, loadConfig, type ServerConfig } from '../service/config.js'
+import { openRuntime, type Runtime } from '../service/runtime.js'
+import { normalizeUsername } from '../service/users/directory.js'
 import { decodeUnverified } from '../tokens/decode.js'
 
 export const EXIT_OK = 0

@@ -3,9 +3,9 @@
  * 1 failed (the reason on stderr), 2 wrong usage.
  */
 import { readFileSync } from 'node:fs'
-import { ConfigError } from '../server/config.js'
-import { MissingPeerError } from '../server/peer.js'
-import { redactUrlCredentials } from '../server/redact.js'
+import { ConfigError } from '../service/config.js'
+import { MissingPeerError } from '../service/peer.js'
+import { redactUrlCredentials } from '../service/redact.js'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from './command.js'
 import { keysCommand } from './commands/keys.js'
 import { revokeCommand } from './commands/revoke.js'

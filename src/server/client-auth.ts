@@ -7,7 +7,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
-import type { ClientRecord } from './clients.js'
+import type { ClientRecord } from '../service/clients.js'
 
 export type ClientAuth =
   /** No client at all. */

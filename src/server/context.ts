@@ -12,12 +12,12 @@ import {
 import { RevocableError } from '../errors.js'
 import type { Revocable } from '../revocable.js'
 import type { AccessTokenClaims } from '../tokens/claims.js'
-import type { ServerConfig } from './config.js'
+import type { ServerConfig } from '../service/config.js'
 import type { GuessGuard } from './guessing/guard.js'
 import { sendHttpError } from './http.js'
 import type { ServiceMetrics } from './metrics.js'
-import type { PasswordHasher } from './users/password.js'
-import type { UserDirectory } from './users/directory.js'
+import type { PasswordHasher } from '../service/users/password.js'
+import type { UserDirectory } from '../service/users/directory.js'
 
 export interface ServiceContext {
   readonly config: ServerConfig

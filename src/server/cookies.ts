@@ -11,7 +11,7 @@
 import { createHmac } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { safeEqual } from './client-auth.js'
-import type { ServerConfig } from './config.js'
+import type { ServerConfig } from '../service/config.js'
 
 export const REFRESH_COOKIE = '__Host-rvk_refresh'
 export const CSRF_COOKIE = '__Host-rvk_csrf'

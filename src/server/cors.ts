@@ -5,7 +5,7 @@
  * Access-Control-Request-Method) are answered here for every path, before routing.
  */
 import type { FastifyInstance } from 'fastify'
-import type { ServerConfig } from './config.js'
+import type { ServerConfig } from '../service/config.js'
 import { CSRF_HEADER } from './cookies.js'
 import { sendError } from './http.js'
 

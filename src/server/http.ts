@@ -12,6 +12,9 @@ import {
   type HttpErrorResponse,
 } from '../adapters/http-error.js'
 import { RevocableError } from '../errors.js'
+import { HttpError } from '../service/errors.js'
+
+export { HttpError }
 
 /**
  * Sends an OAuth error body. The description passes the adapters' one gate (`safeDescription`):
@@ -61,24 +64,6 @@ export function sendGrantError(reply: FastifyReply, error: unknown): FastifyRepl
     if (status < 500) return sendError(reply, status, oauthError, error.message)
   }
   throw error
-}
-
-/** An error with a status for the error handler (bad input found by our own code). */
-export class HttpError extends Error {
-  readonly statusCode: number
-  readonly oauthError: string
-  readonly headers: Record<string, string>
-  constructor(
-    statusCode: number,
-    oauthError: string,
-    message: string,
-    headers: Record<string, string> = {},
-  ) {
-    super(message)
-    this.statusCode = statusCode
-    this.oauthError = oauthError
-    this.headers = headers
-  }
 }
 
 const MESSAGES: Record<number, [string, string]> = {

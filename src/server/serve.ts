@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildOptions } from './app.js'
-import { describeStore, type ServerConfig } from './config.js'
+import { describeStore, type ServerConfig } from '../service/config.js'
 
 const SHUTDOWN_GRACE_MS = 10_000
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { main } from '../../src/cli/main.js'
-import { loadConfig } from '../../src/server/config.js'
-import { openRuntime, type Runtime } from '../../src/server/runtime.js'
+import { loadConfig } from '../../src/service/config.js'
+import { openRuntime, type Runtime } from '../../src/service/runtime.js'
 
 const CLI = join(import.meta.dirname, '../../src/cli/index.ts')
 const dir = mkdtempSync(join(tmpdir(), 'revocable-cli-'))

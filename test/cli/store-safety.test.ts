@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { main } from '../../src/cli/main.js'
-import { loadConfig } from '../../src/server/config.js'
-import { openRuntime, type Runtime } from '../../src/server/runtime.js'
+import { loadConfig } from '../../src/service/config.js'
+import { openRuntime, type Runtime } from '../../src/service/runtime.js'
 import { deletePrefix, REDIS_URL } from '../support/redis.js'
 
 const CLI = join(import.meta.dirname, '../../src/cli/index.ts')

@@ -6,6 +6,7 @@ import { RedisStore } from '../../src/stores/redis/index.js'
 import { AUDIENCE, HMAC_SECRET, ISSUER } from '../support/auth.js'
 import { RedisProcess } from '../support/redis-server.js'
 import { revokeThenKill } from './crash-child.js'
+import { verdict } from '../support/verdict.js'
 
 /**
  * How a fresh instance (new connection, new Revocable) judges `token`, once by a direct store
@@ -25,12 +26,6 @@ async function judge(
     keys: [{ secret: HMAC_SECRET, kid: 'durability' }],
     store,
   }
-  const verdict = (p: Promise<unknown>) =>
-    p.then(
-      () => 'valid',
-      (error: { code?: string; reason?: string }) =>
-        error.reason === undefined ? String(error.code) : `${error.code}:${error.reason}`,
-    )
   const direct = await createRevocable({ ...options, replica: false })
   const withReplica = await createRevocable({ ...options, replica: 'auto' })
   try {

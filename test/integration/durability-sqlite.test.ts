@@ -8,6 +8,7 @@ import { createRevocable } from '../../src/index.js'
 import { SqliteStore } from '../../src/stores/sqlite.js'
 import { AUDIENCE, HMAC_SECRET, ISSUER } from '../support/auth.js'
 import { revokeThenKill } from './crash-child.js'
+import { verdict } from '../support/verdict.js'
 
 /** How a fresh instance on a reopened file judges `token` (and the session's refresh token). */
 async function judge(
@@ -22,12 +23,6 @@ async function judge(
     keys: [{ secret: HMAC_SECRET, kid: 'durability' }],
     store,
   })
-  const verdict = (p: Promise<unknown>) =>
-    p.then(
-      () => 'valid',
-      (error: { code?: string; reason?: string }) =>
-        error.reason === undefined ? String(error.code) : `${error.code}:${error.reason}`,
-    )
   try {
     return {
       verify: await verdict(auth.verify(token)),

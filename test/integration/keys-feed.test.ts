@@ -13,21 +13,13 @@ import { RedisStore } from '../../src/stores/redis/index.js'
 import { AUDIENCE, ISSUER } from '../support/auth.js'
 import { parts, resign } from '../support/forge.js'
 import { eventually, RedisProcess } from '../support/redis-server.js'
+import { verifyVerdict } from '../support/verdict.js'
 
 const KEK = randomBytes(32)
 const kidOf = (token: string) => parts(token).header.kid as string
 const hasKid = (auth: Revocable, kid: string) => auth.jwks().keys.some((key) => key.kid === kid)
 
 /** Verdict of a verify: 'valid' or the error code. */
-async function verdict(auth: Revocable, token: string): Promise<string> {
-  try {
-    await auth.verify(token)
-    return 'valid'
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error)
-  }
-}
-
 interface Instance {
   auth: Revocable
   store: RedisStore
@@ -116,7 +108,7 @@ describe('a retired kid after a Redis data loss', () => {
     opened.push(a, b)
     const old = await a.auth.issue({ sub: 'alice' })
     const retiredKid = kidOf(old)
-    assert.equal(await verdict(b.auth, old), 'valid')
+    assert.equal(await verifyVerdict(b.auth, old), 'valid')
     // The key that gets compromised: its private part, as a thief holding it would have it.
     const record = (await a.store.listKeys()).find((key) => key.kid === retiredKid)
     assert.ok(record?.sealed)
@@ -130,7 +122,9 @@ describe('a retired kid after a Redis data loss', () => {
 
     await a.auth.rotateKeys()
     await a.auth.retireKey(retiredKid)
-    assert.ok(await eventually(async () => (await verdict(b.auth, old)) === 'ERR_KEY_RETIRED'))
+    assert.ok(
+      await eventually(async () => (await verifyVerdict(b.auth, old)) === 'ERR_KEY_RETIRED'),
+    )
 
     const resyncs = (instance: Instance) => instance.auth.stats().replica?.resyncs ?? 0
     const before = [resyncs(a), resyncs(b)]
@@ -160,7 +154,7 @@ describe('a retired kid after a Redis data loss', () => {
       'both replicas resynchronised after the loss',
     )
     for (const instance of [a, b]) {
-      assert.equal(await verdict(instance.auth, forgeFresh()), 'ERR_KEY_RETIRED')
+      assert.equal(await verifyVerdict(instance.auth, forgeFresh()), 'ERR_KEY_RETIRED')
     }
     // And they write the retirement back to the store.
     const storeHasIt = async () => {
@@ -177,8 +171,8 @@ describe('a retired kid after a Redis data loss', () => {
     // An instance started after the loss learns the retirement from the store again.
     const c = await openInstance(redis.url, prefix, 0)
     opened.push(c)
-    assert.equal(await verdict(c.auth, forgeFresh()), 'ERR_KEY_RETIRED')
+    assert.equal(await verifyVerdict(c.auth, forgeFresh()), 'ERR_KEY_RETIRED')
     // And the keys the loss took are back too: C verifies A's tokens.
-    assert.equal(await verdict(c.auth, await a.auth.issue({ sub: 'bob' })), 'valid')
+    assert.equal(await verifyVerdict(c.auth, await a.auth.issue({ sub: 'bob' })), 'valid')
   })
 })

@@ -12,6 +12,7 @@ import {
 import { AUDIENCE, HMAC_SECRET, ISSUER } from '../support/auth.js'
 import { b64, parts } from '../support/forge.js'
 import { DURABLE_ARGS, eventually, rawCommand, RedisProcess } from '../support/redis-server.js'
+import { verifyVerdict } from '../support/verdict.js'
 
 /** Only a guard against a hang: no assertion is made on how fast anything settles. */
 const HANG_GUARD_MS = 5000
@@ -77,14 +78,6 @@ async function closeAll(opened: Instance[]): Promise<void> {
 }
 
 /** How a verify settled ('valid' or the error code, with the reason when there is one). */
-function verdict(auth: Revocable, token: string): Promise<string> {
-  return auth.verify(token).then(
-    () => 'valid',
-    (error: { code?: string; reason?: string }) =>
-      error.reason === undefined ? String(error.code) : `${error.code}:${error.reason}`,
-  )
-}
-
 /** The verdict and how long it took to settle; 'hung' past the guard. */
 async function timedVerdict(
   t: TestContext,
@@ -94,7 +87,7 @@ async function timedVerdict(
   const started = performance.now()
   let guard: NodeJS.Timeout | undefined
   const outcome = await Promise.race([
-    verdict(auth, token),
+    verifyVerdict(auth, token),
     new Promise<string>((resolve) => {
       guard = setTimeout(() => resolve('hung'), HANG_GUARD_MS)
     }),
@@ -151,7 +144,7 @@ describe('a Redis outage under fail-closed (the default)', () => {
       const clock = offsetClock()
       const { auth } = await open(redis, newPrefix(), { clock }, {}, opened)
       const token = await auth.issue({ sub: 'alice' })
-      assert.equal(await verdict(auth, token), 'valid')
+      assert.equal(await verifyVerdict(auth, token), 'valid')
 
       await redis.stop()
       clock.advance(2000) // past maxStaleness (1 s): the replica cannot prove it is fresh
@@ -175,7 +168,7 @@ describe('a Redis outage under fail-closed (the default)', () => {
         opened,
       )
       const token = await auth.issue({ sub: 'alice' })
-      assert.equal(await verdict(auth, token), 'valid')
+      assert.equal(await verifyVerdict(auth, token), 'valid')
       redis.pause()
       const outcomes = await Promise.all(
         Array.from({ length: MAX_PENDING_COMMANDS + 500 }, () =>
@@ -221,14 +214,14 @@ describe('a Redis outage under fail-closed (the default)', () => {
     try {
       const { auth } = await open(redis, newPrefix(), { replica: false }, {}, opened)
       const token = await auth.issue({ sub: 'alice' })
-      assert.equal(await verdict(auth, token), 'valid')
+      assert.equal(await verifyVerdict(auth, token), 'valid')
 
       redis.pause() // SIGSTOP: the connection stays open and nothing answers
       const { outcome } = await timedVerdict(t, auth, token)
       assert.equal(outcome, 'ERR_STORE_UNAVAILABLE')
       redis.resume()
       assert.equal(
-        await eventually(async () => (await verdict(auth, token)) === 'valid', 10_000),
+        await eventually(async () => (await verifyVerdict(auth, token)) === 'valid', 10_000),
         true,
       )
     } finally {
@@ -243,13 +236,13 @@ describe('a Redis outage under fail-closed (the default)', () => {
       const token = await auth.issue({ sub: 'alice' })
       await redis.stop()
       clock.advance(2000)
-      assert.equal(await verdict(auth, token), 'ERR_STORE_UNAVAILABLE')
+      assert.equal(await verifyVerdict(auth, token), 'ERR_STORE_UNAVAILABLE')
       const resyncs = auth.stats().replica?.resyncs ?? 0
 
       await redis.start()
       const restarted = performance.now()
       assert.equal(
-        await eventually(async () => (await verdict(auth, token)) === 'valid', 10_000),
+        await eventually(async () => (await verifyVerdict(auth, token)) === 'valid', 10_000),
         true,
       )
       t.diagnostic(
@@ -280,7 +273,7 @@ describe('a Redis outage under fail-closed (the default)', () => {
       const prefix = newPrefix()
       const { auth } = await open(redis, prefix, { clock }, {}, opened)
       const token = await auth.issue({ sub: 'alice' })
-      assert.equal(await verdict(auth, token), 'valid')
+      assert.equal(await verifyVerdict(auth, token), 'valid')
       // Revoked in Redis by a write the feed never carried: this replica cannot know of it.
       const jti = parts(token).payload.jti as string
       await withAdmin(redis, (client) =>
@@ -290,7 +283,7 @@ describe('a Redis outage under fail-closed (the default)', () => {
       await redis.stop()
       clock.advance(2000)
       for (let i = 0; i < 3; i += 1) {
-        assert.equal(await verdict(auth, token), 'ERR_STORE_UNAVAILABLE')
+        assert.equal(await verifyVerdict(auth, token), 'ERR_STORE_UNAVAILABLE')
       }
 
       // Back up: the replica resyncs from the keys themselves and now knows the revocation.
@@ -302,7 +295,7 @@ describe('a Redis outage under fail-closed (the default)', () => {
       )
       assert.equal(await eventually(() => auth.stats().replica?.connected === true, 10_000), true)
       const direct = auth.stats().directLookups
-      assert.equal(await verdict(auth, token), 'ERR_TOKEN_REVOKED:token')
+      assert.equal(await verifyVerdict(auth, token), 'ERR_TOKEN_REVOKED:token')
       assert.equal(auth.stats().directLookups, direct)
     } finally {
       await cleanup()
@@ -315,7 +308,7 @@ describe('a Redis outage under fail-closed (the default)', () => {
       const reader = await open(redis, prefix, {}, {}, opened)
       const writer = await open(redis, prefix, { replica: false }, {}, opened)
       const token = await reader.auth.issue({ sub: 'alice' })
-      assert.equal(await verdict(reader.auth, token), 'valid')
+      assert.equal(await verifyVerdict(reader.auth, token), 'valid')
       const before = reader.auth.stats().replica
       assert.ok(before !== undefined)
 
@@ -330,10 +323,10 @@ describe('a Redis outage under fail-closed (the default)', () => {
       await writer.auth.revokeToken(token)
 
       assert.equal(
-        await eventually(async () => (await verdict(reader.auth, token)) !== 'valid', 10_000),
+        await eventually(async () => (await verifyVerdict(reader.auth, token)) !== 'valid', 10_000),
         true,
       )
-      assert.equal(await verdict(reader.auth, token), 'ERR_TOKEN_REVOKED:token')
+      assert.equal(await verifyVerdict(reader.auth, token), 'ERR_TOKEN_REVOKED:token')
       const stats = reader.auth.stats().replica
       assert.ok(stats !== undefined)
       assert.ok(stats.feedErrors > before.feedErrors, 'the broken read is counted')
@@ -391,32 +384,32 @@ describe('a Redis outage under fail-open', () => {
 
   test('a token revoked before the outage is accepted too, and counted: what fail-open costs', async () => {
     const skipped = auth.stats().revocationChecksSkipped
-    assert.equal(await verdict(auth, tokens.revoked), 'valid')
+    assert.equal(await verifyVerdict(auth, tokens.revoked), 'valid')
     assert.equal(auth.stats().revocationChecksSkipped, skipped + 1)
   })
 
   test('a token whose signature does not match is still rejected, and nothing is skipped', async () => {
     const skipped = auth.stats().revocationChecksSkipped
-    assert.equal(await verdict(auth, tamper(tokens.valid)), 'ERR_SIGNATURE_INVALID')
+    assert.equal(await verifyVerdict(auth, tamper(tokens.valid)), 'ERR_SIGNATURE_INVALID')
     assert.equal(auth.stats().revocationChecksSkipped, skipped)
   })
 
   test('an expired token is still rejected, and nothing is skipped', async () => {
     const skipped = auth.stats().revocationChecksSkipped
     clock.advance((60 + 5) * 1000) // ttl plus the default clockTolerance
-    assert.equal(await verdict(auth, tokens.shortLived), 'ERR_TOKEN_EXPIRED')
+    assert.equal(await verifyVerdict(auth, tokens.shortLived), 'ERR_TOKEN_EXPIRED')
     assert.equal(auth.stats().revocationChecksSkipped, skipped)
   })
 
   test('once Redis is back, revocation is checked again and the revoked token is rejected', async () => {
     await redis.start()
     assert.equal(
-      await eventually(async () => (await verdict(auth, tokens.revoked)) !== 'valid', 10_000),
+      await eventually(async () => (await verifyVerdict(auth, tokens.revoked)) !== 'valid', 10_000),
       true,
     )
     const skipped = auth.stats().revocationChecksSkipped
-    assert.equal(await verdict(auth, tokens.revoked), 'ERR_TOKEN_REVOKED:token')
-    assert.equal(await verdict(auth, tokens.valid), 'valid')
+    assert.equal(await verifyVerdict(auth, tokens.revoked), 'ERR_TOKEN_REVOKED:token')
+    assert.equal(await verifyVerdict(auth, tokens.valid), 'valid')
     assert.equal(auth.stats().revocationChecksSkipped, skipped)
   })
 })
@@ -492,14 +485,14 @@ describe('startup and health checks on a dedicated Redis', () => {
         opened,
       )
       const token = await auth.issue({ sub: 'alice' })
-      assert.equal(await verdict(auth, token), 'valid')
+      assert.equal(await verifyVerdict(auth, token), 'valid')
       await withAdmin(redis, (client) => client.flushAll())
 
       assert.equal(await store.checkDataLoss(), true)
       assert.ok(warnings.some((message) => message.includes('raised the global epoch')))
-      assert.equal(await verdict(auth, token), 'ERR_TOKEN_REVOKED:global')
+      assert.equal(await verifyVerdict(auth, token), 'ERR_TOKEN_REVOKED:global')
       clock.advance(1)
-      assert.equal(await verdict(auth, await auth.issue({ sub: 'alice' })), 'valid')
+      assert.equal(await verifyVerdict(auth, await auth.issue({ sub: 'alice' })), 'valid')
     } finally {
       await closeAll(opened)
     }
@@ -517,17 +510,17 @@ describe('startup and health checks on a dedicated Redis', () => {
         opened,
       )
       const token = await auth.issue({ sub: 'alice' })
-      assert.equal(await verdict(auth, token), 'valid')
+      assert.equal(await verifyVerdict(auth, token), 'valid')
       // A revocation, so the feed has history that the loss then takes away.
       await auth.revokeToken(await auth.issue({ sub: 'bob' }))
       await withAdmin(redis, (client) => client.flushAll())
 
       assert.equal(
-        await eventually(async () => (await verdict(auth, token)) !== 'valid', 5000),
+        await eventually(async () => (await verifyVerdict(auth, token)) !== 'valid', 5000),
         true,
         'the token issued before the loss is rejected',
       )
-      assert.equal(await verdict(auth, token), 'ERR_TOKEN_REVOKED:global')
+      assert.equal(await verifyVerdict(auth, token), 'ERR_TOKEN_REVOKED:global')
       assert.ok(warnings.some((message) => message.includes('lost its data')))
     } finally {
       await closeAll(opened)
@@ -545,17 +538,17 @@ describe('startup and health checks on a dedicated Redis', () => {
         opened,
       )
       const token = await auth.issue({ sub: 'alice' })
-      assert.equal(await verdict(auth, token), 'valid')
+      assert.equal(await verifyVerdict(auth, token), 'valid')
       await withAdmin(redis, (client) => client.flushAll())
 
       assert.equal(await store.checkDataLoss(), true)
       assert.ok(warnings.some((message) => message.includes('failing closed')))
       clock.advance(2000) // past maxStaleness: whatever the replica held is no proof now
-      assert.equal(await verdict(auth, token), 'ERR_STORE_UNAVAILABLE')
+      assert.equal(await verifyVerdict(auth, token), 'ERR_STORE_UNAVAILABLE')
       // Given time to resync from the emptied Redis, the replica still never vouches for it.
       assert.equal(
         await eventually(
-          async () => (await verdict(auth, token)) !== 'ERR_STORE_UNAVAILABLE',
+          async () => (await verifyVerdict(auth, token)) !== 'ERR_STORE_UNAVAILABLE',
           1500,
         ),
         false,
@@ -563,7 +556,7 @@ describe('startup and health checks on a dedicated Redis', () => {
 
       store.acknowledgeDataLoss()
       assert.equal(
-        await eventually(async () => (await verdict(auth, token)) === 'valid', 10_000),
+        await eventually(async () => (await verifyVerdict(auth, token)) === 'valid', 10_000),
         true,
       )
     } finally {
@@ -596,12 +589,12 @@ describe('a Redis restarted without persistence', () => {
       opened,
     )
     const token = await auth.issue({ sub: 'alice' })
-    assert.equal(await verdict(auth, token), 'valid')
+    assert.equal(await verifyVerdict(auth, token), 'valid')
 
     await redis.restart() // comes back empty
     assert.equal(
       await eventually(
-        async () => (await verdict(auth, token)) === 'ERR_TOKEN_REVOKED:global',
+        async () => (await verifyVerdict(auth, token)) === 'ERR_TOKEN_REVOKED:global',
         10_000,
       ),
       true,

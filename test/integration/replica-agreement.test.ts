@@ -6,16 +6,24 @@ import { createRevocable, type Revocable } from '../../src/index.js'
 import { RedisStore } from '../../src/stores/redis/index.js'
 import { parts } from '../support/forge.js'
 import { deletePrefix, REDIS_URL } from '../support/redis.js'
+import { verdict } from '../support/verdict.js'
 
 const ISSUER = 'https://auth.example.test'
 const AUDIENCE = 'api.example.test'
 
+/** A replica that has not caught up by then never will: fail instead of waiting for ever. */
+const CATCH_UP_DEADLINE_MS = 10_000
+
 /** Waits until `auth`'s replica has applied everything appended so far (its staleness restarts). */
 async function caughtUp(auth: Revocable): Promise<void> {
   const mark = Date.now()
+  const deadline = mark + CATCH_UP_DEADLINE_MS
   for (;;) {
     const staleness = auth.stats().replica?.staleness ?? Infinity
     if (Date.now() - staleness > mark) return
+    if (Date.now() > deadline) {
+      throw new Error(`the replica did not catch up within ${CATCH_UP_DEADLINE_MS} ms`)
+    }
     await new Promise((resolve) => setTimeout(resolve, 2))
   }
 }
@@ -47,11 +55,6 @@ test('property: a replica and a direct store lookup agree on random revocations 
       try {
         const tokens: string[] = []
         for (let i = 0; i < 6; i += 1) tokens.push(await writer.issue({ sub: `u${i % 3}` }))
-        const verdict = (p: Promise<unknown>) =>
-          p.then(
-            () => 'ok',
-            (e: { code: string; reason?: string }) => `${e.code}:${e.reason}`,
-          )
         for (const o of ops) {
           const token = tokens['i' in o ? o.i : 0] as string
           const { sid, sub } = parts(token).payload as { sid: string; sub: string }

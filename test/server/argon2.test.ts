@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { buildApp } from '../../src/server/app.js'
-import { loadConfig } from '../../src/server/config.js'
-import { openRuntime } from '../../src/server/runtime.js'
-import { loadArgon2, PasswordHasher } from '../../src/server/users/password.js'
+import { loadConfig } from '../../src/service/config.js'
+import { openRuntime } from '../../src/service/runtime.js'
+import { loadArgon2, PasswordHasher } from '../../src/service/users/password.js'
 import { PASSWORD, postJson, testConfig, uniqueName } from './support.js'
 
 const OWASP_PREFIX = '$argon2id$v=19$m=19456,t=2,p=1$'

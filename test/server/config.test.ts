@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ConfigError, loadConfig } from '../../src/server/config.js'
+import { ConfigError, loadConfig } from '../../src/service/config.js'
 
 describe('loadConfig', () => {
   test('the defaults serve SQLite under ./data on port 3000', () => {

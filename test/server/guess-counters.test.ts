@@ -14,12 +14,12 @@ import {
   MemoryGuessCounters,
   SWEEP_EVERY,
   type GuessCounters,
-} from '../../src/server/guessing/counters.js'
+} from '../../src/service/guessing/counters.js'
 import { counterAddress } from '../../src/server/guessing/guard.js'
-import { RedisGuessCounters, type GuessRedis } from '../../src/server/guessing/redis.js'
-import { lockedUntil, retryAfterSeconds } from '../../src/server/guessing/rules.js'
+import { RedisGuessCounters, type GuessRedis } from '../../src/service/guessing/redis.js'
+import { lockedUntil, retryAfterSeconds } from '../../src/service/guessing/rules.js'
 import { SerialByKey } from '../../src/server/guessing/serial.js'
-import { SqliteGuessCounters } from '../../src/server/guessing/sqlite.js'
+import { SqliteGuessCounters } from '../../src/service/guessing/sqlite.js'
 import { deletePrefix, REDIS_URL } from '../support/redis.js'
 
 const T0 = Date.UTC(2026, 0, 1)

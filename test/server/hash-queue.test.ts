@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { buildApp } from '../../src/server/app.js'
-import { HashQueue, HashQueueFullError } from '../../src/server/users/hash-queue.js'
+import { HashQueue, HashQueueFullError } from '../../src/service/users/hash-queue.js'
 import { PASSWORD, me, postJson, signUp, testConfig, uniqueName } from './support.js'
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import fc from 'fast-check'
-import type { Runtime } from '../../src/server/runtime.js'
-import { MemoryUserDirectory } from '../../src/server/users/memory.js'
+import type { Runtime } from '../../src/service/runtime.js'
+import { MemoryUserDirectory } from '../../src/service/users/memory.js'
 import {
   assertInvalidToken,
   deliveries,
@@ -19,6 +19,7 @@ import { TOKEN_CASES, openVerifier, type Verifier } from '../conformance/hostile
 import { parseBearerChallenge } from '../support/challenge.js'
 import { captureLogs } from '../support/log-capture.js'
 import { clientBasic, startService, testConfig, type Service } from './support.js'
+import { verdict } from '../support/verdict.js'
 
 /** Every route that takes a user's bearer token, with what a good token gets there. */
 const USER_ROUTES = [
@@ -90,12 +91,9 @@ describe('the service under hostile tokens', () => {
     await verifier.close()
   })
 
-  async function verdict(token: string | undefined): Promise<boolean> {
+  async function libraryAccepts(token: string | undefined): Promise<boolean> {
     if (token === undefined || token === '') return false
-    return verifier.auth.verify(token).then(
-      () => true,
-      () => false,
-    )
+    return (await verdict(verifier.auth.verify(token))) === 'valid'
   }
 
   /** Introspection (RFC 7662) of `token` must agree with the library too: active or not. */
@@ -116,7 +114,7 @@ describe('the service under hostile tokens', () => {
       assert.deepEqual([response.status, body.error], [400, 'invalid_request'])
       return
     }
-    assert.deepEqual([response.status, body.active], [200, await verdict(received)])
+    assert.deepEqual([response.status, body.active], [200, await libraryAccepts(received)])
   }
 
   /** Sends `token` to every bearer route; each answer must match the library's verdict. */
@@ -127,7 +125,7 @@ describe('the service under hostile tokens', () => {
       if (way.cookie) continue // the service takes access tokens from the header only
       sent.add(token)
       for (const route of USER_ROUTES) {
-        const good = await verdict(way.received)
+        const good = await libraryAccepts(way.received)
         const answer = await call(service, route.method, route.path, way.headers)
         if (good) assert.equal(answer.status, route.ok, `${route.method} ${route.path}`)
         else assertInvalidToken(answer)

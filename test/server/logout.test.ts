@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { createRevocable } from '../../src/index.js'
-import { MemoryUserDirectory } from '../../src/server/users/memory.js'
+import { MemoryUserDirectory } from '../../src/service/users/memory.js'
 import { MemoryStore } from '../../src/stores/memory.js'
 import { manualClock, type ManualClock } from '../support/clock.js'
 import {

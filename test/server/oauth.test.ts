@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { createRevocable } from '../../src/index.js'
 import { MemoryStore } from '../../src/stores/memory.js'
-import { MemoryUserDirectory } from '../../src/server/users/memory.js'
+import { MemoryUserDirectory } from '../../src/service/users/memory.js'
 import { manualClock } from '../support/clock.js'
 import {
   basic,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { checkPassword } from '../../src/server/users/password-policy.js'
+import { checkPassword } from '../../src/service/users/password-policy.js'
 
 test('checkPassword counts code points, not UTF-16 units', () => {
   // Eight emoji are eight characters (16 UTF-16 units): long enough.

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { main } from '../../src/cli/main.js'
-import { ConfigError, loadConfig } from '../../src/server/config.js'
-import { redactQuery, redactUrlCredentials } from '../../src/server/redact.js'
+import { ConfigError, loadConfig } from '../../src/service/config.js'
+import { redactQuery, redactUrlCredentials } from '../../src/service/redact.js'
 import { captureLogs } from '../support/log-capture.js'
 import { freePort, signUp, startService } from './support.js'
 

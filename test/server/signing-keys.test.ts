@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { exportJWK } from 'jose'
-import { ConfigError } from '../../src/server/config.js'
+import { ConfigError } from '../../src/service/config.js'
 import { parts } from '../support/forge.js'
 import { signUp, startService, testConfig } from './support.js'
 

@@ -5,7 +5,7 @@ import { createServer } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { buildApp, type AppDeps } from '../../src/server/app.js'
-import { loadConfig, type ServerConfig } from '../../src/server/config.js'
+import { loadConfig, type ServerConfig } from '../../src/service/config.js'
 
 export const CLIENT_ID = 'resource-server'
 export const CLIENT_SECRET = 'resource-server-secret-0123456789'

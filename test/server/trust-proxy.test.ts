@@ -3,7 +3,7 @@
 // IP its login attempts are counted under nor the IP its session records.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { ConfigError, loadConfig } from '../../src/server/config.js'
+import { ConfigError, loadConfig } from '../../src/service/config.js'
 import { PASSWORD, postJson, signUp, startService, uniqueName, type Service } from './support.js'
 
 describe('TRUST_PROXY', () => {

@@ -8,6 +8,7 @@ import { AUDIENCE, HMAC_SECRET, ISSUER } from '../support/auth.js'
 import { RedisCluster } from '../support/redis-cluster.js'
 import { eventually } from '../support/redis-server.js'
 import { storeContract } from './contract.js'
+import { verifyVerdict } from '../support/verdict.js'
 
 // The whole contract, on a real 3-master cluster this file starts and stops by PID. Every test
 // gets a fresh prefix; the cluster and its data go when the file ends.
@@ -73,12 +74,6 @@ async function closeAll(...instances: { auth: Revocable; store: RedisStore }[]):
   }
 }
 
-const verdict = (auth: Revocable, token: string): Promise<string> =>
-  auth.verify(token).then(
-    () => 'valid',
-    (error: { code?: string; reason?: string }) => `${error.code}:${error.reason}`,
-  )
-
 describe('the replica on a redis cluster', () => {
   test('a revocation made by one instance reaches another instance through the feed', async () => {
     const prefix = `rvk-test:${randomBytes(6).toString('hex')}:`
@@ -90,10 +85,10 @@ describe('the replica on a redis cluster', () => {
       const direct = reader.auth.stats().directLookups
       await writer.auth.revokeToken(token)
       assert.equal(
-        await eventually(async () => (await verdict(reader.auth, token)) !== 'valid'),
+        await eventually(async () => (await verifyVerdict(reader.auth, token)) !== 'valid'),
         true,
       )
-      assert.equal(await verdict(reader.auth, token), 'ERR_TOKEN_REVOKED:token')
+      assert.equal(await verifyVerdict(reader.auth, token), 'ERR_TOKEN_REVOKED:token')
       assert.equal(reader.auth.stats().directLookups, direct)
     } finally {
       await closeAll(writer, reader)
@@ -108,7 +103,7 @@ describe('the replica on a redis cluster', () => {
       const token = await writer.auth.issue({ sub: 'alice' })
       assert.equal((await reader.auth.verify(token)).sub, 'alice')
       await writer.auth.revokeToken(token, { awaitReplicas: true })
-      assert.equal(await verdict(reader.auth, token), 'ERR_TOKEN_REVOKED:token')
+      assert.equal(await verifyVerdict(reader.auth, token), 'ERR_TOKEN_REVOKED:token')
       // The reader's acknowledgement is read on the cluster (not an error waited out).
       const position = writer.store.feedPosition() as string
       assert.equal(await writer.store.replicasBehind(position), 0)
@@ -160,13 +155,13 @@ describe('the replica on a redis cluster', () => {
       const reader = await openOnCluster(prefix, 'auto')
       try {
         for (const token of byToken) {
-          assert.equal(await verdict(reader.auth, token), 'ERR_TOKEN_REVOKED:token')
+          assert.equal(await verifyVerdict(reader.auth, token), 'ERR_TOKEN_REVOKED:token')
         }
         for (const token of bySession) {
-          assert.equal(await verdict(reader.auth, token), 'ERR_TOKEN_REVOKED:session')
+          assert.equal(await verifyVerdict(reader.auth, token), 'ERR_TOKEN_REVOKED:session')
         }
         for (const token of byUser) {
-          assert.equal(await verdict(reader.auth, token), 'ERR_TOKEN_REVOKED:user')
+          assert.equal(await verifyVerdict(reader.auth, token), 'ERR_TOKEN_REVOKED:user')
         }
         assert.equal(reader.auth.stats().directLookups, 0)
       } finally {

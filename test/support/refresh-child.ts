@@ -9,6 +9,9 @@ import { createRevocable } from '../../src/index.js'
 import { RedisStore } from '../../src/stores/redis/index.js'
 import { AUDIENCE, HMAC_SECRET, ISSUER } from './auth.js'
 
+/** How long one client retries a refresh while the store answers ERR_STORE_UNAVAILABLE. */
+const RETRY_DEADLINE_MS = 60_000
+
 const [url, prefix] = process.argv.slice(2) as [string, string]
 const store = await RedisStore.connect({ url, prefix, warn: () => {} })
 const auth = await createRevocable({
@@ -28,13 +31,18 @@ process.stdout.write('ready\n')
 await Promise.all(
   tokens.map(async (first, i) => {
     let token = first
+    // A client gives up on a store that stays down this long (far beyond any fault a test makes).
+    let unavailableSince: number | undefined
     for (;;) {
       try {
         token = (await auth.refresh(token)).refreshToken
+        unavailableSince = undefined
       } catch (error) {
         // A slow store is a 503 to the client, who retries the same token; anything else ends
         // this client's chain (the parent sees its last token and retries it).
         if ((error as { code?: string }).code !== 'ERR_STORE_UNAVAILABLE') return
+        unavailableSince ??= Date.now()
+        if (Date.now() - unavailableSince > RETRY_DEADLINE_MS) return
         await new Promise((resolve) => setTimeout(resolve, 20))
         continue
       }

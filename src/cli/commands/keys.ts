@@ -3,7 +3,7 @@ import { closeSync, openSync, writeSync } from 'node:fs'
 import { calculateJwkThumbprint, exportJWK } from 'jose'
 import { isAlgorithm, type Algorithm } from '../../keys/algorithms.js'
 import { publicMembers as publicMembersOf } from '../../keys/import.js'
-import { parseSigningKeys, secretKid } from '../../server/signing-keys.js'
+import { parseSigningKeys, secretKid } from '../../service/signing-keys.js'
 import {
   CONFIG_HELP,
   configFrom,

@@ -1,4 +1,4 @@
-import { checkServicePackages } from '../../server/peer.js'
+import { checkServicePackages } from '../../service/peer.js'
 import { configFrom, noExtra, parse, type Command } from '../command.js'
 
 export const serveCommand: Command = {

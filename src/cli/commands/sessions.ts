@@ -1,4 +1,4 @@
-import { sessionJson } from '../../server/session-json.js'
+import { sessionJson } from '../../service/session-json.js'
 import {
   CONFIG_HELP,
   configFrom,

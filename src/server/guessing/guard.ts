@@ -7,10 +7,14 @@
  */
 import { isIPv6 } from 'node:net'
 import type { FastifyReply } from 'fastify'
-import type { LockoutConfig } from '../config.js'
+import type { LockoutConfig } from '../../service/config.js'
 import { sendError } from '../http.js'
-import type { GuessCounters } from './counters.js'
-import { retryAfterSeconds, type FailureCount, type LockRule } from './rules.js'
+import type { GuessCounters } from '../../service/guessing/counters.js'
+import {
+  retryAfterSeconds,
+  type FailureCount,
+  type LockRule,
+} from '../../service/guessing/rules.js'
 
 /** What else can be guessed, each counted per client IP. */
 export type CredentialKind = 'client' | 'admin' | 'refresh'

@@ -11,8 +11,8 @@ import type { ServiceContext } from '../context.js'
 import { acceptJsonOnly } from '../form.js'
 import { sendTooManyAttempts } from '../guessing/guard.js'
 import { sendError } from '../http.js'
-import { sessionJson } from '../session-json.js'
-import { normalizeUsername } from '../users/directory.js'
+import { sessionJson } from '../../service/session-json.js'
+import { normalizeUsername } from '../../service/users/directory.js'
 
 const reasonBody = {
   type: 'object',

@@ -17,10 +17,10 @@ import { acceptJsonOnly } from '../form.js'
 import { sendTooManyAttempts } from '../guessing/guard.js'
 import { SerialByKey } from '../guessing/serial.js'
 import { sendError, sendGrantError, sendHttpError } from '../http.js'
-import { sessionJson } from '../session-json.js'
-import { normalizeUsername } from '../users/directory.js'
-import { checkPassword } from '../users/password-policy.js'
-import { identifyClient, sessionOfRefreshToken } from './oauth-common.js'
+import { sessionJson } from '../../service/session-json.js'
+import { normalizeUsername } from '../../service/users/directory.js'
+import { checkPassword } from '../../service/users/password-policy.js'
+import { identifyClient } from './oauth-common.js'
 
 const USERNAME = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._@+-]+$' }
 // Lengths are checked by the password policy (in characters, with a clear message); the schema
@@ -113,7 +113,7 @@ function device(request: FastifyRequest) {
 async function endBrowserSession(request: FastifyRequest, context: ServiceContext): Promise<void> {
   const token = readRefreshCookie(request)
   if (token === undefined) return
-  const session = await sessionOfRefreshToken(context, token, { spent: false })
+  const session = await context.auth.inspectRefreshToken(token)
   if (session === undefined) return
   await context.auth.revokeSession(session.sid, {
     actor: session.sub,

@@ -11,8 +11,7 @@ export async function healthRoutes(app: FastifyInstance, context: ServiceContext
   // like a Redis Cluster) can serve every call: every slot has a reachable master.
   app.get('/readyz', async (_request, reply) => {
     try {
-      await context.auth.store.listRetiredKids()
-      await context.auth.store.checkReady?.()
+      await context.auth.checkStore()
       return { status: 'ready' }
     } catch {
       return reply

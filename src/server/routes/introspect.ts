@@ -7,13 +7,12 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { RevocableError } from '../../errors.js'
-import { callStore } from '../../revocation/revoker.js'
 import { parseRefreshToken } from '../../sessions/refresh-token.js'
-import { maySeeToken } from '../clients.js'
+import { maySeeToken } from '../../service/clients.js'
 import { verifyCounted, type ServiceContext } from '../context.js'
 import { acceptFormsOnly } from '../form.js'
 import { isStoreUnavailable } from '../http.js'
-import { requireClient, sessionOfRefreshToken } from './oauth-common.js'
+import { requireClient } from './oauth-common.js'
 import { revocationSchema } from './revoke.js'
 
 interface IntrospectBody {
@@ -48,28 +47,19 @@ async function introspectAccessToken(context: ServiceContext, token: string) {
 }
 
 async function introspectRefreshToken(context: ServiceContext, token: string) {
-  const session = await sessionOfRefreshToken(context, token, { spent: false })
-  if (session === undefined) return INACTIVE
-  const { store, options } = context.auth
-  const now = options.clock()
-  // The same checks a verify makes of the session: revoked, ended, expired, user or global cutoff.
-  const status = await callStore('check a session', () =>
-    store.checkRevocation({ now, jti: '', sid: session.sid, sub: session.sub, kid: '' }),
-  )
-  const cutoff = Math.max(status.userCutoff ?? -Infinity, status.epoch ?? -Infinity)
-  if (status.sessionRevoked || !status.sessionActive || session.createdAt <= cutoff) {
-    return INACTIVE
-  }
+  // The library decides (the rules `refresh` applies): revoked, ended, expired, cut off.
+  const info = await context.auth.inspectRefreshToken(token)
+  if (info === undefined || !info.active) return INACTIVE
   return {
     active: true,
     token_type: 'refresh_token',
-    sub: session.sub,
-    client_id: session.clientId,
-    scope: session.scope,
-    exp: Math.floor(session.expiresAt / 1000),
-    iat: Math.floor(session.rotatedAt / 1000),
-    iss: options.issuer,
-    sid: session.sid,
+    sub: info.sub,
+    client_id: info.clientId,
+    scope: info.scope,
+    exp: Math.floor(info.expiresAt.getTime() / 1000),
+    iat: Math.floor(info.issuedAt.getTime() / 1000),
+    iss: context.auth.options.issuer,
+    sid: info.sid,
   }
 }
 

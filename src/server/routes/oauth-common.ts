@@ -1,17 +1,15 @@
 /**
- * What the three OAuth endpoints share: the form schema pieces, client authentication, and
- * finding the session behind a refresh token.
+ * What the three OAuth endpoints share: the form schema pieces and client authentication.
+ * (A refresh token's session is the library's to find: `auth.inspectRefreshToken`.)
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { findSessionOfRefreshToken } from '../../sessions/sessions.js'
-import type { SessionRecord } from '../../stores/store.js'
 import {
   authenticateClient,
   CLIENT_CHALLENGE,
   type ClientAuth,
   type ClientCredentialsBody,
 } from '../client-auth.js'
-import type { ClientRecord } from '../clients.js'
+import type { ClientRecord } from '../../service/clients.js'
 import type { ServiceContext } from '../context.js'
 import { sendTooManyAttempts } from '../guessing/guard.js'
 import { sendError } from '../http.js'
@@ -78,16 +76,4 @@ export async function requireClient(
       : 'client authentication required',
   )
   return undefined
-}
-
-/**
- * The session a refresh token of ours belongs to: its current token, or with `spent` also one
- * it has rotated away from. A token that merely names a real session (a forgery) finds nothing.
- */
-export function sessionOfRefreshToken(
-  context: ServiceContext,
-  token: string,
-  { spent }: { spent: boolean },
-): Promise<SessionRecord | undefined> {
-  return findSessionOfRefreshToken(context.auth.store, token, { spent })
 }

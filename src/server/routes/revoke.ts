@@ -10,11 +10,11 @@ import type { FastifyInstance } from 'fastify'
 import { RevocableError } from '../../errors.js'
 import type { AuditContext } from '../../events.js'
 import { parseRefreshToken } from '../../sessions/refresh-token.js'
-import { maySeeToken, type ClientRecord } from '../clients.js'
+import { maySeeToken, type ClientRecord } from '../../service/clients.js'
 import type { ServiceContext } from '../context.js'
 import { acceptFormsOnly } from '../form.js'
 import { isStoreUnavailable } from '../http.js'
-import { CLIENT_PARAMS, requireClient, sessionOfRefreshToken, TOKEN_PARAM } from './oauth-common.js'
+import { CLIENT_PARAMS, requireClient, TOKEN_PARAM } from './oauth-common.js'
 
 interface RevokeBody {
   token: string
@@ -44,9 +44,9 @@ async function revokeRefreshToken(
   token: string,
   audit: AuditContext,
 ): Promise<void> {
-  const session = await sessionOfRefreshToken(context, token, { spent: true })
-  if (session !== undefined && maySeeToken(client, session.clientId)) {
-    await context.auth.revokeSession(session.sid, audit)
+  const info = await context.auth.inspectRefreshToken(token, { spent: true })
+  if (info !== undefined && maySeeToken(client, info.clientId)) {
+    await context.auth.revokeSession(info.sid, audit)
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { RevocableError } from '../../errors.js'
-import { scopesNotAllowed, type ClientRecord, type GrantType } from '../clients.js'
+import { scopesNotAllowed, type ClientRecord, type GrantType } from '../../service/clients.js'
 import type { ServiceContext } from '../context.js'
 import { clearSessionCookies, csrfFailure, readRefreshCookie } from '../cookies.js'
 import { acceptFormsOnly } from '../form.js'

@@ -199,6 +199,12 @@ export class RedisStore implements Store {
     ) {
       throw new TypeError('"onDataLoss" must be "bump-epoch" or "fail-closed"')
     }
+    for (const name of ['dataLossCheckInterval', 'feedRetention'] as const) {
+      const value = options[name]
+      if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
+        throw new TypeError(`"${name}" must be a positive integer of milliseconds`)
+      }
+    }
 
     let connection: unknown
     let owned = false

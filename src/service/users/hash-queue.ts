@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os'
-import { HttpError } from '../http.js'
+import { HttpError } from '../errors.js'
 
 /**
  * A small queue in front of password hashing. A hash costs tens of milliseconds of CPU on the

@@ -65,7 +65,7 @@ export interface PasswordHasherOptions {
   readonly scryptLogN?: number
   /** The Argon2 binding (from `loadArgon2`); without it new hashes are scrypt. */
   readonly argon2?: Argon2 | undefined
-  /** Every hash runs through it (src/server/users/hash-queue.ts). */
+  /** Every hash runs through it (src/service/users/hash-queue.ts). */
   readonly queue?: HashQueue
 }
 
