@@ -86,8 +86,10 @@ export class RedisUserState {
   async reinstate(sub: string): Promise<SuspensionRecord | undefined> {
     const { redis, keys, append } = this.#deps
     const key = keys.user(sub).suspension
-    const [, previous] = await Promise.all([append({ kind: 'reinstated', sub }), redis.get(key)])
-    await redis.del(key)
+    const [, previous] = (await Promise.all([
+      append({ kind: 'reinstated', sub }),
+      SCRIPTS.takeKey.run(redis, [key], []),
+    ])) as [string, string | null]
     return previous === null ? undefined : (JSON.parse(previous) as SuspensionRecord)
   }
 
