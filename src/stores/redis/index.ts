@@ -777,9 +777,13 @@ export class RedisStore implements Store {
       ttl,
       this.#ttl(session.absoluteExpiresAt + (session.purgeAt - session.expiresAt)),
     )
-    await this.#redis.set(this.#keys.sessionOwner(session.sid), session.sub, {
-      expiration: { type: 'PX', value: pointerTtl },
-    })
+    await Promise.all([
+      this.#redis.set(this.#keys.sessionOwner(session.sid), session.sub, {
+        expiration: { type: 'PX', value: pointerTtl },
+      }),
+      // Issue #15: so that forgetUser finds every pointer that names the user.
+      this.#userState.noteOwned(session.sub, session.sid, pointerTtl),
+    ])
     // The epoch lives in another slot: checked here, just before the script. The user's cutoff
     // is checked inside it, atomically with the write (the same rule: isCutOff).
     const epoch = await this.#epoch()

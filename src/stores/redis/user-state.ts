@@ -105,10 +105,20 @@ export class RedisUserState {
     ])
   }
 
+  /** Records that the owner pointer of `sid` names `sub` (createSession calls it). */
+  async noteOwned(sub: string, sid: string, ttlMs: number): Promise<void> {
+    await SCRIPTS.noteOwned.run(
+      this.#deps.redis,
+      [this.#deps.keys.user(sub).ownedSids],
+      [sid, ttlMs],
+    )
+  }
+
   async forget(sub: string): Promise<void> {
     const { redis, keys, append } = this.#deps
     const user = keys.user(sub)
     await append({ kind: 'reinstated', sub })
+    const forgotten = new Set<string>()
     for (;;) {
       const sids = (await SCRIPTS.forgetSessions.run(
         redis,
@@ -116,9 +126,25 @@ export class RedisUserState {
         [user.sessionPrefix, FORGET_SLICE],
       )) as string[]
       if (sids.length === 0) break
+      for (const sid of sids) forgotten.add(sid)
       await Promise.all(sids.map((sid) => redis.del(keys.sessionOwner(sid))))
     }
-    await Promise.all([redis.del(user.suspension), redis.del(user.claimsCutoff)])
+    // Sessions ended before (revoked, suspended, the slice revokeUser ended) left their records
+    // gone but their owner pointers, which name the user: every one of them goes too.
+    const owned = (await redis.sMembers(user.ownedSids)).filter((sid) => !forgotten.has(sid))
+    for (let start = 0; start < owned.length; start += FORGET_SLICE) {
+      const slice = owned.slice(start, start + FORGET_SLICE)
+      await Promise.all(
+        slice.map((sid) =>
+          Promise.all([redis.del(keys.sessionOwner(sid)), redis.del(user.sessionPrefix + sid)]),
+        ),
+      )
+    }
+    await Promise.all([
+      redis.del(user.suspension),
+      redis.del(user.claimsCutoff),
+      redis.del(user.ownedSids),
+    ])
   }
 
   /** Compare-and-swap of the session record, as rotation does (swap-session.lua). */
