@@ -1,9 +1,9 @@
 // The façade: every public verb of the library, each with its JSDoc and a one-line delegation.
 // The work is in the layers below: revocation/verifier.ts (the verify path),
 // revocation/revocations.ts (the revoke verbs), sessions/ (issue, sessions, refresh tokens),
-// keys/key-manager.ts (the key verbs), sessions/lifecycle.ts (suspension, claims changes,
-// re-authentication, deletion: issue #15), and create-revocable.ts builds it all. It is over 300
-// lines only because of the public API's JSDoc and @example blocks.
+// keys/key-manager.ts (the key verbs), sessions/lifecycle.ts (the user-lifecycle verbs), and
+// create-revocable.ts builds it all. It is over 300 lines only because of the public API's
+// JSDoc and @example blocks (some thirty verbs), which belong with the verbs users call.
 import { EventEmitter } from 'node:events'
 import type { AuditContext, RevocableEvents } from './events.js'
 import type { KeyInput } from './keys/import.js'
@@ -20,9 +20,14 @@ import {
   type RevokeUserOptions,
 } from './revocation/revocations.js'
 import type { StoreClock } from './revocation/store-clock.js'
-import { Verifier, type ReplicaRuntime, type RevocableStats } from './revocation/verifier.js'
+import {
+  Verifier,
+  type ReplicaRuntime,
+  type RevocableStats,
+  type VerifyOptions,
+} from './revocation/verifier.js'
 import { inspectRefreshToken, type RefreshTokenInfo } from './sessions/inspect-refresh-token.js'
-import { issueAccessToken, type IssueInput } from './sessions/issue.js'
+import { checkSessionId, issueAccessToken, type IssueInput } from './sessions/issue.js'
 import {
   UserLifecycle,
   type ReauthenticateOptions,
@@ -37,32 +42,11 @@ import {
   type TokenSet,
 } from './sessions/sessions.js'
 import type { Store } from './stores/store.js'
-import { assertAuthAge, checkMaxAuthAge, type AccessTokenClaims } from './tokens/claims.js'
+import type { AccessTokenClaims } from './tokens/claims.js'
 import { randomId } from './tokens/ids.js'
 import { mintAccessToken, type TokenSubject } from './tokens/mint.js'
 
-export type { IssueInput, RevocableStats, RevokeOptions, RevokeUserOptions }
-
-export interface VerifyOptions {
-  /**
-   * Most seconds since the user authenticated (`auth_time`): an older authentication, or a token
-   * without `auth_time`, rejects with ERR_INSUFFICIENT_USER_AUTHENTICATION (RFC 9470 step-up).
-   * Default: no limit.
-   */
-  maxAuthAge?: number
-}
-
-function checkUntil(value: unknown, now: number): number | undefined {
-  if (value === undefined) return undefined
-  const until = value instanceof Date ? value.getTime() : value
-  if (typeof until !== 'number' || !Number.isFinite(until) || until <= now) {
-    throw new TypeError('"until" must be a Date or a number of milliseconds in the future')
-  }
-  return until
-}
-
-// Session ids appear inside store keys (as in sessions/issue.ts).
-const SESSION_ID = /^[A-Za-z0-9._~-]{1,128}$/
+export type { IssueInput, RevocableStats, RevokeOptions, RevokeUserOptions, VerifyOptions }
 
 export interface ListSessionsOptions {
   /** Marks this session `current: true` in the list. */
@@ -86,6 +70,15 @@ function checkAudit(audit: AuditContext | undefined): AuditContext {
     throw new TypeError('"awaitReplicas" must be a boolean')
   }
   return result
+}
+
+function checkUntil(value: unknown, now: number): number | undefined {
+  if (value === undefined) return undefined
+  const until = value instanceof Date ? value.getTime() : value
+  if (typeof until !== 'number' || !Number.isFinite(until) || until <= now) {
+    throw new TypeError('"until" must be a Date or a number of milliseconds in the future')
+  }
+  return until
 }
 
 /**
@@ -138,18 +131,15 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     this.#verifier = verifier
     const mint = (session: TokenSubject, issuedAt: number) =>
       this.#mint(session, issuedAt, options.accessTokenTtl)
-    this.#lifecycle = new UserLifecycle({
+    const lifecycle = new UserLifecycle({
       store,
       options,
       revoker,
       mint,
       emit,
-      // The replica's view, only while it is fresh (as verify trusts it).
-      replicaState: (sub, now) =>
-        runtime !== undefined && runtime.follower.isFresh(options.maxStaleness * 1000, now)
-          ? runtime.replica.userState(sub, now)
-          : undefined,
+      replicaState: (sub, now) => verifier.freshReplica(now)?.userState(sub, now),
     })
+    this.#lifecycle = lifecycle
     this.#sessions = new Sessions({
       store,
       options,
@@ -157,7 +147,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       mint,
       clockUncertainty: () => storeClock?.uncertainty ?? 0,
       emit,
-      lifecycle: this.#lifecycle,
+      lifecycle,
     })
     this.#revocations = new Revocations({ store, options, revoker, verifier, emit })
     this.#keys = new KeyManager({
@@ -214,13 +204,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * await auth.verify(token, { maxAuthAge: 300 }) // else ERR_INSUFFICIENT_USER_AUTHENTICATION
    */
   verify(token: string, options?: VerifyOptions): Promise<AccessTokenClaims> {
-    const maxAuthAge = options?.maxAuthAge
-    if (maxAuthAge === undefined) return this.#verifier.verify(token)
-    const limit = checkMaxAuthAge(maxAuthAge)
-    return this.#verifier.verify(token).then((claims) => {
-      assertAuthAge(claims, limit, this.options.clock())
-      return claims
-    })
+    return this.#verifier.verify(token, options)
   }
 
   /** Counters, and the replica's staleness, lag and size. */
@@ -399,7 +383,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     const context = checkAudit(options)
     const until = checkUntil(options.until, this.options.clock())
     const state = await this.#lifecycle.suspend(sub, until, context)
-    await this.#lifecycle.awaitReplicas(options)
+    await this.#revocations.awaitReplicas(options)
     return state
   }
 
@@ -413,7 +397,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   async reinstateUser(sub: string, audit?: RevokeOptions): Promise<boolean> {
     checkId('sub', sub)
     const lifted = await this.#lifecycle.reinstate(sub, checkAudit(audit))
-    await this.#lifecycle.awaitReplicas(audit)
+    await this.#revocations.awaitReplicas(audit)
     return lifted
   }
 
@@ -441,7 +425,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   async markClaimsChanged(sub: string, audit?: RevokeOptions): Promise<Date> {
     checkId('sub', sub)
     const cutoff = await this.#lifecycle.markClaimsChanged(sub, checkAudit(audit))
-    await this.#lifecycle.awaitReplicas(audit)
+    await this.#revocations.awaitReplicas(audit)
     return new Date(cutoff)
   }
 
@@ -457,9 +441,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * }
    */
   reauthenticate(sid: string, options: ReauthenticateOptions = {}): Promise<TokenSet> {
-    if (typeof sid !== 'string' || !SESSION_ID.test(sid)) {
-      throw new TypeError('"sid" must be 1 to 128 characters of A-Z a-z 0-9 . _ ~ -')
-    }
+    checkSessionId(sid)
     return this.#lifecycle.reauthenticate(sid, checkAudit(options))
   }
 
@@ -474,7 +456,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   async deleteUser(sub: string, audit?: RevokeOptions): Promise<{ sessionsEnded: number }> {
     checkId('sub', sub)
     const sessionsEnded = await this.#lifecycle.deleteUser(sub, checkAudit(audit))
-    await this.#lifecycle.awaitReplicas(audit)
+    await this.#revocations.awaitReplicas(audit)
     return { sessionsEnded }
   }
 

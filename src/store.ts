@@ -33,8 +33,9 @@ export { revocationReason, type RevocationMode } from './records/revocation-reas
 export { REFRESH_TOKEN_PREFIX } from './sessions/refresh-token.js'
 export {
   claimsChangedSince,
-  instantAfterClaimsChange,
   isSuspended,
+  NO_USER_STATE,
+  suspensionExpiry,
   type SuspensionRecord,
   type UserStateRecord,
 } from './records/user-state.js'

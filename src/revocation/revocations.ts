@@ -56,7 +56,7 @@ export class Revocations {
     }
     await revoker.revokeJti(jti, exp)
     emit('token.revoked', { kind: 'token', jti, sub, at: options.clock(), ...context })
-    await this.#awaitReplicas(wait)
+    await this.awaitReplicas(wait)
   }
 
   async session(sid: string, context: AuditContext, wait: RevokeOptions | undefined) {
@@ -67,7 +67,7 @@ export class Revocations {
     if (ended !== undefined) {
       emit('session.ended', { sid, sub: ended.sub, cause: 'revoked', at, ...context })
     }
-    await this.#awaitReplicas(wait)
+    await this.awaitReplicas(wait)
   }
 
   async user(sub: string, request: RevokeUserOptions, context: AuditContext): Promise<void> {
@@ -89,20 +89,20 @@ export class Revocations {
     for (const session of ended) {
       emit('session.ended', { sid: session.sid, sub, cause: 'user-revoked', at: now, ...context })
     }
-    await this.#awaitReplicas(request)
+    await this.awaitReplicas(request)
   }
 
   async all(context: AuditContext, wait: RevokeOptions | undefined): Promise<void> {
     const cutoff = await this.#deps.revoker.revokeAll()
     this.#deps.emit('token.revoked', { kind: 'global', cutoff, at: cutoff, ...context })
-    await this.#awaitReplicas(wait)
+    await this.awaitReplicas(wait)
   }
 
   /**
    * With `awaitReplicas` (the call's, else the option), waits until every live replica on the
    * store has applied what this instance wrote, at most maxStaleness (see awaitReplicas).
    */
-  async #awaitReplicas(request: RevokeOptions | undefined): Promise<void> {
+  async awaitReplicas(request: RevokeOptions | undefined): Promise<void> {
     const { store, options } = this.#deps
     if (!(request?.awaitReplicas ?? options.awaitReplicas)) return
     await awaitReplicas(store, { maxStalenessMs: options.maxStaleness * 1000 })

@@ -1,4 +1,11 @@
-import { ClaimsChanged, KeyRetired, KidUnknown, StoreUnavailable, TokenRevoked } from '../errors.js'
+import {
+  ClaimsChanged,
+  InsufficientUserAuthentication,
+  KeyRetired,
+  KidUnknown,
+  StoreUnavailable,
+  TokenRevoked,
+} from '../errors.js'
 import type { KeyLookup } from '../keys/key-material.js'
 import type { ResolvedOptions } from '../options.js'
 import {
@@ -37,6 +44,30 @@ export interface RevocableStats {
   tokenCache: { size: number; hits: number; misses: number }
   /** Undefined when no replica runs. */
   replica: (FollowerStats & { entries: ReturnType<Replica['size']> }) | undefined
+}
+
+export interface VerifyOptions {
+  /**
+   * Most seconds since the user authenticated (`auth_time`): an older authentication, or a token
+   * without `auth_time`, rejects with ERR_INSUFFICIENT_USER_AUTHENTICATION (RFC 9470 step-up).
+   * Default: no limit.
+   */
+  maxAuthAge?: number
+}
+
+function checkMaxAuthAge(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError('"maxAuthAge" must be a non-negative number of seconds')
+  }
+  return value
+}
+
+/** Throws ERR_INSUFFICIENT_USER_AUTHENTICATION when the authentication is older than allowed. */
+export function assertAuthAge(claims: AccessTokenClaims, maxAuthAge: number, now: number): void {
+  const authTime = claims.auth_time
+  if (typeof authTime !== 'number' || now / 1000 - authTime > maxAuthAge) {
+    throw new InsufficientUserAuthentication(Math.floor(maxAuthAge))
+  }
 }
 
 /** The options the verify path reads (the resolved options fit). */
@@ -95,8 +126,26 @@ export class Verifier {
     this.#lastKeyReload = options.clock()
   }
 
-  /** Verifies a token completely (see `Revocable.verify`). */
-  verify(token: string): Promise<AccessTokenClaims> {
+  /** Verifies a token completely (see `Revocable.verify`), then the authentication's age. */
+  verify(token: string, options?: VerifyOptions): Promise<AccessTokenClaims> {
+    const maxAuthAge = options?.maxAuthAge
+    if (maxAuthAge === undefined) return this.#verify(token)
+    const limit = checkMaxAuthAge(maxAuthAge)
+    return this.#verify(token).then((claims) => {
+      assertAuthAge(claims, limit, this.#deps.options.clock())
+      return claims
+    })
+  }
+
+  /** The replica, when it is fresh enough to answer at `now` (else undefined: ask the store). */
+  freshReplica(now: number): Replica | undefined {
+    const runtime = this.#deps.runtime
+    return runtime !== undefined && runtime.follower.isFresh(this.#maxStalenessMs, now)
+      ? runtime.replica
+      : undefined
+  }
+
+  #verify(token: string): Promise<AccessTokenClaims> {
     let verified: CachedToken
     try {
       const now = this.#deps.options.clock()
@@ -240,8 +289,6 @@ export class Verifier {
       this.#deps.options.mode,
     )
     if (reason !== undefined) throw new TokenRevoked(reason)
-    // Issue #15: a suspension (even one whose session revocations were missed), then a claims
-    // change (the token is good but stale: the client refreshes).
     if (status.userSuspended) throw new TokenRevoked('user-suspended')
     if (claimsChangedSince(issuedAtMs(verified.claims), status.claimsCutoff)) {
       throw new ClaimsChanged()

@@ -229,6 +229,8 @@ export async function openRuntime(
       allowPlaintextKeys: config.allowPlaintextKeys,
       keyPublishLead: config.keyPublishLead,
       keyRotationInterval: config.keyRotationInterval,
+      // The claims an admin set (PUT /admin/users/:sub/claims), in every new access token.
+      resolveClaims: ({ sub }) => backend.users.getClaims(sub),
       warn,
     })
   } catch (error) {

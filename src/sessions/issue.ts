@@ -21,7 +21,7 @@ export interface IssueInput extends TokenInput {
 // Session ids appear inside store keys; this alphabet keeps them unambiguous there.
 const SESSION_ID = /^[A-Za-z0-9._~-]{1,128}$/
 
-function checkSessionId(value: unknown): string {
+export function checkSessionId(value: unknown): string {
   if (typeof value !== 'string' || !SESSION_ID.test(value)) {
     throw new TypeError('"sid" must be 1 to 128 characters of A-Z a-z 0-9 . _ ~ -')
   }
@@ -32,7 +32,6 @@ export interface IssueDeps {
   readonly options: Pick<ResolvedOptions, 'mode' | 'accessTokenTtl' | 'maxAccessTokenTtl'>
   readonly revoker: Revoker
   readonly sessions: Sessions
-  /** Suspension and claims hooks (lifecycle.ts). */
   readonly lifecycle: Pick<UserLifecycle, 'admit' | 'mintInstant'>
   /** Signs an access token for a session at an issue instant, living `ttl` seconds. */
   readonly mint: (session: TokenSubject, issuedAt: number, ttl: number) => string
@@ -44,7 +43,7 @@ export interface IssueDeps {
  * session exactly as `startSession` does (`Sessions.recordBare`).
  */
 export async function issueAccessToken(deps: IssueDeps, input: IssueInput): Promise<string> {
-  const { options, revoker, sessions, mint, lifecycle } = deps
+  const { options, revoker, sessions, lifecycle, mint } = deps
   const checked = checkTokenInput(input, 'issue')
   const ttl = checkTtl(input.ttl, options)
   const sid = input.sid === undefined ? undefined : checkSessionId(input.sid)

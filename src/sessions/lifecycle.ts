@@ -17,9 +17,7 @@ import {
   type SuspensionRecord,
   type UserStateRecord,
 } from '../records/user-state.js'
-import { awaitReplicas } from '../revocation/await-replicas.js'
-import type { Revoker } from '../revocation/revoker.js'
-import { callStore } from '../stores/call-store.js'
+import { callStore, type Revoker } from '../revocation/revoker.js'
 import type { SessionRecord, Store } from '../stores/store.js'
 import { createRefreshToken } from './refresh-token.js'
 import { toSessionInfo, type TokenSet } from './sessions.js'
@@ -152,16 +150,6 @@ export class UserLifecycle {
     const { sub, sid, clientId, scope, claims } = session
     const resolved = checkResolved(await resolve({ sub, sid, clientId, scope, claims, reason }))
     return resolved === undefined ? session : { ...session, claims: { ...claims, ...resolved } }
-  }
-
-  /**
-   * With `awaitReplicas` (the call's, else the option), waits until every live replica has
-   * applied what this instance wrote, at most maxStaleness (as the revocation verbs do).
-   */
-  async awaitReplicas(request: { awaitReplicas?: boolean } | undefined): Promise<void> {
-    const { store, options } = this.#deps
-    if (!(request?.awaitReplicas ?? options.awaitReplicas)) return
-    await awaitReplicas(store, { maxStalenessMs: options.maxStaleness * 1000 })
   }
 
   async state(sub: string): Promise<UserState> {

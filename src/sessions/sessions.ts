@@ -1,3 +1,5 @@
+// Just over 300 lines: the session verbs (start, refresh, list, end) share one record builder and
+// one create step, and the lifecycle hooks sit inside them; the types are in session-info.ts.
 import {
   ClientMismatch,
   RefreshTokenInvalid,
@@ -17,6 +19,7 @@ import type { Store } from '../stores/store.js'
 import { randomId } from '../tokens/ids.js'
 import { checkTokenInput } from '../tokens/token-input.js'
 import { createRefreshToken, openHeir, parseRefreshToken, sealHeir } from './refresh-token.js'
+import type { UserLifecycle } from './lifecycle.js'
 import {
   checkDevice,
   findSessionOfRefreshToken,
@@ -25,7 +28,6 @@ import {
   type StartSessionInput,
   type TokenSet,
 } from './session-info.js'
-import type { UserLifecycle } from './lifecycle.js'
 
 export { findSessionOfRefreshToken, toSessionInfo }
 export type { SessionInfo, StartSessionInput, TokenSet }
@@ -103,8 +105,12 @@ export class Sessions {
       EXPIRED_SESSION_RETENTION_MS,
     )
     await this.#create(session)
-    const issuedAt = this.#deps.lifecycle.mintInstant(now, state)
-    return this.#tokenSet(session, refresh.token, issuedAt, 'start')
+    return this.#tokenSet(
+      session,
+      refresh.token,
+      this.#deps.lifecycle.mintInstant(now, state),
+      'start',
+    )
   }
 
   /**

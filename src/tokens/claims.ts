@@ -1,9 +1,4 @@
-import {
-  ClaimInvalid,
-  InsufficientUserAuthentication,
-  TokenExpired,
-  TokenNotYetValid,
-} from '../errors.js'
+import { ClaimInvalid, TokenExpired, TokenNotYetValid } from '../errors.js'
 import { toSeconds } from '../clock.js'
 
 /** The claims of an access token (RFC 9068 shape) as `verify` returns them. */
@@ -186,26 +181,4 @@ export function issuedAtMs(claims: AccessTokenClaims): number {
 export function revocationOriginMs(claims: AccessTokenClaims): number {
   const issuedAt = issuedAtMs(claims)
   return claims.auth_time_ms === undefined ? issuedAt : Math.min(claims.auth_time_ms, issuedAt)
-}
-
-/** Checks a `maxAuthAge` (seconds) once; throws a TypeError naming it. */
-export function checkMaxAuthAge(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError('"maxAuthAge" must be a non-negative number of seconds')
-  }
-  return value
-}
-
-/**
- * RFC 9470 step-up: throws ERR_INSUFFICIENT_USER_AUTHENTICATION when the user authenticated
- * (`auth_time`) more than `maxAuthAge` seconds before `nowMs`, or the token does not say when.
- *
- * @example
- * assertAuthAge(claims, 300, Date.now()) // throws for an authentication 301 s old
- */
-export function assertAuthAge(claims: AccessTokenClaims, maxAuthAge: number, nowMs: number): void {
-  const authTime = claims.auth_time
-  if (typeof authTime !== 'number' || nowMs / 1000 - authTime > maxAuthAge) {
-    throw new InsufficientUserAuthentication(Math.floor(maxAuthAge))
-  }
 }

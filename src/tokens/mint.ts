@@ -11,7 +11,7 @@ export interface TokenSubject {
   readonly claims: Readonly<Record<string, unknown>> | undefined
   /** The session's start; absent for a token outside a session record. */
   readonly createdAt?: number
-  /** When the user last authenticated on the session (ms); absent: `createdAt`. */
+  /** When the user last authenticated (the login, or the last `reauthenticate`), ms. */
   readonly authTime?: number
 }
 

@@ -15,6 +15,9 @@ const STORE_AUTHOR_VALUES = [
   'isCutOff',
   'decideSessionCap',
   'revocationReason',
+  'decideReauthentication',
+  'isSuspended',
+  'claimsChangedSince',
 ]
 
 test('the main entry exports none of the store-author rules', () => {

@@ -102,3 +102,12 @@ test('with fail-closed, a lookup outage rejects with ERR_STORE_UNAVAILABLE', asy
   })
   await assert.rejects(verifier.verify(token), { code: 'ERR_STORE_UNAVAILABLE' })
 })
+
+test('a Verifier rejects the token of a suspended user, and one minted before a claims change', async () => {
+  const suspended = await setup(() => ({ ...CLEAN, userSuspended: true }))
+  await assert.rejects(suspended.verifier.verify(suspended.token), {
+    code: 'ERR_TOKEN_REVOKED',
+  })
+  const changed = await setup((query) => ({ ...CLEAN, claimsCutoff: query.now }))
+  await assert.rejects(changed.verifier.verify(changed.token), { code: 'ERR_CLAIMS_CHANGED' })
+})
