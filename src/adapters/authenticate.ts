@@ -10,15 +10,22 @@ import {
   TokenMalformed,
 } from '../errors.js'
 import type { Revocable } from '../revocable.js'
-import type { TokenSet } from '../sessions/sessions.js'
 import type { AccessTokenClaims } from '../tokens/claims.js'
 import { readBearerHeader } from './bearer.js'
 import {
-  bearerErrorResponse,
-  insufficientScopeResponse,
-  missingTokenResponse,
-  type HttpErrorResponse,
-} from './http-error.js'
+  checkRefresh,
+  clearingCookies,
+  COOKIE_NAME,
+  readCookie,
+  tokenCookies,
+  type ResolvedRefreshCookies,
+} from './cookies.js'
+import { bearerErrorResponse, missingTokenResponse, type HttpErrorResponse } from './http-error.js'
+import { checkRealm } from './scope.js'
+
+// The cookie and scope helpers live in cookies.ts and scope.ts; the adapters import them here.
+export { readCookie, type ResolvedRefreshCookies } from './cookies.js'
+export { checkRealm, checkRequiredScope, noteRealm, realmFor, scopeFailure } from './scope.js'
 
 /** Options every adapter takes. */
 export interface AuthenticateOptions {
@@ -74,13 +81,6 @@ export interface ResolvedAuthenticateOptions {
   readonly maxAuthAge: number | undefined
 }
 
-/** The `refresh` option once checked. */
-export interface ResolvedRefreshCookies {
-  readonly cookie: string
-  /** The attributes every cookie we set carries, after `Max-Age`: `; Path=/; HttpOnly; …`. */
-  readonly attributes: string
-}
-
 /**
  * What one request turned out to be. `cookies` are `Set-Cookie` header values the adapter adds
  * to the response, whatever the outcome (a refresh's new cookies, or the clearing of both).
@@ -103,9 +103,6 @@ export interface CredentialHeaders {
   readonly authorization: string | readonly string[] | undefined
   readonly cookie: string | readonly string[] | undefined
 }
-
-// A cookie name is an RFC 6265 token.
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 /** Checks the revocable instance and the options once; throws a TypeError naming the bad one. */
 export function resolveAuthenticateOptions(
@@ -145,126 +142,6 @@ function checkMaxAuthAge(value: unknown): number | undefined {
     throw new TypeError('"maxAuthAge" must be a non-negative number of seconds')
   }
   return value
-}
-
-// A cookie Path or Domain: printable ASCII without `;` (RFC 6265 §4.1.1 av-octets), no spaces.
-const COOKIE_ATTRIBUTE = /^[\x21-\x3A\x3C-\x7E]+$/
-
-/** Checks the `refresh` option; throws a TypeError naming the bad field. */
-function checkRefresh(
-  auth: Revocable,
-  refresh: unknown,
-  accessCookie: string | undefined,
-): ResolvedRefreshCookies | undefined {
-  if (refresh === undefined) return undefined
-  if (refresh === null || typeof refresh !== 'object') {
-    throw new TypeError('"refresh" must be an object')
-  }
-  const {
-    cookie,
-    path = '/',
-    domain,
-    secure = true,
-    sameSite = 'Lax',
-  } = refresh as Record<string, unknown>
-  if (typeof cookie !== 'string' || !COOKIE_NAME.test(cookie)) {
-    throw new TypeError('"refresh.cookie" must be a cookie name')
-  }
-  if (accessCookie === undefined) {
-    throw new TypeError('"refresh" needs "cookie" (the access-token cookie it renews)')
-  }
-  if (cookie === accessCookie) {
-    throw new TypeError('"refresh.cookie" must differ from "cookie"')
-  }
-  if (typeof auth.refresh !== 'function') {
-    throw new TypeError('"refresh" needs a Revocable with refresh()')
-  }
-  if (typeof path !== 'string' || !path.startsWith('/') || !COOKIE_ATTRIBUTE.test(path)) {
-    throw new TypeError('"refresh.path" must be a cookie path starting with /')
-  }
-  if (domain !== undefined && (typeof domain !== 'string' || !COOKIE_ATTRIBUTE.test(domain))) {
-    throw new TypeError('"refresh.domain" must be a cookie domain')
-  }
-  if (typeof secure !== 'boolean') throw new TypeError('"refresh.secure" must be a boolean')
-  if (sameSite !== 'Lax' && sameSite !== 'Strict') {
-    throw new TypeError('"refresh.sameSite" must be "Lax" or "Strict"')
-  }
-  const attributes = [
-    `Path=${path}`,
-    ...(domain === undefined ? [] : [`Domain=${domain}`]),
-    'HttpOnly',
-    ...(secure ? ['Secure'] : []),
-    `SameSite=${sameSite}`,
-  ]
-  return Object.freeze({ cookie, attributes: `; ${attributes.join('; ')}` })
-}
-
-/** A `Set-Cookie` value; tokens are percent-encoded, so no value can carry `;` or a control. */
-function setCookie(name: string, value: string, maxAge: number, attributes: string): string {
-  return `${name}=${encodeURIComponent(value)}; Max-Age=${maxAge}${attributes}`
-}
-
-/** The two `Set-Cookie` values for a fresh token set. */
-function tokenCookies(
-  tokens: TokenSet,
-  accessCookie: string,
-  refresh: ResolvedRefreshCookies,
-  nowMs: number,
-): string[] {
-  // The refresh cookie lives as long as the session can; the access cookie as long as its token.
-  const sessionSeconds = Math.max(
-    1,
-    Math.floor((tokens.session.expiresAt.getTime() - nowMs) / 1000),
-  )
-  return [
-    setCookie(accessCookie, tokens.accessToken, tokens.expiresIn, refresh.attributes),
-    setCookie(refresh.cookie, tokens.refreshToken, sessionSeconds, refresh.attributes),
-  ]
-}
-
-/** The two `Set-Cookie` values that make a browser drop both cookies. */
-function clearingCookies(accessCookie: string, refresh: ResolvedRefreshCookies): string[] {
-  return [
-    setCookie(accessCookie, '', 0, refresh.attributes),
-    setCookie(refresh.cookie, '', 0, refresh.attributes),
-  ]
-}
-
-// A realm is sent inside a quoted challenge parameter: the characters RFC 6750 §3 allows there.
-const REALM = /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/
-
-/** Checks a `realm` option. */
-export function checkRealm(realm: unknown): string | undefined {
-  if (realm !== undefined && (typeof realm !== 'string' || realm === '')) {
-    throw new TypeError('"realm" must be a non-empty string')
-  }
-  if (realm !== undefined && !REALM.test(realm)) {
-    throw new TypeError('"realm" must be printable ASCII without " or \\')
-  }
-  return realm
-}
-
-/** The value of one cookie in a `Cookie` header, or undefined (RFC 6265 §5.4 pairs). */
-export function readCookie(
-  header: string | readonly string[] | undefined,
-  name: string,
-): string | undefined {
-  if (header === undefined) return undefined
-  const text = typeof header === 'string' ? header : header.join('; ')
-  for (const pair of text.split(';')) {
-    const equals = pair.indexOf('=')
-    if (equals === -1 || pair.slice(0, equals).trim() !== name) continue
-    let value = pair.slice(equals + 1).trim()
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
-      value = value.slice(1, -1)
-    if (value === '') return undefined
-    try {
-      return decodeURIComponent(value)
-    } catch {
-      return value // not percent-encoded after all; verify will judge it
-    }
-  }
-  return undefined
 }
 
 /** What `verify` is asked besides the token: the route's `maxAuthAge`, if any. */
@@ -358,47 +235,4 @@ async function refreshCookies(
     if (response.status >= 500) return { kind: 'rejected', response }
     return { kind: 'rejected', response, cookies: clearingCookies(accessCookie, refresh) }
   }
-}
-
-// The realm each request was authenticated under, so a scope check after it answers in the same
-// realm without being told again. Weak: an entry goes with its request.
-const realms = new WeakMap<object, string>()
-
-/** Records the realm a request was authenticated under (its framework request object). */
-export function noteRealm(request: object, realm: string | undefined): void {
-  if (realm !== undefined) realms.set(request, realm)
-}
-
-/** The realm for a scope failure: the scope check's own, else the one authentication used. */
-export function realmFor(request: object, explicit: string | undefined): string | undefined {
-  return explicit ?? realms.get(request)
-}
-
-// A scope-token is 1*( %x21 / %x23-5B / %x5D-7E ) (RFC 6749 §3.3).
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
-
-/** Checks a required scope (one or more space-separated scope tokens, all required). */
-export function checkRequiredScope(scope: unknown): readonly string[] {
-  if (typeof scope !== 'string') throw new TypeError('"scope" must be a string')
-  const tokens = scope.split(' ').filter((part) => part !== '')
-  if (tokens.length === 0 || !tokens.every((part) => SCOPE_TOKEN.test(part))) {
-    throw new TypeError('"scope" must be one or more space-separated scope tokens')
-  }
-  return Object.freeze(tokens)
-}
-
-/**
- * The answer for a request that does not meet a scope requirement, or undefined when it does:
- * no claims (anonymous) is a 401 without an error code, claims without every required scope a
- * 403 `insufficient_scope`.
- */
-export function scopeFailure(
-  claims: AccessTokenClaims | null | undefined,
-  required: readonly string[],
-  realm?: string,
-): HttpErrorResponse | undefined {
-  if (claims === undefined || claims === null) return missingTokenResponse(realm)
-  const granted = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ') : [])
-  if (required.every((scope) => granted.has(scope))) return undefined
-  return insufficientScopeResponse(required.join(' '), realm)
 }

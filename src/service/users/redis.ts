@@ -1,4 +1,5 @@
 import { StoreUnavailable } from '../../errors.js'
+import { serviceKeys } from '../../stores/redis/keys.js'
 import type { UserClaims, UserDirectory, UserRecord } from './directory.js'
 
 /** The commands the directory needs, on a node-redis v5 client or cluster. */
@@ -55,10 +56,11 @@ export class RedisUserDirectory implements UserDirectory {
 
   constructor(redis: UserRedis, prefix: string) {
     this.#redis = redis
-    this.#key = `${prefix}users`
-    this.#bySubKey = `${prefix}users:by-sub`
-    this.#claimsKey = `${prefix}users:claims`
-    this.#indexedKey = `${prefix}users:by-sub:complete`
+    const keys = serviceKeys(prefix)
+    this.#key = keys.users
+    this.#bySubKey = keys.usersBySub
+    this.#claimsKey = keys.userClaims
+    this.#indexedKey = keys.usersIndexed
   }
 
   async create(user: UserRecord): Promise<boolean> {

@@ -38,6 +38,20 @@ const FORGET_SLICE = 200
 // Compare-and-swap attempts of a re-authentication before giving up (as rotation does).
 const MAX_SWAP_ATTEMPTS = 10
 
+/**
+ * Records that the owner pointer of `sid` names `sub` (createSession calls it beside the pointer
+ * write), so that forgetUser finds every pointer of the user.
+ */
+export async function noteOwnedSession(
+  redis: RedisConnection,
+  keys: RedisKeys,
+  sub: string,
+  sid: string,
+  ttlMs: number,
+): Promise<void> {
+  await SCRIPTS.noteOwned.run(redis, [keys.user(sub).ownedSids], [sid, ttlMs])
+}
+
 export class RedisUserState {
   readonly #deps: RedisUserStateDeps
 
@@ -105,15 +119,6 @@ export class RedisUserState {
     ])
   }
 
-  /** Records that the owner pointer of `sid` names `sub` (createSession calls it). */
-  async noteOwned(sub: string, sid: string, ttlMs: number): Promise<void> {
-    await SCRIPTS.noteOwned.run(
-      this.#deps.redis,
-      [this.#deps.keys.user(sub).ownedSids],
-      [sid, ttlMs],
-    )
-  }
-
   async forget(sub: string): Promise<void> {
     const { redis, keys, append } = this.#deps
     const user = keys.user(sub)
@@ -136,7 +141,7 @@ export class RedisUserState {
       const slice = owned.slice(start, start + FORGET_SLICE)
       await Promise.all(
         slice.map((sid) =>
-          Promise.all([redis.del(keys.sessionOwner(sid)), redis.del(user.sessionPrefix + sid)]),
+          Promise.all([redis.del(keys.sessionOwner(sid)), redis.del(user.session(sid))]),
         ),
       )
     }
@@ -153,7 +158,7 @@ export class RedisUserState {
     const [sub, epochValue] = await Promise.all([owner(request.sid), epoch()])
     if (sub === null) return undefined
     const user = keys.user(sub)
-    const recordKey = user.sessionPrefix + request.sid
+    const recordKey = user.session(request.sid)
     for (let attempt = 0; attempt < MAX_SWAP_ATTEMPTS; attempt += 1) {
       const [raw = null, cutoff = null] = await redis.mGet([recordKey, user.cutoff])
       if (raw === null) return undefined
@@ -169,7 +174,7 @@ export class RedisUserState {
         [
           recordKey,
           user.sessions,
-          user.revokedSessionPrefix + request.sid,
+          user.revokedSession(request.sid),
           user.cutoff,
           user.sessionsByExpiry,
           user.sessionsByCreation,
