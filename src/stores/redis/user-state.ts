@@ -35,6 +35,8 @@ export interface RedisUserStateDeps {
 const SUSPENSION_SLACK_MS = 86_400_000
 // Session records one forgetUser script call deletes (see forget-sessions.lua).
 const FORGET_SLICE = 200
+// Keys deleted at once by forgetUser (one DEL each, issued together as a pipeline).
+const DELETE_BATCH = 50
 // Compare-and-swap attempts of a re-authentication before giving up (as rotation does).
 const MAX_SWAP_ATTEMPTS = 10
 
@@ -132,24 +134,24 @@ export class RedisUserState {
       )) as string[]
       if (sids.length === 0) break
       for (const sid of sids) forgotten.add(sid)
-      await Promise.all(sids.map((sid) => redis.del(keys.sessionOwner(sid))))
+      await this.#deleteEach(sids.map((sid) => keys.sessionOwner(sid)))
     }
     // Sessions ended before (revoked, suspended, the slice revokeUser ended) left their records
     // gone but their owner pointers, which name the user: every one of them goes too.
     const owned = (await redis.sMembers(user.ownedSids)).filter((sid) => !forgotten.has(sid))
-    for (let start = 0; start < owned.length; start += FORGET_SLICE) {
-      const slice = owned.slice(start, start + FORGET_SLICE)
-      await Promise.all(
-        slice.map((sid) =>
-          Promise.all([redis.del(keys.sessionOwner(sid)), redis.del(user.session(sid))]),
-        ),
-      )
+    await this.#deleteEach(owned.flatMap((sid) => [keys.sessionOwner(sid), user.session(sid)]))
+    await this.#deleteEach([user.suspension, user.claimsCutoff, user.ownedSids])
+  }
+
+  /**
+   * Deletes keys of any slots, a bounded batch at a time: one DEL per key (a batch spans
+   * slots), never a burst of thousands that would queue behind each other past the deadline.
+   */
+  async #deleteEach(names: readonly string[]): Promise<void> {
+    const { redis } = this.#deps
+    for (let start = 0; start < names.length; start += DELETE_BATCH) {
+      await Promise.all(names.slice(start, start + DELETE_BATCH).map((name) => redis.del(name)))
     }
-    await Promise.all([
-      redis.del(user.suspension),
-      redis.del(user.claimsCutoff),
-      redis.del(user.ownedSids),
-    ])
   }
 
   /** Compare-and-swap of the session record, as rotation does (swap-session.lua). */
