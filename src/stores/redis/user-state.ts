@@ -137,7 +137,8 @@ export class RedisUserState {
       await this.#deleteEach(sids.map((sid) => keys.sessionOwner(sid)))
     }
     // Sessions ended before (revoked, suspended, the slice revokeUser ended) left their records
-    // gone but their owner pointers, which name the user: every one of them goes too.
+    // gone but their owner pointers, which name the user: every one of them goes too. (Pointers
+    // written before the owned set existed are not in it; they expire with their sessions.)
     const owned = (await redis.sMembers(user.ownedSids)).filter((sid) => !forgotten.has(sid))
     await this.#deleteEach(owned.flatMap((sid) => [keys.sessionOwner(sid), user.session(sid)]))
     await this.#deleteEach([user.suspension, user.claimsCutoff, user.ownedSids])
