@@ -74,9 +74,38 @@ function keyMeta(key: StoredKey): string {
   return JSON.stringify({ sealed, activatesAt, origin })
 }
 
+/**
+ * Everything `checkRevocation` needs, as one indexed query (a primary-key probe per table). `@now`
+ * is the store's clock, which decides when an entry may be forgotten.
+ */
+const CHECK_REVOCATION = `SELECT
+  EXISTS (SELECT 1 FROM revoked_jtis WHERE jti = @jti AND expires_at > @now) AS jti_revoked,
+  EXISTS (SELECT 1 FROM revoked_sessions WHERE sid = @sid AND expires_at > @now) AS session_revoked,
+  (SELECT cutoff FROM user_cutoffs WHERE sub = @sub AND expires_at > @now) AS user_cutoff,
+  (SELECT value FROM globals WHERE name = 'epoch') AS epoch,
+  EXISTS (SELECT 1 FROM retired_kids WHERE kid = @kid) AS kid_retired`
+
+/** The same, plus the two fields of the session record that allowlist mode decides on. */
+const CHECK_REVOCATION_WITH_SESSION = `${CHECK_REVOCATION},
+  json_extract(s.record, '$.createdAt') AS session_created_at,
+  json_extract(s.record, '$.expiresAt') AS session_expires_at
+  FROM (SELECT 1) LEFT JOIN sessions AS s ON s.sid = @sid AND s.sub = @sub AND s.purge_at > @now`
+
+interface RevocationRow {
+  jti_revoked: 0 | 1
+  session_revoked: 0 | 1
+  user_cutoff: number | null
+  epoch: number | null
+  kid_retired: 0 | 1
+  session_created_at?: number | null
+  session_expires_at?: number | null
+}
+
 function prepareStatements(db: Database.Database) {
   const prepare = (sql: string) => db.prepare(sql)
   return {
+    check: prepare(CHECK_REVOCATION),
+    checkWithSession: prepare(CHECK_REVOCATION_WITH_SESSION),
     getJti: prepare('SELECT expires_at FROM revoked_jtis WHERE jti = ? AND expires_at > ?'),
     putJti: prepare(`INSERT INTO revoked_jtis (jti, expires_at) VALUES (?, ?)
       ON CONFLICT (jti) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)`),
@@ -249,24 +278,27 @@ export class SqliteStore implements Store {
   }
 
   async checkRevocation(query: RevocationQuery): Promise<RevocationStatus> {
-    return this.#db
-      .transaction((): RevocationStatus => {
-        const now = this.#clock()
-        const session = this.#session(query.sid)
-        const cutoffs = this.#cutoffs(query.sub)
-        return {
-          jtiRevoked: this.#sql.getJti.get(query.jti, now) !== undefined,
-          sessionRevoked: this.#sql.getRevokedSession.get(query.sid, now) !== undefined,
-          userCutoff: cutoffs.user,
-          epoch: cutoffs.epoch,
-          kidRetired: this.#sql.isRetired.get(query.kid) !== undefined,
-          sessionActive:
-            session !== undefined &&
-            session.sub === query.sub &&
-            isSessionActive(session, query.now, cutoffs),
-        }
-      })
-      .deferred()
+    // One statement: its own read transaction, so every answer comes from one snapshot.
+    const withSession = query.needsSession !== false
+    const statement = withSession ? this.#sql.checkWithSession : this.#sql.check
+    const row = statement.get({ ...query, now: this.#clock() }) as RevocationRow
+    const cutoffs = { user: row.user_cutoff ?? undefined, epoch: row.epoch ?? undefined }
+    return {
+      jtiRevoked: row.jti_revoked === 1,
+      sessionRevoked: row.session_revoked === 1,
+      userCutoff: cutoffs.user,
+      epoch: cutoffs.epoch,
+      kidRetired: row.kid_retired === 1,
+      sessionActive:
+        withSession &&
+        typeof row.session_created_at === 'number' &&
+        typeof row.session_expires_at === 'number' &&
+        isSessionActive(
+          { createdAt: row.session_created_at, expiresAt: row.session_expires_at },
+          query.now,
+          cutoffs,
+        ),
+    }
   }
 
   async listKeys(): Promise<StoredKey[]> {
