@@ -3,15 +3,17 @@
 // comparison runs in this one process, back to back, on the same keys and claims; results are printed as a table
 // and as ratios against anchors of the same run, and written to bench/results/latest.json.
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { deletePrefix, REDIS_URL } from '../test/support/redis.js'
 import { SLICE_MS, type CaseResult } from './harness.js'
 import { benchAwaitReplicas } from './await-replicas.js'
 import { benchMemory } from './memory.js'
 import { benchPropagation } from './propagation.js'
-import { benchService } from './service.js'
+import { benchReplicaStart } from './replica-start.js'
+import { benchService, benchServiceFigures } from './service.js'
 import { benchSessions } from './sessions.js'
 import { benchVerify } from './verify.js'
 
@@ -133,6 +135,23 @@ try {
   console.log('logout latency, without and with awaitReplicas (2 replicas):', awaitReplicas)
   const memory = await benchMemory(1_000_000)
   console.log('replica memory at 1,000,000 revoked jtis:', memory)
+  // The service (bench/service.ts): its children run one at a time against this process.
+  const sqliteDir = mkdtempSync(join(tmpdir(), 'revocable-bench-'))
+  const service = await benchServiceFigures({
+    redisUrl: REDIS_URL,
+    prefix: `${prefix}f:`,
+    quick,
+    sqlitePath: join(sqliteDir, 'service.db'),
+  }).finally(() => rmSync(sqliteDir, { recursive: true, force: true }))
+  console.log('\nservice (GET /auth/me at 16 connections, logins, a login flood):', service)
+  // 1,000,000 takes minutes to write through the store: the full run only.
+  const replicaStart = await benchReplicaStart({
+    redisUrl: REDIS_URL,
+    prefix: `${prefix}r:`,
+    counts: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000],
+  })
+  console.log('replica start-up (a new process loading the replica):', replicaStart)
+  const largest = replicaStart[replicaStart.length - 1] as (typeof replicaStart)[number]
 
   const ops = (name: string, alg: string, concurrency = 1) =>
     cases.find((c) => c.name === name && c.alg === alg && c.concurrency === concurrency)
@@ -169,6 +188,22 @@ try {
     // maxStaleness; expected: about one feed round trip).
     await_replicas_added_p99_ms: ratio(awaitReplicas.added_p99_ms, 50, false),
     replica_bytes_per_jti: ratio(memory.replica_bytes_per_entry as number, 24, false),
+    // The service: CPU per protected request against the same library in a bare Fastify app,
+    // req/s against a stateless route, SQLite against Redis, Argon2id against scrypt, and the
+    // p99 of GET /auth/me while a login flood runs (the hash queue as shipped).
+    service_cpu_per_request_vs_library: ratio(service.service_cpu_vs_library, 1.15, false),
+    service_vs_stateless_16_connections: ratio(service.service_vs_stateless, 0.8),
+    service_sqlite_vs_redis: ratio(service.sqlite_vs_redis, 0.9),
+    logins_per_s_argon2id_vs_scrypt: ratio(service.argon2id_vs_scrypt, 1),
+    me_p99_ms_during_login_flood: ratio(service.login_flood.queued_p99_ms, 50, false),
+    ...Object.fromEntries(
+      replicaStart.map((r) => [
+        `replica_start_${r.revocations >= 1e6 ? `${r.revocations / 1e6}m` : `${r.revocations / 1e3}k`}_s`,
+        ratio(r.seconds, 2, false),
+      ]),
+    ),
+    // What loading costs in memory beyond the process before it (steady state: ~18 MB at 1M).
+    replica_start_peak_rss_added_mb: ratio(largest.peak_rss_mb - largest.rss_before_mb, 64, false),
   }
   // Ceilings: what the bare primitive (no revocation check at all) reaches against the same
   // peers. A verify cannot beat its floor, so where a ceiling is under a target, the target is
@@ -193,7 +228,7 @@ try {
   const out = new URL('./results/latest.json', import.meta.url)
   writeFileSync(
     out,
-    `${JSON.stringify({ quick, node: process.version, cases, propagation, awaitReplicas, memory, ratios, ceilings }, null, 2)}\n`,
+    `${JSON.stringify({ quick, node: process.version, cases, propagation, awaitReplicas, memory, service, replicaStart, ratios, ceilings }, null, 2)}\n`,
   )
   console.log(`\nwrote ${out.pathname}`)
 } finally {
