@@ -310,12 +310,13 @@ export async function benchServiceFigures(options: {
   const { quick } = options
   const connections = 16
   const rounds = quick ? 3 : 5
-  const requests = quick ? 1500 : 5000
+  const requests = quick ? 1000 : 5000
+  const warmUpPasses = quick ? 1 : 2
   // A token per request, none sent twice: the token cache never hits (round robin over a few
   // more tokens than it holds would: once nothing hits, it admits one token in 64 and keeps the
-  // rest, so most of a repeating list stays cached). Two warm-up passes and the rounds; the
+  // rest, so most of a repeating list stays cached). The warm-up passes and the rounds; the
   // Redis child answers three routes per pass, the SQLite child one.
-  const passes = 2 + rounds
+  const passes = warmUpPasses + rounds
   const redis = await startChild(options.redisUrl, options.prefix, passes * 3 * requests)
   const sqlite = await startChild(
     `sqlite:${options.sqlitePath}`,
@@ -327,8 +328,8 @@ export async function benchServiceFigures(options: {
   })
   try {
     const { ready } = redis
-    // Warm-up (JIT, connections, the replica), in the order of a round, twice.
-    for (let pass = 0; pass < 2; pass += 1) {
+    // Warm-up (JIT, connections, the replica), in the order of a round.
+    for (let pass = 0; pass < warmUpPasses; pass += 1) {
       for (const port of [ready.service, ready.library, ready.bare]) {
         await measure(redis, port, connections, requests)
       }
@@ -379,7 +380,7 @@ export async function benchServiceFigures(options: {
     }
 
     // GET /auth/me during a login flood, with the queue and unbounded.
-    const floodSeconds = quick ? 1.5 : 4
+    const floodSeconds = quick ? 1 : 4
     const idle = p99(await meLatencies(ready.service, ready.tokens, 4, Date.now() + 1000))
     const queued: number[] = []
     const unbounded: number[] = []
