@@ -309,7 +309,7 @@ export async function benchServiceFigures(options: {
 }): Promise<ServiceFigures> {
   const { quick } = options
   const connections = 16
-  const rounds = quick ? 3 : 5
+  const rounds = quick ? 2 : 5
   const requests = quick ? 1000 : 5000
   const warmUpPasses = quick ? 1 : 2
   // A token per request, none sent twice: the token cache never hits (round robin over a few
@@ -317,15 +317,22 @@ export async function benchServiceFigures(options: {
   // rest, so most of a repeating list stays cached). The warm-up passes and the rounds; the
   // Redis child answers three routes per pass, the SQLite child one.
   const passes = warmUpPasses + rounds
-  const redis = await startChild(options.redisUrl, options.prefix, passes * 3 * requests)
-  const sqlite = await startChild(
-    `sqlite:${options.sqlitePath}`,
-    options.prefix,
-    passes * requests,
-  ).catch(async (error: unknown) => {
-    await redis.stop()
-    throw error
-  })
+  // Both start at once (minting their tokens takes each a core for a moment); if one fails, the
+  // other is stopped.
+  const [redisStart, sqliteStart] = await Promise.allSettled([
+    startChild(options.redisUrl, options.prefix, passes * 3 * requests),
+    startChild(`sqlite:${options.sqlitePath}`, options.prefix, passes * requests),
+  ])
+  if (redisStart.status === 'rejected' || sqliteStart.status === 'rejected') {
+    for (const started of [redisStart, sqliteStart]) {
+      if (started.status === 'fulfilled') await started.value.stop()
+    }
+    throw redisStart.status === 'rejected'
+      ? redisStart.reason
+      : (sqliteStart as PromiseRejectedResult).reason
+  }
+  const redis = redisStart.value
+  const sqlite = sqliteStart.value
   try {
     const { ready } = redis
     // Warm-up (JIT, connections, the replica), in the order of a round.
