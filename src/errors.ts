@@ -13,6 +13,7 @@ export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
   | 'insufficient_scope'
+  | 'insufficient_user_authentication'
   | 'access_denied'
   | 'temporarily_unavailable'
   | 'server_error'
@@ -42,10 +43,16 @@ export const ERROR_TABLE = Object.freeze({
   ERR_TOKEN_EXPIRED: invalidToken,
   ERR_TOKEN_NOT_YET_VALID: invalidToken,
   ERR_TOKEN_REVOKED: invalidToken,
+  ERR_CLAIMS_CHANGED: invalidToken,
+  ERR_INSUFFICIENT_USER_AUTHENTICATION: {
+    status: 401,
+    oauthError: 'insufficient_user_authentication',
+  },
   ERR_SESSION_REVOKED: invalidGrant,
   ERR_SESSION_NOT_FOUND: invalidGrant,
   ERR_SESSION_EXPIRED: invalidGrant,
   ERR_SESSION_LIMIT: { status: 403, oauthError: 'access_denied' },
+  ERR_USER_SUSPENDED: { status: 403, oauthError: 'access_denied' },
   ERR_REFRESH_TOKEN_INVALID: invalidGrant,
   ERR_REFRESH_TOKEN_REUSED: invalidGrant,
   ERR_CLIENT_MISMATCH: invalidGrant,
@@ -174,7 +181,8 @@ export class TokenNotYetValid extends RevocableError {
 }
 
 /** Why a token counts as revoked. */
-export type RevocationReason = 'token' | 'session' | 'user' | 'global' | 'session-inactive'
+export type RevocationReason =
+  'token' | 'session' | 'user' | 'global' | 'session-inactive' | 'user-suspended'
 
 /** The token is well formed, signed and in date, but has been revoked. `reason` says how. */
 export class TokenRevoked extends RevocableError {
@@ -183,6 +191,45 @@ export class TokenRevoked extends RevocableError {
   constructor(reason: RevocationReason) {
     super('ERR_TOKEN_REVOKED', `token has been revoked (${reason})`)
     this.reason = reason
+  }
+}
+
+/**
+ * The token was issued before its user's claims (roles, permissions…) changed
+ * (`markClaimsChanged`). Its session and refresh token still work: refreshing yields a token
+ * with the new claims.
+ */
+export class ClaimsChanged extends RevocableError {
+  static override readonly code = 'ERR_CLAIMS_CHANGED'
+  constructor(
+    message = "the user's claims have changed since the token was issued; refresh the access token",
+  ) {
+    super('ERR_CLAIMS_CHANGED', message)
+  }
+}
+
+/**
+ * The user authenticated longer ago than the route allows (`maxAuthAge`), or the token does not
+ * say when (`auth_time`). RFC 9470: the client must have the user authenticate again.
+ */
+export class InsufficientUserAuthentication extends RevocableError {
+  static override readonly code = 'ERR_INSUFFICIENT_USER_AUTHENTICATION'
+  /** The largest authentication age (seconds) the route accepts: RFC 9470's `max_age`. */
+  readonly maxAge: number
+  constructor(maxAge: number, message = 'a more recent authentication is required') {
+    super('ERR_INSUFFICIENT_USER_AUTHENTICATION', message)
+    this.maxAge = maxAge
+  }
+}
+
+/** The user is suspended (`suspendUser`): no session, refresh or token until lifted. */
+export class UserSuspended extends RevocableError {
+  static override readonly code = 'ERR_USER_SUSPENDED'
+  /** When the suspension ends by itself; undefined: until `reinstateUser`. */
+  readonly until: Date | undefined
+  constructor(until?: Date, message = 'account suspended') {
+    super('ERR_USER_SUSPENDED', message)
+    this.until = until
   }
 }
 

@@ -24,6 +24,40 @@ export interface SessionStartedEvent extends EventBase {
   sub: string
   clientId: string | undefined
   device: DeviceInfo | undefined
+  /** The client's address as the application gave it (`device.ip`): for new-login notices. */
+  ip: string | undefined
+}
+
+export interface UserSuspendedEvent extends EventBase {
+  sub: string
+  /** When the suspension ends by itself (ms); undefined: until `reinstateUser`. */
+  until: number | undefined
+  /** Sessions the suspension ended. */
+  sessionsEnded: number
+}
+
+export interface UserReinstatedEvent extends EventBase {
+  sub: string
+}
+
+export interface ClaimsChangedEvent extends EventBase {
+  sub: string
+  /** Access tokens of `sub` issued at or before this instant (ms) are refused until refreshed. */
+  cutoff: number
+}
+
+export interface SessionReauthenticatedEvent extends EventBase {
+  sid: string
+  sub: string
+  clientId: string | undefined
+  /** The new authentication instant (ms): `auth_time` of the session's tokens from now on. */
+  authTime: number
+}
+
+export interface UserDeletedEvent extends EventBase {
+  sub: string
+  /** Sessions the deletion ended. */
+  sessionsEnded: number
 }
 
 export type SessionEndCause =
@@ -81,4 +115,9 @@ export interface RevocableEvents {
   'store.data_loss': [DataLossEvent]
   'key.rotated': [KeyRotatedEvent]
   'key.retired': [KeyRetiredEvent]
+  'user.suspended': [UserSuspendedEvent]
+  'user.reinstated': [UserReinstatedEvent]
+  'claims.changed': [ClaimsChangedEvent]
+  'session.reauthenticated': [SessionReauthenticatedEvent]
+  'user.deleted': [UserDeletedEvent]
 }

@@ -4,21 +4,38 @@ export type {
   ListSessionsOptions,
   RevokeOptions,
   RevokeUserOptions,
+  VerifyOptions,
 } from './revocable.js'
+export type { ReauthenticateOptions, SuspendUserOptions, UserState } from './sessions/lifecycle.js'
+export { decideReauthentication } from './records/reauthentication.js'
+export type { ReauthenticationRequest } from './records/reauthentication.js'
+export { isSuspended } from './records/user-state.js'
+export type { SuspensionRecord, UserStateRecord } from './records/user-state.js'
 export { DEFAULTS } from './options.js'
-export type { Mode, RevocableOptions, ResolvedOptions } from './options.js'
+export type {
+  ClaimsContext,
+  Mode,
+  ResolveClaims,
+  RevocableOptions,
+  ResolvedOptions,
+} from './options.js'
 export type { ScheduleStep } from './keys/key-schedule.js'
 export type {
   AuditContext,
+  ClaimsChangedEvent,
   KeyRetiredEvent,
   KeyRotatedEvent,
   ReuseDetectedEvent,
   RevocableEvents,
   SessionEndCause,
   SessionEndedEvent,
+  SessionReauthenticatedEvent,
   SessionRefreshedEvent,
   SessionStartedEvent,
   TokenRevokedEvent,
+  UserDeletedEvent,
+  UserReinstatedEvent,
+  UserSuspendedEvent,
 } from './events.js'
 export type {
   RefreshOptions,

@@ -4,6 +4,26 @@ import type { KeyInput } from './keys/import.js'
 import type { RevocationMode } from './records/revocation-reason.js'
 import type { Store } from './stores/store.js'
 
+/** What `resolveClaims` is told about the session it resolves claims for. */
+export interface ClaimsContext {
+  readonly sub: string
+  readonly sid: string
+  readonly clientId: string | undefined
+  readonly scope: string | undefined
+  /** The claims the session was started with (`startSession`'s `claims`). */
+  readonly claims: Readonly<Record<string, unknown>> | undefined
+  /** Which verb is minting: a login, a refresh, or a re-authentication. */
+  readonly reason: 'start' | 'refresh' | 'reauthenticate'
+}
+
+/**
+ * Resolves the claims (roles, permissions, tenant…) of a session's next access token; they are
+ * merged over the session's own claims. Registered claims may not be set (TypeError).
+ */
+export type ResolveClaims = (
+  context: ClaimsContext,
+) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>
+
 /** `denylist`: a token is good unless revoked. `allowlist`: good only while its session is active. */
 export type Mode = RevocationMode
 
@@ -113,6 +133,12 @@ export interface RevocableOptions {
    * injected `clock`, else `local`.
    */
   timeAuthority?: 'store' | 'local'
+  /**
+   * Resolves claims for a session's access tokens at `startSession`, every `refresh` and
+   * `reauthenticate`, so a change of roles reaches the user at the next refresh
+   * (`markClaimsChanged` forces one). Default: none (the session's own claims only).
+   */
+  resolveClaims?: ResolveClaims
 }
 
 /** Every default, in one place. */
@@ -170,6 +196,7 @@ export interface ResolvedOptions {
   readonly tokenCacheSize: number
   readonly clock: Clock
   readonly timeAuthority: 'store' | 'local'
+  readonly resolveClaims: ResolveClaims | undefined
 }
 
 function positiveSeconds(name: string, value: unknown, fallback: number): number {
@@ -314,6 +341,10 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
         )
   const warn = options.warn ?? ((message: string) => console.warn(message))
   if (typeof warn !== 'function') throw new TypeError('"warn" must be a function')
+  const resolveClaims = options.resolveClaims
+  if (resolveClaims !== undefined && typeof resolveClaims !== 'function') {
+    throw new TypeError('"resolveClaims" must be a function')
+  }
 
   return Object.freeze({
     issuer,
@@ -365,6 +396,7 @@ export function resolveOptions(options: RevocableOptions): ResolvedOptions {
     tokenCacheSize,
     clock,
     timeAuthority,
+    resolveClaims,
   })
 }
 

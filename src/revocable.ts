@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events'
 import {
+  ClaimsChanged,
+  InsufficientUserAuthentication,
   KeyRetired,
   KidUnknown,
   SessionNotFound,
@@ -25,6 +27,13 @@ import { inspectRefreshToken, type RefreshTokenInfo } from './sessions/inspect-r
 import { TokenCache, type CachedToken } from './revocation/token-cache.js'
 import { revocationReason } from './records/revocation-reason.js'
 import { sessionExpiry } from './records/session.js'
+import { claimsChangedSince } from './records/user-state.js'
+import {
+  UserLifecycle,
+  type ReauthenticateOptions,
+  type SuspendUserOptions,
+  type UserState,
+} from './sessions/lifecycle.js'
 import {
   findSessionOfRefreshToken,
   Sessions,
@@ -37,6 +46,7 @@ import { MemoryStore } from './stores/memory.js'
 import type { RevocationQuery, RevocationStatus, SessionRecord, Store } from './stores/store.js'
 import {
   assertNotExpired,
+  issuedAtMs,
   revocationOriginMs,
   type AccessTokenClaims,
   type ClaimRules,
@@ -91,6 +101,39 @@ export interface ReplicaRuntime {
   readonly follower: FeedFollower
 }
 
+export interface VerifyOptions {
+  /**
+   * Most seconds since the user authenticated (`auth_time`): an older authentication, or a token
+   * without `auth_time`, rejects with ERR_INSUFFICIENT_USER_AUTHENTICATION (RFC 9470 step-up).
+   * Default: no limit.
+   */
+  maxAuthAge?: number
+}
+
+function checkMaxAuthAge(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError('"maxAuthAge" must be a non-negative number of seconds')
+  }
+  return value
+}
+
+/** Throws ERR_INSUFFICIENT_USER_AUTHENTICATION when the authentication is older than allowed. */
+export function assertAuthAge(claims: AccessTokenClaims, maxAuthAge: number, now: number): void {
+  const authTime = claims.auth_time
+  if (typeof authTime !== 'number' || now / 1000 - authTime > maxAuthAge) {
+    throw new InsufficientUserAuthentication(Math.floor(maxAuthAge))
+  }
+}
+
+function checkUntil(value: unknown, now: number): number | undefined {
+  if (value === undefined) return undefined
+  const until = value instanceof Date ? value.getTime() : value
+  if (typeof until !== 'number' || !Number.isFinite(until) || until <= now) {
+    throw new TypeError('"until" must be a Date or a number of milliseconds in the future')
+  }
+  return until
+}
+
 export interface ListSessionsOptions {
   /** Marks this session `current: true` in the list. */
   currentSid?: string
@@ -136,6 +179,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
   readonly #ring: KeyRing
   readonly #revoker: Revoker
   readonly #sessions: Sessions
+  readonly #lifecycle: UserLifecycle
   readonly #rules: ClaimRules
   #lastKeyReload: number
   readonly #counters = { revocationChecksSkipped: 0, directLookups: 0, replicaLookups: 0 }
@@ -176,16 +220,31 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       clockTolerance: options.clockTolerance,
       maxTokenAge: options.maxAccessTokenTtl,
     })
+    // EventEmitter's generic emit cannot be narrowed through a forwarding call; Emit keeps
+    // the callers exact.
+    const emit = (name: string, ...args: unknown[]) =>
+      void (this.emit as (event: string, ...rest: unknown[]) => boolean)(name, ...args)
+    const mint = (session: SessionRecord, issuedAt: number) =>
+      this.#mint(session, issuedAt, options.accessTokenTtl)
+    this.#lifecycle = new UserLifecycle({
+      store,
+      options,
+      revoker: this.#revoker,
+      mint,
+      emit,
+      replicaState: (sub, now) =>
+        runtime !== undefined && runtime.follower.isFresh(this.#maxStalenessMs, now)
+          ? runtime.replica.userState(sub, now)
+          : undefined,
+    })
     this.#sessions = new Sessions({
       store,
       options,
       revoker: this.#revoker,
-      mint: (session, issuedAt) => this.#mint(session, issuedAt, options.accessTokenTtl),
+      mint,
       clockUncertainty: () => storeClock?.uncertainty ?? 0,
-      // EventEmitter's generic emit cannot be narrowed through a forwarding call; Emit keeps
-      // the callers exact.
-      emit: (name, ...args) =>
-        void (this.emit as (event: string, ...rest: unknown[]) => boolean)(name, ...args),
+      emit,
+      lifecycle: this.#lifecycle,
     })
     this.#lastKeyReload = options.clock()
     store.onDataLoss?.((event) => {
@@ -206,7 +265,10 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     const checked = checkTokenInput(input, 'issue')
     const ttl = checkTtl(input.ttl, this.options)
     const sid = input.sid === undefined ? undefined : checkSessionId(input.sid)
-    const issuedAt = this.#revoker.issueInstant(checked.sub)
+    const stamped = this.#revoker.issueInstant(checked.sub)
+    // A fresh replica answers without I/O; verify refuses a racing token of a suspended user.
+    const state = await this.#lifecycle.admit(checked.sub, stamped, true)
+    const issuedAt = this.#lifecycle.mintInstant(stamped, state)
     const session = { ...checked, sid: sid ?? randomId() }
 
     if (sid !== undefined) {
@@ -237,8 +299,20 @@ export class Revocable extends EventEmitter<RevocableEvents> {
    * } catch (error) {
    *   if (error.code === 'ERR_TOKEN_REVOKED') // …
    * }
+   * // Step-up: the user must have authenticated within the last 5 minutes.
+   * await auth.verify(token, { maxAuthAge: 300 }) // else ERR_INSUFFICIENT_USER_AUTHENTICATION
    */
-  verify(token: string): Promise<AccessTokenClaims> {
+  verify(token: string, options?: VerifyOptions): Promise<AccessTokenClaims> {
+    const maxAuthAge = options?.maxAuthAge
+    if (maxAuthAge === undefined) return this.#verify(token)
+    const limit = checkMaxAuthAge(maxAuthAge)
+    return this.#verify(token).then((claims) => {
+      assertAuthAge(claims, limit, this.options.clock())
+      return claims
+    })
+  }
+
+  #verify(token: string): Promise<AccessTokenClaims> {
     let verified: CachedToken
     try {
       const now = this.options.clock()
@@ -285,7 +359,10 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       sub: claims.sub,
       kid: '',
     })
-    return revocationReason(revocationOriginMs(claims), status, this.options.mode) !== undefined
+    return (
+      revocationReason(revocationOriginMs(claims), status, this.options.mode) !== undefined ||
+      status.userSuspended
+    )
   }
 
   /**
@@ -497,6 +574,97 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     )
   }
 
+  /**
+   * Suspends a user: records the suspension, then revokes every session and token of `sub` now.
+   * Until `reinstateUser` or `until`, `startSession`, `refresh`, `issue` and `reauthenticate` for
+   * `sub` reject with ERR_USER_SUSPENDED (403 access_denied), and verify rejects any token of
+   * `sub` (ERR_TOKEN_REVOKED, reason `user-suspended`) on every instance.
+   *
+   * @example
+   * await auth.suspendUser('user-42', { until: Date.now() + 86_400_000, reason: 'chargeback' })
+   */
+  async suspendUser(sub: string, options: SuspendUserOptions = {}): Promise<UserState> {
+    checkId('sub', sub)
+    const context = checkAudit(options)
+    const until = checkUntil(options.until, this.options.clock())
+    const state = await this.#lifecycle.suspend(sub, until, context)
+    await this.#awaitReplicas(options)
+    return state
+  }
+
+  /**
+   * Lifts a user's suspension. Resolves to true when one was in force. Sessions and tokens the
+   * suspension ended stay ended: the user logs in again.
+   *
+   * @example
+   * await auth.reinstateUser('user-42', { actor: 'admin-7' })
+   */
+  async reinstateUser(sub: string, audit?: RevokeOptions): Promise<boolean> {
+    checkId('sub', sub)
+    const lifted = await this.#lifecycle.reinstate(sub, checkAudit(audit))
+    await this.#awaitReplicas(audit)
+    return lifted
+  }
+
+  /**
+   * A user's lifecycle state: whether a suspension is in force (and until when), and the last
+   * claims change still in effect. One store round trip.
+   *
+   * @example
+   * const { suspended, suspension } = await auth.getUserState('user-42')
+   */
+  getUserState(sub: string): Promise<UserState> {
+    return this.#lifecycle.state(checkId('sub', sub))
+  }
+
+  /**
+   * Marks a user's claims (roles, permissions…) changed: every access token of `sub` issued until
+   * now is refused with ERR_CLAIMS_CHANGED (401 invalid_token, "refresh"), while sessions and
+   * refresh tokens stay valid, so the next refresh carries the new claims (`resolveClaims`) and
+   * the user never sees a login form. Resolves to the instant of the change.
+   *
+   * @example
+   * await roles.grant('user-42', 'admin')
+   * await auth.markClaimsChanged('user-42', { actor: 'admin-7', reason: 'role granted' })
+   */
+  async markClaimsChanged(sub: string, audit?: RevokeOptions): Promise<Date> {
+    checkId('sub', sub)
+    const cutoff = await this.#lifecycle.markClaimsChanged(sub, checkAudit(audit))
+    await this.#awaitReplicas(audit)
+    return new Date(cutoff)
+  }
+
+  /**
+   * Records a fresh authentication on an existing session (the user re-entered the password):
+   * its tokens' `auth_time` becomes now, and a new token set is returned (a new refresh token:
+   * the previous one is spent). Rejects with ERR_SESSION_NOT_FOUND for a session that is not
+   * active, ERR_USER_SUSPENDED for a suspended user.
+   *
+   * @example
+   * if (await passwords.check(claims.sub, req.body.password)) {
+   *   const tokens = await auth.reauthenticate(claims.sid)
+   * }
+   */
+  reauthenticate(sid: string, options: ReauthenticateOptions = {}): Promise<TokenSet> {
+    checkSessionId(sid)
+    return this.#lifecycle.reauthenticate(sid, checkAudit(options))
+  }
+
+  /**
+   * Forgets a user: revokes every token and session of `sub`, then removes every session record
+   * and the user's state. Only the revocation entries that keep already-issued tokens rejected
+   * remain, until the longest token lifetime has passed. Resolves to how many sessions ended.
+   *
+   * @example
+   * await auth.deleteUser('user-42', { reason: 'account deleted' })
+   */
+  async deleteUser(sub: string, audit?: RevokeOptions): Promise<{ sessionsEnded: number }> {
+    checkId('sub', sub)
+    const sessionsEnded = await this.#lifecycle.deleteUser(sub, checkAudit(audit))
+    await this.#awaitReplicas(audit)
+    return { sessionsEnded }
+  }
+
   /** The public keys that verify this issuer's tokens (never private or secret members). */
   jwks(): JSONWebKeySet {
     return this.#ring.jwks()
@@ -699,7 +867,7 @@ export class Revocable extends EventEmitter<RevocableEvents> {
 
   #mint(
     session: Pick<SessionRecord, 'sub' | 'sid' | 'clientId' | 'scope' | 'claims'> &
-      Partial<Pick<SessionRecord, 'createdAt'>>,
+      Partial<Pick<SessionRecord, 'createdAt' | 'authTime'>>,
     issuedAt: number,
     ttl: number,
   ): string {
@@ -714,7 +882,11 @@ export class Revocable extends EventEmitter<RevocableEvents> {
       iat,
       iat_ms: issuedAt,
       // A session's tokens carry its start, so a cutoff that ends the session revokes them all.
-      ...(session.createdAt !== undefined && { auth_time_ms: session.createdAt }),
+      ...(session.createdAt !== undefined && {
+        auth_time_ms: session.createdAt,
+        // RFC 9068 §2.2.1: when the user authenticated (the login, or the last reauthenticate).
+        auth_time: Math.floor((session.authTime ?? session.createdAt) / 1000),
+      }),
       jti: randomId(),
       sid: session.sid,
       ...(session.clientId !== undefined && { client_id: session.clientId }),
@@ -834,6 +1006,10 @@ export class Revocable extends EventEmitter<RevocableEvents> {
     if (status.kidRetired) throw new KeyRetired('the key named by "kid" has been retired')
     const reason = revocationReason(revocationOriginMs(verified.claims), status, this.options.mode)
     if (reason !== undefined) throw new TokenRevoked(reason)
+    if (status.userSuspended) throw new TokenRevoked('user-suspended')
+    if (claimsChangedSince(issuedAtMs(verified.claims), status.claimsCutoff)) {
+      throw new ClaimsChanged()
+    }
   }
 }
 

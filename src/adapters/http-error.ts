@@ -3,7 +3,7 @@
  * server, read from `ERROR_TABLE`. Adapters only copy `status`, `headers` and `body` onto their
  * framework's response.
  */
-import { RevocableError, type OAuthErrorCode } from '../errors.js'
+import { InsufficientUserAuthentication, RevocableError, type OAuthErrorCode } from '../errors.js'
 
 /** A framework-neutral HTTP answer. */
 export interface HttpErrorResponse {
@@ -79,6 +79,7 @@ export function bearerErrorResponse(error: unknown, realm?: string): HttpErrorRe
       body: { error: oauthError, error_description: 'internal error' },
     }
   }
+  if (error instanceof InsufficientUserAuthentication) return stepUpResponse(error, realm)
   // Every token problem at a resource server is invalid_token / 401 (RFC 6750 §3.1), whatever
   // the OAuth error of the same code at the token endpoint would be.
   const description = safeDescription(error.message)
@@ -91,6 +92,35 @@ export function bearerErrorResponse(error: unknown, realm?: string): HttpErrorRe
       ),
     },
     body: { error: 'invalid_token', error_description: description },
+  }
+}
+
+/**
+ * RFC 9470 §3: the token is good but its authentication is older than the route allows. The
+ * challenge carries `max_age` (seconds) so the client asks the user to authenticate again.
+ *
+ * @example
+ * stepUpResponse(new InsufficientUserAuthentication(300)).headers['www-authenticate']
+ * // 'Bearer error="insufficient_user_authentication", error_description="…", max_age="300"'
+ */
+export function stepUpResponse(
+  error: InsufficientUserAuthentication,
+  realm?: string,
+): HttpErrorResponse {
+  const description = safeDescription(error.message)
+  return {
+    status: 401,
+    headers: {
+      'www-authenticate': bearerChallenge(
+        {
+          error: 'insufficient_user_authentication',
+          error_description: description,
+          max_age: String(error.maxAge),
+        },
+        realm,
+      ),
+    },
+    body: { error: 'insufficient_user_authentication', error_description: description },
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * The `revocable` command's dispatcher: `serve`, `keys`, `token`, `revoke`, `sessions`. Exit codes: 0 done,
- * 1 failed (the reason on stderr), 2 wrong usage.
+ * The `revocable` command's dispatcher: `serve`, `keys`, `token`, `revoke`, `sessions`, `users`.
+ * Exit codes: 0 done, 1 failed (the reason on stderr), 2 wrong usage.
  */
 import { readFileSync } from 'node:fs'
 import { ConfigError } from '../service/config.js'
@@ -12,6 +12,7 @@ import { revokeCommand } from './commands/revoke.js'
 import { serveCommand } from './commands/serve.js'
 import { sessionsCommand } from './commands/sessions.js'
 import { tokenCommand } from './commands/token.js'
+import { usersCommand } from './commands/users.js'
 
 const COMMANDS: readonly Command[] = [
   serveCommand,
@@ -19,6 +20,7 @@ const COMMANDS: readonly Command[] = [
   tokenCommand,
   revokeCommand,
   sessionsCommand,
+  usersCommand,
 ]
 
 const USAGE = `Usage: revocable <command> [options]

@@ -30,6 +30,10 @@ export interface RevocationStatus {
   readonly kidRetired: boolean
   /** Whether the session exists for this sub and is active (what allowlist mode requires). */
   readonly sessionActive: boolean
+  /** Whether the user is suspended at the query's `now` (`isSuspended`, records/user-state.ts). */
+  readonly userSuspended: boolean
+  /** Tokens of this user issued at or before this instant (ms) carry changed claims. */
+  readonly claimsCutoff: number | undefined
 }
 
 /**

@@ -24,6 +24,11 @@ export interface SessionRecord {
   readonly claims: Readonly<Record<string, unknown>> | undefined
   readonly device: DeviceInfo | undefined
   readonly createdAt: number
+  /**
+   * When the user last authenticated on this session (ms): `createdAt`, or the last
+   * `reauthenticate`. Access tokens carry it as `auth_time` (seconds). Absent: `createdAt`.
+   */
+  readonly authTime?: number
   readonly lastUsedAt: number
   /** Active while `now < expiresAt`: the earlier of the absolute and the idle expiry. */
   readonly expiresAt: number

@@ -2,6 +2,14 @@ import type { Change } from '../stores/change-feed.js'
 import type { RevocationQuery, RevocationStatus } from '../records/revocation-reason.js'
 import { isSessionActive } from '../records/session.js'
 import { ExpiringIdSet } from './expiring-id-set.js'
+import { isSuspended, type UserStateRecord } from '../records/user-state.js'
+
+/** A user's suspension and claims cutoff as the feed brought them (records/user-state.ts). */
+interface UserStateEntry {
+  suspension?: { since: number; until?: number }
+  claimsCutoff?: number
+  claimsExpiresAt?: number
+}
 
 interface ActiveSession {
   sub: string
@@ -30,6 +38,7 @@ export class Replica {
   readonly #users = new Map<string, { cutoff: number; expiresAt: number }>()
   readonly #retired = new Set<string>()
   readonly #active = new Map<string, ActiveSession>()
+  readonly #states = new Map<string, UserStateEntry>()
   #epoch: number | undefined
 
   apply(change: Change): void {
@@ -57,6 +66,29 @@ export class Replica {
         return
       case 'key': // the key ring's business (Revocable reloads it), not revocation state
         return
+      case 'suspension': {
+        const entry = this.#states.get(change.sub) ?? {}
+        // Only `until` decides anything here; `since` is the store's business.
+        entry.suspension =
+          change.until === undefined ? { since: 0 } : { since: 0, until: change.until }
+        this.#states.set(change.sub, entry)
+        return
+      }
+      case 'reinstated': {
+        const entry = this.#states.get(change.sub)
+        if (entry !== undefined) delete entry.suspension
+        return
+      }
+      case 'claims': {
+        const entry = this.#states.get(change.sub) ?? {}
+        entry.claimsCutoff = Math.max(change.cutoff, entry.claimsCutoff ?? change.cutoff)
+        entry.claimsExpiresAt = Math.max(
+          change.expiresAt,
+          entry.claimsExpiresAt ?? change.expiresAt,
+        )
+        this.#states.set(change.sub, entry)
+        return
+      }
       case 'session-active': {
         const { sub, createdAt, expiresAt } = change
         this.#active.set(change.sid, { sub, createdAt, expiresAt })
@@ -69,6 +101,7 @@ export class Replica {
     const user = this.#users.get(query.sub)
     const session = this.#active.get(query.sid)
     const userCutoff = user !== undefined && user.expiresAt > query.now ? user.cutoff : undefined
+    const state = this.#states.get(query.sub)
     return {
       status: {
         jtiRevoked: this.#jtis.has(query.jti, query.now),
@@ -80,8 +113,24 @@ export class Replica {
           session !== undefined &&
           session.sub === query.sub &&
           isSessionActive(session, query.now, { user: userCutoff, epoch: this.#epoch }),
+        userSuspended: state !== undefined && isSuspended(state.suspension, query.now),
+        claimsCutoff:
+          state !== undefined && (state.claimsExpiresAt ?? 0) > query.now
+            ? state.claimsCutoff
+            : undefined,
       },
       sessionKnown: session !== undefined,
+    }
+  }
+
+  /** What the replica knows of a user's suspension and claims cutoff at `now`. */
+  userState(sub: string, now: number): UserStateRecord {
+    const state = this.#states.get(sub)
+    if (state === undefined) return {}
+    const claims = (state.claimsExpiresAt ?? 0) > now ? state.claimsCutoff : undefined
+    return {
+      ...(state.suspension !== undefined && { suspension: state.suspension }),
+      ...(claims !== undefined && { claimsCutoff: claims }),
     }
   }
 
@@ -92,6 +141,7 @@ export class Replica {
     this.#users.clear()
     this.#retired.clear()
     this.#active.clear()
+    this.#states.clear()
     this.#epoch = undefined
   }
 
@@ -101,11 +151,30 @@ export class Replica {
     this.#revokedSessions.sweep(nowMs)
     for (const [sub, entry] of this.#users) if (entry.expiresAt <= nowMs) this.#users.delete(sub)
     for (const [sid, entry] of this.#active) if (entry.expiresAt <= nowMs) this.#active.delete(sid)
+    for (const [sub, entry] of this.#states) {
+      if (entry.suspension !== undefined && !isSuspended(entry.suspension, nowMs)) {
+        delete entry.suspension
+      }
+      if ((entry.claimsExpiresAt ?? 0) <= nowMs) {
+        delete entry.claimsCutoff
+        delete entry.claimsExpiresAt
+      }
+      if (entry.suspension === undefined && entry.claimsCutoff === undefined) {
+        this.#states.delete(sub)
+      }
+    }
   }
 
   /** Entry counts, for metrics. */
-  size(): { jtis: number; sessions: number; users: number; activeSessions: number } {
+  size(): {
+    jtis: number
+    sessions: number
+    users: number
+    activeSessions: number
+    userStates: number
+  } {
     return {
+      userStates: this.#states.size,
       jtis: this.#jtis.size,
       sessions: this.#revokedSessions.size,
       users: this.#users.size,

@@ -21,7 +21,9 @@ import { ServiceMetrics } from './metrics.js'
 import { redactQuery } from '../service/redact.js'
 import { fastifyTrustProxy } from './trust-proxy.js'
 import { trackRoutes, type RouteTable } from './method-not-allowed.js'
+import { accountRoutes } from './routes/account.js'
 import { adminRoutes } from './routes/admin.js'
+import { adminUserRoutes } from './routes/admin-users.js'
 import { authRoutes } from './routes/auth.js'
 import { healthRoutes } from './routes/health.js'
 import { introspectRoutes } from './routes/introspect.js'
@@ -34,6 +36,9 @@ import { registerCors } from './cors.js'
 import { openRuntime, type Runtime } from '../service/runtime.js'
 import type { HashQueue } from '../service/users/hash-queue.js'
 import { loadArgon2, PasswordHasher } from '../service/users/password.js'
+import { attachWebhooks } from '../service/webhooks/notices.js'
+import { WebhookSender, type WebhookSenderOptions } from '../service/webhooks/sender.js'
+import { registerWebhookMetrics } from './webhook-metrics.js'
 
 /** An already opened runtime to serve (tests, embedding). The app closes it when it closes. */
 export interface AppDeps {
@@ -50,6 +55,8 @@ export interface BuildOptions {
   readonly clock?: () => number
   /** The bound on password hashing (tests give a small one); default from the core count. */
   readonly hashQueue?: HashQueue
+  /** Webhook delivery tuning (tests shorten the back-off); the URL and key come from the config. */
+  readonly webhook?: Omit<WebhookSenderOptions, 'url' | 'key'>
 }
 
 declare module 'fastify' {
@@ -158,7 +165,19 @@ export async function buildApp(
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close')
   })
-  app.addHook('onClose', async () => runtime.close())
+  const webhooks =
+    config.webhook === undefined
+      ? undefined
+      : new WebhookSender({
+          warn: (message) => app.log.warn(message),
+          ...options.webhook,
+          ...config.webhook,
+        })
+  // Notices already queued get a short grace before the store closes under them.
+  app.addHook('onClose', async () => {
+    await webhooks?.close()
+    await runtime.close()
+  })
   app.setErrorHandler(handleError)
   const routeTable = trackRoutes(app)
   app.decorate('routeTable', routeTable)
@@ -185,12 +204,17 @@ export async function buildApp(
       config.lockout,
       options.clock,
     ),
+    webhooks,
   }
   if (config.passwordHash !== context.hasher.scheme) {
     app.log.warn('@node-rs/argon2 is not installed: new password hashes use scrypt')
   }
   metrics.attach(runtime.auth)
   attachAudit(runtime.auth, app.log)
+  if (webhooks !== undefined) {
+    attachWebhooks(runtime.auth, webhooks)
+    registerWebhookMetrics(metrics.registry, webhooks)
+  }
 
   registerCors(app, config)
   await app.register(cookie)
@@ -203,10 +227,12 @@ export async function buildApp(
     metadataRoutes,
     jwksRoutes,
     authRoutes,
+    accountRoutes,
     tokenRoutes,
     revokeRoutes,
     introspectRoutes,
     adminRoutes,
+    adminUserRoutes,
     healthRoutes,
     metricsRoutes,
   ]) {

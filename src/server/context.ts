@@ -18,6 +18,7 @@ import { sendHttpError } from './http.js'
 import type { ServiceMetrics } from './metrics.js'
 import type { PasswordHasher } from '../service/users/password.js'
 import type { UserDirectory } from '../service/users/directory.js'
+import type { WebhookSender } from '../service/webhooks/sender.js'
 
 export interface ServiceContext {
   readonly config: ServerConfig
@@ -27,15 +28,18 @@ export interface ServiceContext {
   readonly metrics: ServiceMetrics
   /** Failed-attempt counting: login lockouts and credential throttles. */
   readonly guard: GuessGuard
+  /** Signed notices (WEBHOOK_URL); undefined when off. */
+  readonly webhooks?: WebhookSender | undefined
 }
 
 /** Verifies an access token and counts the outcome. */
 export async function verifyCounted(
   context: ServiceContext,
   token: string,
+  options?: Parameters<Revocable['verify']>[1],
 ): Promise<AccessTokenClaims> {
   try {
-    const claims = await context.auth.verify(token)
+    const claims = await context.auth.verify(token, options)
     context.metrics.verifications.inc({ outcome: 'ok' })
     return claims
   } catch (error) {

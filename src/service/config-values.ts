@@ -9,10 +9,11 @@ import { readKekFile } from '../stores/kek-file.js'
 import { ClientConfigError, parseClients } from './clients.js'
 import { ConfigError } from './config-error.js'
 import { flagName } from './config-variables.js'
-import type { LockoutConfig, StoreSpec } from './config.js'
+import type { LockoutConfig, StoreSpec, WebhookConfig } from './config.js'
 import { redactUrlCredentials } from './redact.js'
 import { weakSecretReason } from './secret-strength.js'
 import { parseSigningKeys, SigningKeysError } from './signing-keys.js'
+import { parseWebhookSecret } from './webhooks/signing.js'
 
 export type Source = Readonly<Record<string, string | boolean | undefined>>
 
@@ -196,3 +197,22 @@ export function keyEncryptionKey(
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+// The secret is never echoed: a wrong one is reported by its shape only.
+export function webhook(
+  url: string | undefined,
+  secret: string | undefined,
+): WebhookConfig | undefined {
+  if (url === undefined && secret === undefined) return undefined
+  if (url === undefined) throw new ConfigError('WEBHOOK_URL', 'must be set with WEBHOOK_SECRET')
+  if (secret === undefined) throw new ConfigError('WEBHOOK_SECRET', 'must be set with WEBHOOK_URL')
+  const parsed = parseWebhookSecret(secret)
+  if ('reason' in parsed) throw new ConfigError('WEBHOOK_SECRET', parsed.reason)
+  // Not echoed either: a receiver's URL may carry a credential of its own.
+  const target = URL.canParse(url) ? new URL(url) : undefined
+  if (target === undefined || (target.protocol !== 'http:' && target.protocol !== 'https:')) {
+    throw new ConfigError('WEBHOOK_URL', 'must be an http(s) URL')
+  }
+  if (target.hash !== '') throw new ConfigError('WEBHOOK_URL', 'must not have a fragment')
+  return Object.freeze({ url: target.href, key: parsed.key })
+}

@@ -127,6 +127,22 @@ export const VARIABLES: readonly Variable[] = deepFreeze([
     default: '2592000',
     description: 'seconds between scheduled key rotations (0: off)',
   },
+  {
+    name: 'STEP_UP_MAX_AGE',
+    default: '300',
+    description:
+      'seconds after a password entry during which a password change needs no current one',
+  },
+  {
+    name: 'WEBHOOK_URL',
+    default: '',
+    description: 'http(s) URL receiving signed notices (off when unset)',
+  },
+  {
+    name: 'WEBHOOK_SECRET',
+    default: '',
+    description: '`whsec_<base64>` signing key of the notices',
+  },
 ])
 
 /** `SESSION_IDLE_TTL` -> `session-idle-ttl`. */

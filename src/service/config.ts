@@ -22,6 +22,7 @@ import {
   read,
   signingAlg,
   signingKeys,
+  webhook,
   type Source,
 } from './config-values.js'
 import { defaultOf } from './config-variables.js'
@@ -90,6 +91,16 @@ export interface ServerConfig {
   readonly keyPublishLead: number
   /** Seconds between scheduled rotations of generated keys; false: off. */
   readonly keyRotationInterval: number | false
+  /** Where notices (new login, reuse, password change, suspension, deletion) go; off when undefined. */
+  readonly webhook: WebhookConfig | undefined
+  /** Seconds since the last password entry within which a password change needs no current password. */
+  readonly stepUpMaxAge: number
+}
+
+/** WEBHOOK_URL and the key bytes of WEBHOOK_SECRET (src/service/webhooks/). */
+export interface WebhookConfig {
+  readonly url: string
+  readonly key: Buffer
 }
 
 /** When failed attempts lock a login or a client address out. */
@@ -218,5 +229,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Serve
     allowPlaintextKeys: boolean('ALLOW_PLAINTEXT_KEYS', get('ALLOW_PLAINTEXT_KEYS')),
     keyRotationInterval: rotation === 0 ? false : rotation,
     keyPublishLead: integer('KEY_PUBLISH_LEAD', get('KEY_PUBLISH_LEAD'), 0, 2 ** 31),
+    webhook: webhook(get('WEBHOOK_URL'), get('WEBHOOK_SECRET')),
+    stepUpMaxAge: integer('STEP_UP_MAX_AGE', get('STEP_UP_MAX_AGE'), 1, 86_400),
   })
 }

@@ -7,6 +7,7 @@
  */
 import type { FastifyRateLimitStore } from '@fastify/rate-limit'
 import { StoreUnavailable } from '../errors.js'
+import { serviceKeys } from '../stores/redis/keys.js'
 
 /** The one command the store needs, on a node-redis v5 client or cluster. */
 export interface RateLimitRedis {
@@ -33,7 +34,7 @@ export function redisRateLimitStore(redis: RateLimitRedis, prefix: string) {
   return class RedisRateLimitStore implements FastifyRateLimitStore {
     readonly #key: string
 
-    constructor(_globalOptions?: unknown, key = `${prefix}rl:`) {
+    constructor(_globalOptions?: unknown, key = serviceKeys(prefix).rateLimitPrefix) {
       this.#key = key
     }
 

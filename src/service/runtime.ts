@@ -6,7 +6,8 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { createRevocable, type Revocable } from '../revocable.js'
 import { MemoryStore } from '../stores/memory.js'
-import { clientOptions, withDeadline } from '../stores/redis/connection.js'
+import { connectRedis } from '../stores/redis/connect.js'
+import { withDeadline, type RedisConnection } from '../stores/redis/connection.js'
 import type { Store } from '../stores/store.js'
 import { ConfigError, describeStore, type ServerConfig } from './config.js'
 import { MemoryGuessCounters, type GuessCounters } from './guessing/counters.js'
@@ -59,34 +60,6 @@ function noSuchStore(config: ServerConfig, what: string): ConfigError {
 }
 
 const COMMAND_TIMEOUT_MS = 250
-const CONNECT_TIMEOUT_MS = 5000
-
-interface RedisClientLike {
-  connect(): Promise<unknown>
-  close(): Promise<void>
-  destroy(): void
-  on(event: 'error', listener: (error: Error) => void): unknown
-  withCommandOptions(options: { timeout: number }): unknown
-}
-
-/** Connects, or fails after a while instead of retrying for ever (node-redis would). */
-async function connectRedis(client: RedisClientLike, where: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`could not connect to Redis at ${redactUrlCredentials(where)}`)),
-      CONNECT_TIMEOUT_MS,
-    )
-  })
-  try {
-    await Promise.race([client.connect(), timeout])
-  } catch (error) {
-    client.destroy()
-    throw error
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 async function openBackend(
   config: ServerConfig,
@@ -129,21 +102,19 @@ async function openBackend(
     }
     case 'redis':
     case 'redis-cluster': {
-      const { createClient, createCluster } = await loadPeer('redis', 'STORE=redis://…')
+      await loadPeer('redis', 'STORE=redis://…')
       const { RedisStore } = await import('../stores/redis/index.js')
-      const defaults = clientOptions(COMMAND_TIMEOUT_MS)
-      const client = (spec.kind === 'redis'
-        ? createClient({ url: spec.url, ...defaults })
-        : createCluster({
-            rootNodes: spec.urls.map((url) => ({ url })),
-            defaults,
-          })) as unknown as RedisClientLike
-      let reported = false
-      client.on('error', (error) => {
-        if (!reported) warn(`revocable: Redis error: ${redactUrlCredentials(error.message)}`)
-        reported = true
-      })
-      await connectRedis(client, spec.kind === 'redis' ? spec.url : spec.urls.join(','))
+      // The store's own connect path: the same client options, deadline and error (with cause).
+      const client = await connectRedis(
+        spec.kind === 'redis'
+          ? { url: spec.url }
+          : { cluster: { rootNodes: spec.urls.map((url) => ({ url })) } },
+        {
+          commandTimeout: COMMAND_TIMEOUT_MS,
+          warn: (message) => warn(redactUrlCredentials(message)),
+          requiredBy: 'STORE=redis://…',
+        },
+      )
       try {
         const store = await RedisStore.connect({
           client,
@@ -153,7 +124,9 @@ async function openBackend(
         })
         // The same bounds as the store's own commands: a write timeout and a reply deadline.
         const bounded = withDeadline(
-          client.withCommandOptions({ timeout: COMMAND_TIMEOUT_MS }) as object,
+          (client as unknown as RedisConnection).withCommandOptions({
+            timeout: COMMAND_TIMEOUT_MS,
+          }) as object,
           COMMAND_TIMEOUT_MS,
         )
         const users = new RedisUserDirectory(bounded as UserRedis, config.redisPrefix)
@@ -196,10 +169,10 @@ export async function openRuntime(
       }
     }
     if (keys.length === 0) {
-      const prefix = config.store.kind.startsWith('redis')
+      const where = config.store.kind.startsWith('redis')
         ? ` under REDIS_PREFIX "${config.redisPrefix}"`
         : ''
-      throw noSuchStore(config, `it holds no keys${prefix}`)
+      throw noSuchStore(config, `it holds no keys${where}`)
     }
   }
   const store = options.wrapStore?.(backend.store) ?? backend.store
@@ -228,6 +201,8 @@ export async function openRuntime(
       allowPlaintextKeys: config.allowPlaintextKeys,
       keyPublishLead: config.keyPublishLead,
       keyRotationInterval: config.keyRotationInterval,
+      // The claims an admin set (PUT /admin/users/:sub/claims), in every new access token.
+      resolveClaims: ({ sub }) => backend.users.getClaims(sub),
       warn,
     })
   } catch (error) {

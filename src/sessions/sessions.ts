@@ -17,6 +17,7 @@ import type { Store } from '../stores/store.js'
 import { randomId } from '../tokens/ids.js'
 import { checkTokenInput, type TokenInput } from '../tokens/token-input.js'
 import { createRefreshToken, openHeir, parseRefreshToken, sealHeir } from './refresh-token.js'
+import type { UserLifecycle } from './lifecycle.js'
 
 export interface StartSessionInput extends TokenInput {
   /** Where the login came from; shown in session lists. */
@@ -64,6 +65,8 @@ export interface SessionsDeps {
   readonly emit: Emit
   /** How far this instance's clock may be from the other instances' (ms; 0: one clock). */
   readonly clockUncertainty: () => number
+  /** Suspension and claims hooks (lifecycle.ts). */
+  readonly lifecycle: Pick<UserLifecycle, 'admit' | 'claimsFor' | 'mintInstant'>
 }
 
 // A session that expired is remembered this long, so a late refresh hears ERR_SESSION_EXPIRED.
@@ -129,9 +132,15 @@ export class Sessions {
     this.#deps = deps
   }
 
-  #tokenSet(session: SessionRecord, refreshToken: string, issuedAt: number): TokenSet {
+  async #tokenSet(
+    session: SessionRecord,
+    refreshToken: string,
+    issuedAt: number,
+    reason: 'start' | 'refresh',
+  ): Promise<TokenSet> {
+    const withClaims = await this.#deps.lifecycle.claimsFor(session, reason)
     return {
-      accessToken: this.#deps.mint(session, issuedAt),
+      accessToken: this.#deps.mint(withClaims, issuedAt),
       refreshToken,
       tokenType: 'Bearer',
       expiresIn: this.#deps.options.accessTokenTtl,
@@ -146,6 +155,7 @@ export class Sessions {
     // The login begins here, before any I/O: a revokeUser that resolves after this instant
     // covers the session, whatever order the store steps run in (records/cutoff.ts).
     let now = revoker.issueInstant(sub)
+    const state = await this.#deps.lifecycle.admit(sub, now)
     const uncertainty = this.#deps.clockUncertainty()
     if (uncertainty > 0 && store.readCutoffs !== undefined) {
       const cutoffs = await callStore('start a session', () => store.readCutoffs!(sub))
@@ -195,8 +205,13 @@ export class Sessions {
     for (const old of result.evicted) {
       emit('session.ended', { sid: old.sid, sub: old.sub, cause: 'evicted', at: now })
     }
-    emit('session.started', { sid, sub, clientId, device, at: now })
-    return this.#tokenSet(session, refresh.token, now)
+    emit('session.started', { sid, sub, clientId, device, ip: device?.ip, at: now })
+    return this.#tokenSet(
+      session,
+      refresh.token,
+      this.#deps.lifecycle.mintInstant(now, state),
+      'start',
+    )
   }
 
   /**
@@ -244,6 +259,8 @@ export class Sessions {
             ? openHeir(refreshToken, rotated.sealedHeir ?? '')
             : next.token
         if (heir === undefined) throw new RefreshTokenInvalid()
+        // A suspension ends the user's sessions; this catches one that a revocation missed.
+        const state = await this.#deps.lifecycle.admit(rotated.sub, now)
         revoker.announce({
           kind: 'session-active',
           sid: rotated.sid,
@@ -261,7 +278,9 @@ export class Sessions {
         })
         // A live session was created after every cutoff, so minting no earlier than its start
         // keeps the new token after them too, on any instance's clock.
-        return this.#tokenSet(rotated, heir, Math.max(now, rotated.createdAt))
+        // After the user's last claims change too: the new token carries the new claims.
+        const issuedAt = this.#deps.lifecycle.mintInstant(Math.max(now, rotated.createdAt), state)
+        return this.#tokenSet(rotated, heir, issuedAt, 'refresh')
       }
       case 'reused': {
         const { sid, sub } = session as SessionRecord

@@ -19,6 +19,17 @@ export type Change =
   | { readonly kind: 'retired'; readonly kid: string }
   /** A signing key was added to the store: instances reload their key ring. */
   | { readonly kind: 'key'; readonly kid: string }
+  /** The user is suspended (records/user-state.ts) until `until`, or until reinstated. */
+  | { readonly kind: 'suspension'; readonly sub: string; readonly until?: number }
+  /** The user's suspension was lifted (or the user forgotten). */
+  | { readonly kind: 'reinstated'; readonly sub: string }
+  /** Tokens of `sub` issued at or before `cutoff` carry changed claims, until `expiresAt`. */
+  | {
+      readonly kind: 'claims'
+      readonly sub: string
+      readonly cutoff: number
+      readonly expiresAt: number
+    }
   /** A session was started or refreshed: active until `expiresAt` (allowlist mode). */
   | {
       readonly kind: 'session-active'

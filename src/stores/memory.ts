@@ -3,6 +3,11 @@ import { isCutOff, type Cutoffs } from '../records/cutoff.js'
 import { decideRotation, type RotationRequest, type RotationResult } from '../records/rotation.js'
 import { isSessionActive } from '../records/session.js'
 import { decideSessionCap } from '../records/session-cap.js'
+import { isSuspended, type SuspensionRecord, type UserStateRecord } from '../records/user-state.js'
+import {
+  decideReauthentication,
+  type ReauthenticationRequest,
+} from '../records/reauthentication.js'
 import type {
   CreateSessionResult,
   RevocationQuery,
@@ -35,6 +40,8 @@ export class MemoryStore implements Store {
   readonly #revokedJtis = new Map<string, Expiring<true>>()
   readonly #revokedSessions = new Map<string, Expiring<true>>()
   readonly #userCutoffs = new Map<string, Expiring<number>>()
+  readonly #suspensions = new Map<string, Expiring<SuspensionRecord>>()
+  readonly #claimsCutoffs = new Map<string, Expiring<number>>()
   readonly #sessions = new Map<string, Expiring<SessionRecord>>()
   readonly #sessionsByUser = new Map<string, Set<string>>()
   readonly #keys = new Map<string, StoredKey>()
@@ -118,7 +125,14 @@ export class MemoryStore implements Store {
   /** Drops every expired entry now. Runs on a timer; public for tests. */
   sweep(): void {
     const now = this.#clock()
-    for (const map of [this.#revokedJtis, this.#revokedSessions, this.#userCutoffs]) {
+    const maps = [
+      this.#revokedJtis,
+      this.#revokedSessions,
+      this.#userCutoffs,
+      this.#suspensions,
+      this.#claimsCutoffs,
+    ]
+    for (const map of maps) {
       for (const [key, entry] of map as Map<string, Expiring<unknown>>) {
         if (entry.expiresAt <= now) map.delete(key)
       }
@@ -196,7 +210,54 @@ export class MemoryStore implements Store {
         session !== undefined &&
         session.sub === query.sub &&
         isSessionActive(session, query.now, this.#cutoffs(query.sub)),
+      userSuspended: isSuspended(this.#entry(this.#suspensions, query.sub)?.value, query.now),
+      claimsCutoff: this.#entry(this.#claimsCutoffs, query.sub)?.value,
     }
+  }
+
+  async getUserState(sub: string): Promise<UserStateRecord> {
+    const suspension = this.#entry(this.#suspensions, sub)?.value
+    const claimsCutoff = this.#entry(this.#claimsCutoffs, sub)?.value
+    return {
+      ...(suspension !== undefined && { suspension: { ...suspension } }),
+      ...(claimsCutoff !== undefined && { claimsCutoff }),
+    }
+  }
+
+  async suspendUser(sub: string, suspension: SuspensionRecord): Promise<void> {
+    const expiresAt = suspension.until ?? Number.POSITIVE_INFINITY
+    this.#suspensions.set(sub, { value: { ...suspension }, expiresAt })
+  }
+
+  async reinstateUser(sub: string): Promise<SuspensionRecord | undefined> {
+    const entry = this.#entry(this.#suspensions, sub)
+    this.#suspensions.delete(sub)
+    return entry?.value
+  }
+
+  async setClaimsCutoff(sub: string, cutoff: number, expiresAt: number): Promise<void> {
+    const previous = this.#entry(this.#claimsCutoffs, sub)
+    this.#claimsCutoffs.set(sub, {
+      value: Math.max(cutoff, previous?.value ?? cutoff),
+      expiresAt: Math.max(expiresAt, previous?.expiresAt ?? expiresAt),
+    })
+  }
+
+  async forgetUser(sub: string): Promise<void> {
+    for (const sid of [...(this.#sessionsByUser.get(sub) ?? [])]) this.#forgetSession(sid)
+    this.#suspensions.delete(sub)
+    this.#claimsCutoffs.delete(sub)
+  }
+
+  async reauthenticateSession(
+    request: ReauthenticationRequest,
+  ): Promise<SessionRecord | undefined> {
+    const session = this.#session(request.sid)
+    if (session === undefined) return undefined
+    const next = decideReauthentication(session, request, this.#cutoffs(session.sub))
+    if (next === undefined) return undefined
+    this.#saveSession(next)
+    return { ...next }
   }
 
   async listKeys(): Promise<StoredKey[]> {

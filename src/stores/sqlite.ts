@@ -9,6 +9,11 @@ import { readOrCreateKekFile } from './kek-file.js'
 import { decideRotation, type RotationRequest, type RotationResult } from '../records/rotation.js'
 import { isSessionActive } from '../records/session.js'
 import { decideSessionCap } from '../records/session-cap.js'
+import { isSuspended, type SuspensionRecord, type UserStateRecord } from '../records/user-state.js'
+import {
+  decideReauthentication,
+  type ReauthenticationRequest,
+} from '../records/reauthentication.js'
 import type {
   CreateSessionResult,
   RevocationQuery,
@@ -58,6 +63,12 @@ CREATE TABLE IF NOT EXISTS sessions (
   record TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS sessions_by_sub ON sessions (sub);
+CREATE TABLE IF NOT EXISTS user_suspensions (
+  sub TEXT PRIMARY KEY, record TEXT NOT NULL, expires_at INTEGER
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS claims_cutoffs (
+  sub TEXT PRIMARY KEY, cutoff INTEGER NOT NULL, expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
 `
 
 // Files made before keys were sealed lack the column for the sealed key and its schedule.
@@ -77,15 +88,23 @@ function keyMeta(key: StoredKey): string {
 /**
  * Everything `checkRevocation` needs, as one indexed query (a primary-key probe per table), read
  * as a raw row (an array: no object per row). Positional parameters, cheaper to bind than named
- * ones: jti, now, sid, now, sub, now, kid, where now is the store's clock, which decides when an
- * entry may be forgotten.
+ * ones (`checkParameters`); `now` is the store's clock, which decides when an entry may be
+ * forgotten. A suspension without an expiry (NULL) lasts until lifted.
  */
 const CHECK_REVOCATION = `SELECT
   EXISTS (SELECT 1 FROM revoked_jtis WHERE jti = ? AND expires_at > ?),
   EXISTS (SELECT 1 FROM revoked_sessions WHERE sid = ? AND expires_at > ?),
   (SELECT cutoff FROM user_cutoffs WHERE sub = ? AND expires_at > ?),
   (SELECT value FROM globals WHERE name = 'epoch'),
-  EXISTS (SELECT 1 FROM retired_kids WHERE kid = ?)`
+  EXISTS (SELECT 1 FROM retired_kids WHERE kid = ?),
+  (SELECT record FROM user_suspensions WHERE sub = ? AND (expires_at IS NULL OR expires_at > ?)),
+  (SELECT cutoff FROM claims_cutoffs WHERE sub = ? AND expires_at > ?)`
+
+/** CHECK_REVOCATION's parameters, in their order. */
+function checkParameters(query: RevocationQuery, now: number) {
+  const { jti, sid, sub, kid } = query
+  return [jti, now, sid, now, sub, now, kid, sub, now, sub, now] as const
+}
 
 /**
  * The same, plus the two fields of the session record that allowlist mode decides on; three
@@ -102,6 +121,8 @@ type RevocationRow = [
   userCutoff: number | null,
   epoch: number | null,
   kidRetired: 0 | 1,
+  suspension: string | null,
+  claimsCutoff: number | null,
   sessionCreatedAt?: number | null,
   sessionExpiresAt?: number | null,
 ]
@@ -146,6 +167,20 @@ function prepareStatements(db: Database.Database) {
       ON CONFLICT (sid) DO UPDATE SET sub = excluded.sub, purge_at = excluded.purge_at,
         record = excluded.record`),
     deleteSession: prepare('DELETE FROM sessions WHERE sid = ?'),
+    deleteUserSessions: prepare('DELETE FROM sessions WHERE sub = ?'),
+    // A suspension without `until` has no expiry (NULL): it lasts until lifted.
+    getSuspension: prepare(
+      'SELECT record FROM user_suspensions WHERE sub = ? AND (expires_at IS NULL OR expires_at > ?)',
+    ),
+    putSuspension: prepare(`INSERT INTO user_suspensions (sub, record, expires_at) VALUES (?, ?, ?)
+      ON CONFLICT (sub) DO UPDATE SET record = excluded.record, expires_at = excluded.expires_at`),
+    deleteSuspension: prepare('DELETE FROM user_suspensions WHERE sub = ?'),
+    getClaimsCutoff: prepare('SELECT cutoff FROM claims_cutoffs WHERE sub = ? AND expires_at > ?'),
+    putClaimsCutoff: prepare(`INSERT INTO claims_cutoffs (sub, cutoff, expires_at) VALUES (?, ?, ?)
+      ON CONFLICT (sub) DO UPDATE SET
+        cutoff = CASE WHEN expires_at > ? THEN max(cutoff, excluded.cutoff) ELSE excluded.cutoff END,
+        expires_at = max(expires_at, excluded.expires_at)`),
+    deleteClaimsCutoff: prepare('DELETE FROM claims_cutoffs WHERE sub = ?'),
   }
 }
 
@@ -206,11 +241,24 @@ export class SqliteStore implements Store {
   sweep(): void {
     const now = this.#clock()
     this.#db.transaction(() => {
-      for (const table of ['revoked_jtis', 'revoked_sessions', 'user_cutoffs']) {
+      for (const table of ['revoked_jtis', 'revoked_sessions', 'user_cutoffs', 'claims_cutoffs']) {
         this.#db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`).run(now)
       }
       this.#db.prepare('DELETE FROM sessions WHERE purge_at <= ?').run(now)
+      this.#db
+        .prepare('DELETE FROM user_suspensions WHERE expires_at IS NOT NULL AND expires_at <= ?')
+        .run(now)
     })()
+  }
+
+  #userState(sub: string): UserStateRecord {
+    const now = this.#clock()
+    const row = this.#sql.getSuspension.get(sub, now) as { record: string } | undefined
+    const cutoff = this.#sql.getClaimsCutoff.get(sub, now) as { cutoff: number } | undefined
+    return {
+      ...(row !== undefined && { suspension: JSON.parse(row.record) as SuspensionRecord }),
+      ...(cutoff !== undefined && { claimsCutoff: cutoff.cutoff }),
+    }
   }
 
   #epoch(): number | undefined {
@@ -284,14 +332,18 @@ export class SqliteStore implements Store {
 
   async checkRevocation(query: RevocationQuery): Promise<RevocationStatus> {
     // One statement: its own read transaction, so every answer comes from one snapshot.
-    const { jti, sid, sub, kid } = query
+    const { sid, sub } = query
     const now = this.#clock()
     const withSession = query.needsSession !== false
-    const [jtiRevoked, sessionRevoked, userCutoff, epoch, kidRetired, createdAt, expiresAt] = (
+    const row = (
       withSession
-        ? this.#sql.checkWithSession.get(jti, now, sid, now, sub, now, kid, sid, sub, now)
-        : this.#sql.check.get(jti, now, sid, now, sub, now, kid)
+        ? this.#sql.checkWithSession.get(...checkParameters(query, now), sid, sub, now)
+        : this.#sql.check.get(...checkParameters(query, now))
     ) as RevocationRow
+    const [jtiRevoked, sessionRevoked, userCutoff, epoch, kidRetired, suspension, claimsCutoff] =
+      row
+    const createdAt = row[7]
+    const expiresAt = row[8]
     const cutoffs = { user: userCutoff ?? undefined, epoch: epoch ?? undefined }
     return {
       jtiRevoked: jtiRevoked === 1,
@@ -304,7 +356,56 @@ export class SqliteStore implements Store {
         typeof createdAt === 'number' &&
         typeof expiresAt === 'number' &&
         isSessionActive({ createdAt, expiresAt }, query.now, cutoffs),
+      userSuspended:
+        suspension !== null && isSuspended(JSON.parse(suspension) as SuspensionRecord, query.now),
+      claimsCutoff: claimsCutoff ?? undefined,
     }
+  }
+
+  async getUserState(sub: string): Promise<UserStateRecord> {
+    return this.#userState(sub)
+  }
+
+  async suspendUser(sub: string, suspension: SuspensionRecord): Promise<void> {
+    this.#sql.putSuspension.run(sub, JSON.stringify(suspension), suspension.until ?? null)
+  }
+
+  async reinstateUser(sub: string): Promise<SuspensionRecord | undefined> {
+    return this.#db
+      .transaction(() => {
+        const { suspension } = this.#userState(sub)
+        this.#sql.deleteSuspension.run(sub)
+        return suspension
+      })
+      .immediate()
+  }
+
+  async setClaimsCutoff(sub: string, cutoff: number, expiresAt: number): Promise<void> {
+    this.#sql.putClaimsCutoff.run(sub, cutoff, expiresAt, this.#clock())
+  }
+
+  async forgetUser(sub: string): Promise<void> {
+    this.#db
+      .transaction(() => {
+        this.#sql.deleteUserSessions.run(sub)
+        this.#sql.deleteSuspension.run(sub)
+        this.#sql.deleteClaimsCutoff.run(sub)
+      })
+      .immediate()
+  }
+
+  async reauthenticateSession(
+    request: ReauthenticationRequest,
+  ): Promise<SessionRecord | undefined> {
+    return this.#db
+      .transaction((): SessionRecord | undefined => {
+        const session = this.#session(request.sid)
+        if (session === undefined) return undefined
+        const next = decideReauthentication(session, request, this.#cutoffs(session.sub))
+        if (next !== undefined) this.#saveSession(next)
+        return next
+      })
+      .immediate()
   }
 
   async listKeys(): Promise<StoredKey[]> {

@@ -5,6 +5,8 @@ import type { RevocationQuery, RevocationStatus } from '../records/revocation-re
 import type { RotationRequest, RotationResult } from '../records/rotation.js'
 import type { SessionLimit } from '../records/session-cap.js'
 import type { SessionRecord } from '../records/session.js'
+import type { SuspensionRecord, UserStateRecord } from '../records/user-state.js'
+import type { ReauthenticationRequest } from '../records/reauthentication.js'
 import type { ChangeFeed } from './change-feed.js'
 
 // The records a store persists and the rules it applies live in the records layer (src/records/);
@@ -13,6 +15,7 @@ export type { Cutoffs, DataLossEvent, StoredKey, RevocationQuery, RevocationStat
 export type { RotationRequest, RotationResult, SessionLimit }
 export type { DeviceInfo } from '../records/session.js'
 export type { SealedKey } from '../records/key.js'
+export type { ReauthenticationRequest, SuspensionRecord, UserStateRecord }
 
 /**
  * The store contract: everything revocation state needs to survive a request, a restart and a
@@ -79,6 +82,38 @@ export interface Store {
    * token exactly one rotates. On `reused`, ends the session as `revokeSession` does.
    */
   rotateRefreshToken(request: RotationRequest): Promise<RotationResult>
+
+  /**
+   * The user's state beside sessions and cutoffs (records/user-state.ts): a suspension (even one
+   * whose `until` has passed, until it is forgotten) and the claims cutoff while it lasts.
+   * Resolves to `{}` when there is none.
+   */
+  getUserState(sub: string): Promise<UserStateRecord>
+  /**
+   * Records a suspension of `sub`, replacing any other; kept until its `until` (or for good
+   * without one). The caller ends the user's sessions with `revokeUser`.
+   */
+  suspendUser(sub: string, suspension: SuspensionRecord): Promise<void>
+  /** Removes the suspension of `sub`; resolves to the record removed, if there was one. */
+  reinstateUser(sub: string): Promise<SuspensionRecord | undefined>
+  /**
+   * Sets the user's claims cutoff (tokens of `sub` issued at or before it are refused with
+   * ERR_CLAIMS_CHANGED) until `expiresAt`, keeping the later of an existing and the new cutoff
+   * and the later expiry.
+   */
+  setClaimsCutoff(sub: string, cutoff: number, expiresAt: number): Promise<void>
+  /**
+   * Forgets a user: every session record of `sub` (active, expired or ended) and its user state.
+   * Revocation entries stay (the user cutoff, revoked-session markers) until they expire: they
+   * keep the user's issued tokens rejected. The caller revokes the user first.
+   */
+  forgetUser(sub: string): Promise<void>
+  /**
+   * Records a fresh authentication on a session in one atomic step, applying
+   * `decideReauthentication` (records/reauthentication.ts) to the stored record under the
+   * user's cutoffs. Resolves to the new record, or undefined when the session is not active.
+   */
+  reauthenticateSession(request: ReauthenticationRequest): Promise<SessionRecord | undefined>
 
   /**
    * The cutoffs that apply to `sub` now (optional; a store shared by instances offers it): a

@@ -18,6 +18,11 @@ export interface AccessTokenClaims {
    * revokes the token whenever the token itself was minted (`revocationOriginMs`).
    */
   auth_time_ms?: number
+  /**
+   * When the user last authenticated (seconds, RFC 9068 §2.2.1): the login, or the session's
+   * last `reauthenticate`. Refreshes keep it. Tokens from `issue()` have none.
+   */
+  auth_time?: number
   nbf?: number
   jti: string
   sid: string
@@ -35,6 +40,7 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   'iat',
   'iat_ms',
   'auth_time_ms',
+  'auth_time',
   'nbf',
   'jti',
   'sid',
@@ -118,6 +124,15 @@ export function checkClaims(
       throw new ClaimInvalid(
         'auth_time_ms',
         '"auth_time_ms" claim must be an integer no later than the issue instant',
+      )
+    }
+  }
+  if (payload.auth_time !== undefined) {
+    const authTime = payload.auth_time
+    if (!Number.isSafeInteger(authTime) || (authTime as number) > iat) {
+      throw new ClaimInvalid(
+        'auth_time',
+        '"auth_time" claim must be an integer no later than "iat"',
       )
     }
   }

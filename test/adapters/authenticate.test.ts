@@ -44,6 +44,11 @@ test('adapter options are checked once and a bad one named in a TypeError', () =
     cookie: undefined,
     realm: undefined,
     refresh: undefined,
+    maxAuthAge: undefined,
+  })
+  assert.throws(() => resolveAuthenticateOptions(auth, { maxAuthAge: -1 }), {
+    name: 'TypeError',
+    message: '"maxAuthAge" must be a non-negative number of seconds',
   })
 })
 

@@ -3,7 +3,7 @@ import type { Express, Request, Response } from 'express'
 import request from 'supertest'
 import { authenticate, requireScope } from '../../src/adapters/express.js'
 import type { Revocable } from '../../src/index.js'
-import { REFRESHING, type AdapterApp } from './suite.js'
+import { RECENT, REFRESHING, type AdapterApp } from './suite.js'
 
 export function expressSuiteApp(create: () => Express) {
   return async (auth: Revocable): Promise<AdapterApp> => {
@@ -18,6 +18,7 @@ export function expressSuiteApp(create: () => Express) {
     app.get('/realm', authenticate(auth, { realm: 'example' }), sub)
     app.get('/refreshing', authenticate(auth, REFRESHING), sub)
     app.get('/realm-admin', authenticate(auth, { realm: 'example' }), requireScope('admin'), sub)
+    app.get('/recent', authenticate(auth, { maxAuthAge: RECENT }), sub)
     return {
       async request(path, headers = {}) {
         const res = await request(app).get(path).set(headers)

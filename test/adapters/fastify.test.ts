@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import revocable, { authenticate, requireScope } from '../../src/adapters/fastify.js'
 import type { Revocable } from '../../src/index.js'
-import { adapterSuite, REFRESHING, type AdapterApp } from './suite.js'
+import { adapterSuite, RECENT, REFRESHING, type AdapterApp } from './suite.js'
 
 const sub = async (request: FastifyRequest) => ({ sub: request.auth?.sub ?? null })
 
@@ -16,6 +16,7 @@ async function buildApp(auth: Revocable): Promise<FastifyInstance> {
   app.get('/maybe', { preHandler: authenticate(auth, { optional: true }) }, sub)
   app.get('/cookie', { preHandler: authenticate(auth, { cookie: 'access_token' }) }, sub)
   app.get('/refreshing', { preHandler: authenticate(auth, REFRESHING) }, sub)
+  app.get('/recent', { preHandler: authenticate(auth, { maxAuthAge: RECENT }) }, sub)
   await app.register(async (child) => {
     // As an onRequest hook for every route of an encapsulated context.
     child.addHook('onRequest', authenticate(auth, { realm: 'example' }))

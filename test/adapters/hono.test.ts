@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { Hono } from 'hono'
 import { authenticate, requireScope, type RevocableEnv } from '../../src/adapters/hono.js'
 import type { Revocable } from '../../src/index.js'
-import { adapterSuite, REFRESHING, type AdapterApp } from './suite.js'
+import { adapterSuite, RECENT, REFRESHING, type AdapterApp } from './suite.js'
 
 async function makeApp(auth: Revocable): Promise<AdapterApp> {
   const app = new Hono<RevocableEnv>()
@@ -18,6 +18,9 @@ async function makeApp(auth: Revocable): Promise<AdapterApp> {
     c.json({ sub: c.get('auth')?.sub ?? null }),
   )
   app.get('/refreshing', authenticate(auth, REFRESHING), (c) =>
+    c.json({ sub: c.get('auth')?.sub ?? null }),
+  )
+  app.get('/recent', authenticate(auth, { maxAuthAge: RECENT }), (c) =>
     c.json({ sub: c.get('auth')?.sub ?? null }),
   )
   app.get('/realm', authenticate(auth, { realm: 'example' }), (c) =>

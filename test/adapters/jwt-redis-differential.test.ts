@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test'
 import { createClient } from 'redis'
 import { createClient as createClientV4 } from 'redis4'
 import * as realModule from 'jwt-redis'
-import JWTR from '../../src/adapters/jwt-redis.js'
+import JWTR from '../../src/adapters/jwt-redis/index.js'
 import { REDIS_URL, deletePrefix } from '../support/redis.js'
 
 const SECRET = 'a-jwt-redis-secret-of-32-bytes-or-more'

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { createClient } from 'redis'
-import JWTR from '../../src/adapters/jwt-redis.js'
+import JWTR from '../../src/adapters/jwt-redis/index.js'
 import { createRevocable } from '../../src/revocable.js'
 import { REDIS_URL, deletePrefix } from '../support/redis.js'
 

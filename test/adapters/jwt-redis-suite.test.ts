@@ -19,7 +19,7 @@ import jsonwebtoken from 'jsonwebtoken'
 import { createClient } from 'redis'
 import { createClient as createClientV4 } from 'redis4'
 import * as realModule from 'jwt-redis'
-import * as oursModule from '../../src/adapters/jwt-redis.js'
+import * as oursModule from '../../src/adapters/jwt-redis/index.js'
 import { REDIS_URL, deletePrefix } from '../support/redis.js'
 
 interface JwtrLike {

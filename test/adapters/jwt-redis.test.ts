@@ -15,7 +15,7 @@ import JWTR, {
   TokenExpiredError,
   TokenInvalidError,
   type JWTROptions,
-} from '../../src/adapters/jwt-redis.js'
+} from '../../src/adapters/jwt-redis/index.js'
 import { manualClock, type ManualClock } from '../support/clock.js'
 import { REDIS_URL, deletePrefix } from '../support/redis.js'
 import { RedisProcess } from '../support/redis-server.js'

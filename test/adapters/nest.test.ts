@@ -16,6 +16,7 @@ import {
   Auth,
   AuthGuard,
   AuthOptions,
+  MaxAuthAge,
   Public,
   REVOCABLE,
   RequireScope,
@@ -24,7 +25,7 @@ import {
 } from '../../src/adapters/nest/index.js'
 import type { AccessTokenClaims, Revocable } from '../../src/index.js'
 import { AUDIENCE, HMAC_SECRET, ISSUER, makeAuth } from '../support/auth.js'
-import { adapterSuite, assertAnswer, type AdapterApp } from './suite.js'
+import { adapterSuite, assertAnswer, RECENT, type AdapterApp } from './suite.js'
 
 @Controller()
 class SuiteController {
@@ -61,6 +62,12 @@ class SuiteController {
   @AuthOptions({ realm: 'example' })
   @RequireScope('admin')
   realmAdmin(@Auth('sub') sub: string) {
+    return { sub }
+  }
+
+  @Get('recent')
+  @MaxAuthAge(RECENT)
+  recent(@Auth('sub') sub: string) {
     return { sub }
   }
 

@@ -9,6 +9,7 @@
  * - `GET /realm`   authenticate `{ realm: 'example' }` → `{ sub }`
  * - `GET /realm-admin` authenticate `{ realm: 'example' }`, requireScope('admin') → `{ sub }`
  * - `GET /refreshing` authenticate `REFRESHING` (access cookie + transparent refresh) → `{ sub }`
+ * - `GET /recent`  authenticate `{ maxAuthAge: RECENT }` (Nest: `@MaxAuthAge(RECENT)`) → `{ sub }`
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
@@ -31,6 +32,21 @@ export const REFRESHING = {
   cookie: 'access_token',
   refresh: { cookie: 'refresh_token' },
 } as const
+
+/** The `maxAuthAge` of the `/recent` route, in seconds. */
+export const RECENT = 300
+
+/** RFC 9470's step-up answer for a route with `maxAuthAge` `maxAge`. */
+export function stepUp(maxAge: number): Partial<Answer> {
+  const description = 'a more recent authentication is required'
+  return {
+    status: 401,
+    headers: {
+      'www-authenticate': `Bearer error="insufficient_user_authentication", error_description="${description}", max_age="${maxAge}"`,
+    },
+    body: { error: 'insufficient_user_authentication', error_description: description },
+  }
+}
 
 export interface AdapterApp {
   request(path: string, headers?: Record<string, string>): Promise<Answer>
@@ -338,6 +354,30 @@ export function adapterSuite(
         assertAnswer(answer, invalidToken('token has been revoked (token)'))
         assert.deepEqual(answer.cookies ?? [], [])
       })
+    })
+
+    test('a stale authentication gets the RFC 9470 step-up challenge; a reauthenticated one passes', async () => {
+      const login = await t.auth.startSession({ sub: 'user-42' })
+      const ok = { status: 200, headers: {}, body: { sub: 'user-42' } }
+      assertAnswer(await app.request('/recent', bearer(login.accessToken)), ok)
+      t.clock.advance((RECENT + 1) * 1000)
+      // A refresh keeps auth_time: the new token is good, but not for /recent.
+      const refreshed = await t.auth.refresh(login.refreshToken)
+      assertAnswer(await app.request('/me', bearer(refreshed.accessToken)), ok)
+      assertAnswer(await app.request('/recent', bearer(refreshed.accessToken)), stepUp(RECENT))
+      const again = await t.auth.reauthenticate(login.session.id)
+      assertAnswer(await app.request('/recent', bearer(again.accessToken)), ok)
+      // A token that does not say when the user authenticated never passes.
+      const bare = await t.auth.issue({ sub: 'user-42' })
+      assertAnswer(await app.request('/recent', bearer(bare)), stepUp(RECENT))
+    })
+
+    test('a revoked token on a maxAuthAge route is answered as revoked, not as a step-up', async () => {
+      const login = await t.auth.startSession({ sub: 'user-43' })
+      await t.auth.revokeSession(login.session.id)
+      const answer = await app.request('/recent', bearer(login.accessToken))
+      assert.equal(answer.status, 401)
+      assert.match(answer.headers['www-authenticate'] ?? '', /error="invalid_token"/)
     })
 
     test('a token with the required scope passes the scope check', async () => {

@@ -165,7 +165,7 @@ after(async () => {
 })
 
 test('a jwt-redis app ported by the steps of docs/migration-from-jwt-redis.md', async () => {
-  if (!existsSync(join(root, 'dist/adapters/jwt-redis.js'))) {
+  if (!existsSync(join(root, 'dist/adapters/jwt-redis/index.js'))) {
     await ok('npm', ['run', 'build'], root)
   }
   const packed = await ok(

@@ -28,6 +28,11 @@ const USER_ROUTES = [
   { method: 'DELETE', path: '/auth/sessions/no-such-session', ok: 404 },
   { method: 'POST', path: '/auth/logout', ok: 204 },
   { method: 'POST', path: '/auth/logout-all', ok: 204 },
+  // The account routes (issue 15) check the token before the body: no body is a 400 only for a
+  // good token.
+  { method: 'POST', path: '/auth/reauthenticate', ok: 400 },
+  { method: 'POST', path: '/auth/password', ok: 400 },
+  { method: 'DELETE', path: '/auth/account', ok: 400 },
 ] as const
 
 /** The admin routes: a bearer token too, which no token of the corpus is. */
@@ -36,6 +41,12 @@ const ADMIN_ROUTES = [
   { method: 'POST', path: '/admin/revoke-all' },
   { method: 'POST', path: '/admin/keys/rotate' },
   { method: 'GET', path: '/admin/users/user-1/sessions' },
+  { method: 'GET', path: '/admin/users/user-1' },
+  { method: 'GET', path: '/admin/users?username=alice' },
+  { method: 'POST', path: '/admin/users/user-1/suspend' },
+  { method: 'POST', path: '/admin/users/user-1/reinstate' },
+  { method: 'PUT', path: '/admin/users/user-1/claims' },
+  { method: 'DELETE', path: '/admin/users/user-1' },
 ] as const
 
 async function call(

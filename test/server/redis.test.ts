@@ -191,3 +191,24 @@ describe('when Redis goes down', () => {
     assert.equal((await fetch(`${service.url}/healthz`)).status, 200)
   })
 })
+
+describe('connecting', () => {
+  test('the service connects to Redis as the store does: ERR_STORE_UNAVAILABLE with the cause, no password', async () => {
+    const { loadConfig } = await import('../../src/service/config.js')
+    const { openRuntime } = await import('../../src/service/runtime.js')
+    const port = await freePort() // nothing listens there
+    const config = loadConfig({
+      STORE: `redis://app:s3cret-pass@127.0.0.1:${port}`,
+      ISSUER: 'http://x.test',
+    })
+    const error = await openRuntime(config, { warn: () => {} }).then(
+      () => assert.fail('connected to nothing'),
+      (failure: unknown) => failure as Error & { code?: string; cause?: unknown },
+    )
+    assert.equal(error.code, 'ERR_STORE_UNAVAILABLE')
+    assert.ok(error.cause instanceof Error, 'has a cause')
+    assert.match(String((error.cause as Error).message), /ECONNREFUSED/)
+    assert.match(error.message, /could not connect to Redis at redis:\/\/\[redacted\]@127\.0\.0\.1/)
+    assert.doesNotMatch(error.message, /s3cret-pass/)
+  })
+})

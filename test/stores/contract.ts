@@ -15,6 +15,7 @@ import { AUDIENCE, HMAC_SECRET, ISSUER } from '../support/auth.js'
 import { manualClock, type ManualClock } from '../support/clock.js'
 import { parts } from '../support/forge.js'
 import { runCutoffModel } from './cutoff-model.js'
+import { lifecycleContract } from './lifecycle-contract.js'
 
 export interface ContractStore {
   store: Store
@@ -475,6 +476,8 @@ export function storeContract(name: string, contract: ContractOptions): void {
             epoch: undefined,
             kidRetired: false,
             sessionActive: false,
+            userSuspended: false,
+            claimsCutoff: undefined,
           })
         },
       )
@@ -482,6 +485,7 @@ export function storeContract(name: string, contract: ContractOptions): void {
 
     sessionContract(it, expiryIt, withAuth)
     cutoffContract(it, contract)
+    lifecycleContract(it, Math.max(10, Math.floor((contract.modelRuns ?? 200) / 4)))
   })
 }
 

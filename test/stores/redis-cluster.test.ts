@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test'
 import { createClient, createCluster } from 'redis'
 import { createRevocable, type Revocable } from '../../src/index.js'
 import { RedisStore } from '../../src/stores/redis/index.js'
+import { redisKeys } from '../../src/stores/redis/keys.js'
 import { AUDIENCE, HMAC_SECRET, ISSUER } from '../support/auth.js'
 import { RedisCluster } from '../support/redis-cluster.js'
 import { eventually } from '../support/redis-server.js'
@@ -169,6 +170,90 @@ describe('the replica on a redis cluster', () => {
       }
     } finally {
       await closeAll(writer)
+    }
+  })
+})
+
+describe('keys built inside scripts (the hash-tag exception of stores/redis/keys.ts)', () => {
+  // Subs a user controls: braces and colons must not move any of the user's keys to another slot.
+  const subs = ['alice', 'a}b', '{x}', 'a{b}c', 'u:1}:rs:', '}']
+
+  test('every key a script builds from an ARGV prefix hashes to the slot of its KEYS', async () => {
+    if (cluster === undefined) throw new Error('the cluster did not start')
+    const client = createClient({ url: cluster.rootNodes[0]?.url })
+    await client.connect()
+    try {
+      const slot = (key: string) => client.sendCommand(['CLUSTER', 'KEYSLOT', key])
+      const keys = redisKeys('rvk-test:')
+      for (const sub of subs) {
+        const user = keys.user(sub)
+        const declared = await slot(user.sessions)
+        for (const built of [
+          user.sessionPrefix + 'sid-1',
+          user.revokedSessionPrefix + 'sid-1',
+          user.cutoff,
+          user.sessionsByExpiry,
+          user.sessionsByCreation,
+        ]) {
+          assert.equal(await slot(built), declared, `${sub}: ${built}`)
+        }
+      }
+      assert.equal(await slot(keys.replicaAckPrefix + 'replica-1'), await slot(keys.replicas))
+    } finally {
+      await client.close()
+    }
+  })
+
+  test('the scripts that build keys run on the cluster for hostile subs (a cross-slot access fails)', async () => {
+    if (cluster === undefined) throw new Error('the cluster did not start')
+    const store = await RedisStore.connect({
+      cluster: { rootNodes: cluster.rootNodes },
+      prefix: `rvk-test:${randomBytes(6).toString('hex')}:`,
+      warn: () => {},
+    })
+    try {
+      const auth = await createRevocable({
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        keys: [{ secret: HMAC_SECRET, kid: 'cluster' }],
+        store,
+        replica: false,
+        maxSessionsPerUser: 1,
+        sessionLimitAction: 'evict',
+      })
+      try {
+        for (const sub of subs) {
+          const first = await auth.startSession({ sub })
+          // The cap evicts the first session: create-session builds its record and marker keys.
+          const second = await auth.startSession({ sub })
+          assert.equal(await verifyVerdict(auth, first.accessToken), 'ERR_TOKEN_REVOKED:session')
+          assert.equal(await verifyVerdict(auth, second.accessToken), 'valid')
+          // revoke-user ends the sessions it finds, building the same keys.
+          await auth.revokeUser(sub)
+          assert.notEqual(await verifyVerdict(auth, second.accessToken), 'valid')
+        }
+        // replicas-behind builds the position keys from its prefix.
+        await store.acknowledgeFeed('replica-1', '1-0', 60_000)
+        assert.equal(await store.replicasBehind('2-0'), 1)
+        // What makes this a proof: the cluster refuses a script a key outside its KEYS' slot.
+        const direct = createCluster({ rootNodes: cluster.rootNodes })
+        await direct.connect()
+        try {
+          await assert.rejects(
+            direct.eval("return redis.call('GET', ARGV[1])", {
+              keys: ['{rvk-test-a}x'],
+              arguments: ['{rvk-test-b}y'],
+            }),
+            /non local key|same slot/i,
+          )
+        } finally {
+          await direct.close()
+        }
+      } finally {
+        await auth.close()
+      }
+    } finally {
+      await store.close()
     }
   })
 })

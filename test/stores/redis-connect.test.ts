@@ -30,3 +30,17 @@ test('a failed connect is ERR_STORE_UNAVAILABLE with the cause, and no maxmemory
     [],
   )
 })
+
+test('a failed connect names the address without its password', async () => {
+  const port = await closedPort()
+  const error = await RedisStore.connect({
+    url: `redis://app:s3cret-pass@127.0.0.1:${port}`,
+    warn: () => {},
+  }).then(
+    () => assert.fail('connected to nothing'),
+    (failure: unknown) => failure as Error & { code?: string },
+  )
+  assert.equal(error.code, 'ERR_STORE_UNAVAILABLE')
+  assert.match(error.message, /could not connect to Redis at redis:\/\/\[redacted\]@127\.0\.0\.1:/)
+  assert.doesNotMatch(error.message, /s3cret-pass/)
+})

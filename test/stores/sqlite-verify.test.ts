@@ -103,6 +103,8 @@ test('a SQLite revocation check told the session is not needed reports it inacti
       epoch: now - 5,
       kidRetired: true,
       sessionActive: true,
+      userSuspended: false,
+      claimsCutoff: undefined,
     })
     const other = await store.checkRevocation({ ...query, sub: 'bob' })
     assert.equal(other.userCutoff, now - 1)

@@ -2,7 +2,7 @@ import { SetMetadata, createParamDecorator, type ExecutionContext } from '@nestj
 import type { AccessTokenClaims } from '../../tokens/claims.js'
 import type { AuthenticateOptions } from '../authenticate.js'
 import { checkRequiredScope } from '../authenticate.js'
-import { AUTH_OPTIONS_KEY, PUBLIC_KEY, SCOPE_KEY } from './tokens.js'
+import { AUTH_OPTIONS_KEY, MAX_AUTH_AGE_KEY, PUBLIC_KEY, SCOPE_KEY } from './tokens.js'
 
 /**
  * Marks a route (or a whole controller) as needing no token: `AuthGuard` lets it through
@@ -29,6 +29,22 @@ export const AuthOptions = (options: AuthenticateOptions): MethodDecorator & Cla
  */
 export const RequireScope = (scope: string): MethodDecorator & ClassDecorator =>
   SetMetadata(SCOPE_KEY, checkRequiredScope(scope))
+
+/**
+ * Requires the user to have authenticated at most `seconds` ago (`auth_time`): an older
+ * authentication answers RFC 9470's step-up challenge (401, `WWW-Authenticate: Bearer
+ * error="insufficient_user_authentication", …, max_age="N"`). Checked by `AuthGuard`; the same as
+ * `@AuthOptions({ maxAuthAge })`, and it wins over it.
+ *
+ * @example
+ * @MaxAuthAge(300) @Post('payout') payout() {}
+ */
+export const MaxAuthAge = (seconds: number): MethodDecorator & ClassDecorator => {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
+    throw new TypeError('"maxAuthAge" must be a non-negative number of seconds')
+  }
+  return SetMetadata(MAX_AUTH_AGE_KEY, seconds)
+}
 
 /**
  * The verified claims of the request (undefined when anonymous), or one claim of them.

@@ -17,6 +17,7 @@ import { sendable, type HttpErrorResponse } from '../http-error.js'
 import type { AccessTokenClaims } from '../../tokens/claims.js'
 import {
   AUTH_OPTIONS_KEY,
+  MAX_AUTH_AGE_KEY,
   PUBLIC_KEY,
   REVOCABLE_HOLDER,
   REVOCABLE_NEST_OPTIONS,
@@ -60,8 +61,8 @@ export class AuthGuard implements CanActivate {
   ) {
     this.#holder = holder
     this.#reflector = reflector
-    const { optional, cookie, realm } = options
-    this.#defaults = { optional, cookie, realm }
+    const { optional, cookie, realm, maxAuthAge } = options
+    this.#defaults = { optional, cookie, realm, maxAuthAge }
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -99,7 +100,15 @@ export class AuthGuard implements CanActivate {
         AUTH_OPTIONS_KEY,
         targets,
       )
-      resolved = resolveAuthenticateOptions(this.#holder.auth, { ...this.#defaults, ...route })
+      const maxAuthAge = this.#reflector.getAllAndOverride<number | undefined>(
+        MAX_AUTH_AGE_KEY,
+        targets,
+      )
+      resolved = resolveAuthenticateOptions(this.#holder.auth, {
+        ...this.#defaults,
+        ...route,
+        ...(maxAuthAge !== undefined && { maxAuthAge }),
+      })
       this.#resolved.set(handler, resolved)
     }
     return resolved

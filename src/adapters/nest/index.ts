@@ -1,7 +1,7 @@
 /**
  * NestJS integration (`revocable/nest`): `RevocableModule.forRoot/forRootAsync`, the injectable
  * `RevocableService`, `AuthGuard` (per controller or global) and the `@Auth()`, `@Public()`,
- * `@AuthOptions()` and `@RequireScope()` decorators. Needs `reflect-metadata` loaded once, as Nest
+ * `@AuthOptions()`, `@RequireScope()` and `@MaxAuthAge()` decorators. Needs `reflect-metadata` loaded once, as Nest
  * itself does.
  *
  * @example
@@ -13,7 +13,7 @@
  *   @Get() me(@Auth('sub') sub: string) { return { sub } }
  * }
  */
-export { Auth, AuthOptions, Public, RequireScope } from './decorators.js'
+export { Auth, AuthOptions, MaxAuthAge, Public, RequireScope } from './decorators.js'
 export { AuthGuard } from './guard.js'
 export { RevocableModule, type RevocableModuleAsyncOptions } from './module.js'
 export { RevocableService } from './service.js'

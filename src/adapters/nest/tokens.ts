@@ -20,6 +20,7 @@ export interface RevocableHolder {
 export const PUBLIC_KEY = 'revocable:public'
 export const AUTH_OPTIONS_KEY = 'revocable:auth-options'
 export const SCOPE_KEY = 'revocable:scope'
+export const MAX_AUTH_AGE_KEY = 'revocable:max-auth-age'
 
 /** How the guard reads tokens and answers, for the whole app (routes may override). */
 export interface RevocableNestOptions extends AuthenticateOptions {

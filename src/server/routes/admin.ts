@@ -37,10 +37,14 @@ interface ReasonBody {
   reason?: string
 }
 
-export async function adminRoutes(app: FastifyInstance, context: ServiceContext): Promise<void> {
-  const { auth, guard } = context
+/**
+ * The admin API's gate, for each scope that serves admin routes: JSON only, the admin token
+ * (constant time, throttled per address), and an absent body taken as `{}`.
+ */
+export function registerAdminGuard(app: FastifyInstance, context: ServiceContext): void {
+  const { guard } = context
   const adminToken = context.config.adminToken
-  if (adminToken === undefined) return
+  if (adminToken === undefined) throw new Error('the admin API needs ADMIN_TOKEN')
   acceptJsonOnly(app)
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -61,6 +65,12 @@ export async function adminRoutes(app: FastifyInstance, context: ServiceContext)
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined || request.body === null) request.body = {}
   })
+}
+
+export async function adminRoutes(app: FastifyInstance, context: ServiceContext): Promise<void> {
+  const { auth, guard } = context
+  if (context.config.adminToken === undefined) return
+  registerAdminGuard(app, context)
 
   app.post<{ Params: { sub: string }; Body: ReasonBody }>(
     '/admin/users/:sub/revoke',

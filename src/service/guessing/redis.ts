@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto'
 import { StoreUnavailable } from '../../errors.js'
+import { serviceKeys, type ServiceKeys } from '../../stores/redis/keys.js'
 import type { GuessCounters } from './counters.js'
 import type { FailureCount } from './rules.js'
 
@@ -55,16 +55,15 @@ function parse(raw: string): FailureCount | undefined {
  */
 export class RedisGuessCounters implements GuessCounters {
   readonly #redis: GuessRedis
-  readonly #prefix: string
+  readonly #keys: ServiceKeys
 
   constructor(redis: GuessRedis, prefix: string) {
     this.#redis = redis
-    this.#prefix = prefix
+    this.#keys = serviceKeys(prefix)
   }
 
   #key(bucket: string): string {
-    const digest = createHash('sha256').update(bucket).digest('hex').slice(0, 32)
-    return `${this.#prefix}guess:{${digest}}`
+    return this.#keys.guesses(bucket)
   }
 
   async add(bucket: string, fields: readonly string[], now: number, windowMs: number) {

@@ -90,7 +90,15 @@ export class RedisChangeFeed implements ChangeFeed {
     const changes: Change[] = []
     const { scan } = this.#keys
     for (const node of await this.#nodes()) {
-      for (const pattern of [scan.jtis, scan.sessions, scan.userCutoffs, scan.userSessions]) {
+      const patterns = [
+        scan.jtis,
+        scan.sessions,
+        scan.userCutoffs,
+        scan.userSessions,
+        scan.suspensions,
+        scan.claimsCutoffs,
+      ]
+      for (const pattern of patterns) {
         for await (const keys of node.scanIterator({ MATCH: pattern.match, COUNT: SCAN_COUNT })) {
           if (keys.length === 0) continue
           // One GET per key, not one MGET per batch: on a cluster master, a batch holds keys

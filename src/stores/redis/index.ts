@@ -1,16 +1,13 @@
-import { randomBytes } from 'node:crypto'
-import { EventEmitter } from 'node:events'
-import type * as Redis from 'redis'
-import { requirePeer } from '../../peer.js'
+/**
+ * `revocable/redis`: the RedisStore class (connecting, gating, delegating). Over ~300 lines
+ * because it is the public class: one JSDoc'd method per Store verb, each a gate and a call.
+ */
 import { systemClock, type Clock } from '../../clock.js'
-import { RevocableError, StoreUnavailable } from '../../errors.js'
-import { isCutOff, type Cutoffs } from '../../records/cutoff.js'
-import {
-  decideRotation,
-  type RotationRequest,
-  type RotationResult,
-} from '../../records/rotation.js'
-import { isSessionActive } from '../../records/session.js'
+import { StoreUnavailable } from '../../errors.js'
+import type { Cutoffs } from '../../records/cutoff.js'
+import type { RotationRequest, RotationResult } from '../../records/rotation.js'
+import type { ReauthenticationRequest } from '../../records/reauthentication.js'
+import type { SuspensionRecord, UserStateRecord } from '../../records/user-state.js'
 import type {
   CreateSessionResult,
   DataLossEvent,
@@ -21,26 +18,30 @@ import type {
   Store,
   StoredKey,
 } from '../store.js'
-import type { Change, ChangeFeed } from '../change-feed.js'
+import type { ChangeFeed } from '../change-feed.js'
 import {
-  clientOptions,
-  withDeadline,
-  type RedisConnection,
-  type ScannableNode,
-} from './connection.js'
+  createRedisClient,
+  startupDeadline,
+  startWithin,
+  type ConnectableClient,
+  type OwnedRedis,
+} from './connect.js'
+import { withDeadline, type RedisConnection, type ScannableNode } from './connection.js'
 export { MAX_PENDING_COMMANDS } from './connection.js'
-import { compareIds, RedisChangeFeed } from './feed.js'
-import {
-  findUnsafeEvictionPolicies,
-  readFeedRevision,
-  readOrWriteGeneration,
-  watchReconnects,
-  type ConfigurableNode,
-} from './health.js'
+import { readCutoffs, readEpoch, readOwner, ttl, type StoreContext } from './context.js'
+import { DataLossWatchdog } from './data-loss.js'
+import { RedisChangeFeed } from './feed.js'
+import { FeedWriter } from './feed-writer.js'
+import { findUnsafeEvictionPolicies, watchReconnects, type ConfigurableNode } from './health.js'
 import { checkPrefix, redisKeys, type RedisKeys } from './keys.js'
 import { fromNodeRedisV4, isNodeRedisV4 } from './node-redis-v4.js'
-import { everySlotServed, keepTopologyFresh } from './topology.js'
+import * as revocations from './revocations.js'
+export { SESSION_SLICE } from './revocations.js'
 import { SCRIPTS } from './scripts.js'
+import * as sessions from './sessions.js'
+import * as signingKeys from './signing-keys.js'
+import { everySlotServed, keepTopologyFresh } from './topology.js'
+import { RedisUserState } from './user-state.js'
 
 export interface RedisStoreOptions {
   /** A Redis URL; the store makes and owns its client. */
@@ -78,28 +79,42 @@ export interface RedisStoreOptions {
   warn?: (message: string) => void
 }
 
-const DEFAULT_PREFIX = 'rvk:'
-// How many times a refresh re-reads a session whose record changed under it. Each retry means
-// another caller won; after the first winner and one reuse, the record is gone, so 3 suffices
-// in practice and the bound only guards against a pathological loop.
-const MAX_SWAP_ATTEMPTS = 10
-/**
- * Most entries one script call prunes or ends per pass (expired, cut off, evicted): every script
- * costs O(log n) plus this bound, however many sessions the user has. Exported for the tests.
- */
-export const SESSION_SLICE = 50
-// How many session records listSessions reads per MGET, so one huge account never blocks Redis.
-const LIST_CHUNK = 500
+/** Every default of `RedisStoreOptions`, in one place (README "Redis" lists the same). */
+export const REDIS_STORE_DEFAULTS = Object.freeze({
+  prefix: 'rvk:',
+  commandTimeout: 250,
+  onUnsafeEviction: 'warn' as 'warn' | 'refuse',
+  onDataLoss: 'bump-epoch' as 'bump-epoch' | 'fail-closed',
+  dataLossCheckInterval: 5000,
+  feedRetention: 86_700_000,
+})
 
-type OwnedClient = { connect(): Promise<unknown>; on(event: 'error', fn: (e: Error) => void): void }
+/** node runs a timer longer than this after 1 ms (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** A duration option: a positive number of ms; `timer` ones also fit a timer. */
+function checkDuration(name: string, value: unknown, timer: boolean): void {
+  if (value === undefined) return
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`"${name}" must be a positive number of milliseconds`)
+  }
+  if (timer && value > MAX_TIMER_MS) {
+    throw new TypeError(`"${name}" must be at most ${MAX_TIMER_MS} ms (a timer's limit)`)
+  }
+}
+
+type RedisConnectionWithState = RedisConnection & { isOpen?: boolean }
 
 /**
  * The production store: Redis (>= 6.2, or Valkey) or Redis Cluster through node-redis v5. Every
  * multi-key change is one Lua script on one slot; every key carries a TTL; no KEYS or SCAN is
  * ever issued. `checkRevocation` is one pipelined round trip.
+ *
+ * This class connects and gates; the work is in sibling modules by job: connect.ts (the one
+ * connect path, shared with the service), data-loss.ts (the watchdog), feed-writer.ts (feed
+ * writes), sessions.ts, revocations.ts and signing-keys.ts (the Store contract), keys.ts.
  */
 export class RedisStore implements Store {
-  readonly #events = new EventEmitter<{ 'data-loss': [DataLossEvent] }>()
   readonly #redis: RedisConnection
   /** The connection as given or made, without the command timeout (for duplicating). */
   readonly #connection: RedisConnection
@@ -107,25 +122,15 @@ export class RedisStore implements Store {
   readonly #feedRetention: number
   readonly #keys: RedisKeys
   readonly #clock: Clock
-  readonly #options: Required<
-    Pick<RedisStoreOptions, 'onDataLoss' | 'warn' | 'dataLossCheckInterval'>
-  >
+  readonly #warn: (message: string) => void
   readonly #nodes: () => Promise<ConfigurableNode[]>
-  #generation: string | undefined
-  /** The newest change-feed id this instance has written or read: Redis's revision counter. */
-  #revision: string | undefined
-  /** The id of the newest change this instance appended (what a revocation waits for). */
-  #appended: string | undefined
-  #dataLost = false
-  #checker: NodeJS.Timeout | undefined
-  /** Connection losses so far, and how many of them a completed data-loss check covers. */
-  #interruptions = 0
-  #checkedInterruptions = 0
-  #recheck: Promise<void> | undefined
-  #checking: Promise<boolean> | undefined
+  readonly #feed: FeedWriter
+  readonly #watchdog: DataLossWatchdog
+  readonly #context: StoreContext
   #stopWatching: () => void = () => {}
   #stopTopology: () => void = () => {}
   readonly #commandTimeout: number
+  readonly #userState: RedisUserState
 
   private constructor(
     redis: RedisConnection,
@@ -135,19 +140,47 @@ export class RedisStore implements Store {
   ) {
     this.#nodes = nodes
     this.#connection = redis
-    const timeout = options.commandTimeout ?? 250
+    const timeout = options.commandTimeout ?? REDIS_STORE_DEFAULTS.commandTimeout
     this.#commandTimeout = timeout
     // The client's own timeout bounds the wait to be written; the deadline bounds the reply.
     this.#redis = withDeadline(redis.withCommandOptions({ timeout }), timeout)
     this.#owned = owned
-    this.#feedRetention = options.feedRetention ?? 86_700_000
-    this.#keys = redisKeys(checkPrefix(options.prefix ?? DEFAULT_PREFIX))
+    this.#feedRetention = options.feedRetention ?? REDIS_STORE_DEFAULTS.feedRetention
+    this.#keys = redisKeys(checkPrefix(options.prefix ?? REDIS_STORE_DEFAULTS.prefix))
     this.#clock = options.clock ?? systemClock
-    this.#options = {
-      onDataLoss: options.onDataLoss ?? 'bump-epoch',
-      warn: options.warn ?? ((message) => console.warn(message)),
-      dataLossCheckInterval: options.dataLossCheckInterval ?? 5000,
+    this.#warn = options.warn ?? ((message) => console.warn(message))
+    this.#feed = new FeedWriter({
+      redis: this.#redis,
+      keys: this.#keys,
+      clock: this.#clock,
+      retentionMs: this.#feedRetention,
+      seen: (id) => this.#watchdog.noteRevision(id), // called after construction
+    })
+    this.#context = {
+      redis: this.#redis,
+      keys: this.#keys,
+      clock: this.#clock,
+      feed: this.#feed,
+      ready: () => this.#watchdog.ready(),
     }
+    this.#watchdog = new DataLossWatchdog({
+      redis: this.#redis,
+      keys: this.#keys,
+      clock: this.#clock,
+      onDataLoss: options.onDataLoss ?? REDIS_STORE_DEFAULTS.onDataLoss,
+      warn: this.#warn,
+      interval: options.dataLossCheckInterval ?? REDIS_STORE_DEFAULTS.dataLossCheckInterval,
+      setEpoch: (cutoff) => revocations.setEpoch(this.#context, cutoff),
+    })
+    this.#userState = new RedisUserState({
+      redis: this.#redis,
+      keys: this.#keys,
+      ttl: (expiresAt) => ttl(this.#context, expiresAt),
+      append: (change) => this.#context.feed.append(change),
+      owner: (sid) => readOwner(this.#context, sid),
+      epoch: () => readEpoch(this.#context),
+      revokeSession: (sid, expiresAt) => this.revokeSession(sid, expiresAt),
+    })
   }
 
   /**
@@ -166,10 +199,10 @@ export class RedisStore implements Store {
     if (sources.length !== 1) {
       throw new TypeError('give exactly one of "url", "cluster" or "client"')
     }
-    const timeout = options.commandTimeout ?? 250
-    if (!Number.isFinite(timeout) || timeout <= 0) {
-      throw new TypeError('"commandTimeout" must be a positive number of milliseconds')
-    }
+    checkDuration('commandTimeout', options.commandTimeout, true)
+    checkDuration('dataLossCheckInterval', options.dataLossCheckInterval, true)
+    checkDuration('feedRetention', options.feedRetention, false)
+    const timeout = options.commandTimeout ?? REDIS_STORE_DEFAULTS.commandTimeout
     if (
       options.onUnsafeEviction !== undefined &&
       !['warn', 'refuse'].includes(options.onUnsafeEviction)
@@ -183,190 +216,73 @@ export class RedisStore implements Store {
       throw new TypeError('"onDataLoss" must be "bump-epoch" or "fail-closed"')
     }
 
-    let connection: unknown
-    let owned = false
-    const clientDefaults = clientOptions(timeout)
+    let redis: OwnedRedis
+    const owned = options.client === undefined
     if (options.client !== undefined) {
       // A node-redis v4 client (jwt-redis apps run on v4) is adapted to the v5 shape.
-      connection = isNodeRedisV4(options.client)
-        ? fromNodeRedisV4(options.client as object)
-        : options.client
-    } else if (options.url !== undefined) {
-      if (typeof options.url !== 'string') throw new TypeError('"url" must be a redis:// URL')
-      const { createClient } = requirePeer<typeof Redis>('redis', 'revocable/redis')
-      connection = createClient({ url: options.url, ...clientDefaults })
-      owned = true
+      const client = (
+        isNodeRedisV4(options.client) ? fromNodeRedisV4(options.client as object) : options.client
+      ) as ConnectableClient
+      redis = { client, where: '(the given client)', lastError: () => undefined }
     } else {
-      const rootNodes = options.cluster?.rootNodes
-      if (!Array.isArray(rootNodes) || rootNodes.length === 0) {
-        throw new TypeError('"cluster.rootNodes" must be a non-empty array of { url }')
-      }
-      const { createCluster } = requirePeer<typeof Redis>('redis', 'revocable/redis')
-      connection = createCluster({ rootNodes, defaults: clientDefaults })
-      owned = true
-    }
-    // The client's last connection error: the cause of a start-up that fails.
-    let lastError: Error | undefined
-    if (owned) {
-      ;(connection as OwnedClient).on('error', (error) => void (lastError = error))
-      let reported = false
-      // node-redis emits 'error' on every failed reconnect; without a listener it would crash
-      // the process. Outages surface through failing commands; log the first error only.
-      ;(connection as OwnedClient).on('error', (error) => {
-        if (!reported) (options.warn ?? console.warn)(`revocable: Redis error: ${error.message}`)
-        reported = true
+      redis = createRedisClient(options, {
+        commandTimeout: timeout,
+        warn: options.warn ?? ((message) => console.warn(message)),
       })
     }
+    const connection = redis.client as unknown as RedisConnectionWithState
     const isCluster = typeof (connection as { masters?: unknown }).masters !== 'undefined'
     const nodes = async (): Promise<ConfigurableNode[]> =>
       isCluster
         ? Promise.all(
             (
-              connection as {
+              connection as unknown as {
                 masters: unknown[]
                 nodeClient(node: unknown): Promise<ConfigurableNode>
               }
             ).masters.map((master) =>
-              (connection as { nodeClient(node: unknown): Promise<ConfigurableNode> }).nodeClient(
-                master,
-              ),
+              (
+                connection as unknown as { nodeClient(node: unknown): Promise<ConfigurableNode> }
+              ).nodeClient(master),
             ),
           )
-        : [connection as ConfigurableNode]
+        : [connection as unknown as ConfigurableNode]
 
-    // A Redis that accepts the connection and never answers (hung, paused, a half-open link)
-    // would leave connect() pending forever: the whole start-up has one deadline.
-    const startupTimeout = clientDefaults.socket.connectTimeout + 4 * timeout
-    let expired = false
-    const start = async (): Promise<RedisStore> => {
-      if (!(connection as { isOpen?: boolean }).isOpen) await (connection as OwnedClient).connect()
-      const store = new RedisStore(connection as RedisConnection, owned, options, nodes)
+    const start = async (expired: () => boolean): Promise<RedisStore> => {
+      if (!connection.isOpen) await redis.client.connect()
+      const store = new RedisStore(connection, owned, options, nodes)
       const unsafe = await findUnsafeEvictionPolicies(await nodes())
       if (unsafe.length > 0) {
         const message =
           `revocable: Redis maxmemory-policy is ${unsafe.join(', ')}, not noeviction: under memory ` +
           'pressure Redis may silently evict revocation entries and revoked tokens would be accepted again'
-        if (options.onUnsafeEviction === 'refuse') throw new TypeError(message)
-        store.#options.warn(message)
+        const onUnsafe = options.onUnsafeEviction ?? REDIS_STORE_DEFAULTS.onUnsafeEviction
+        if (onUnsafe === 'refuse') throw new TypeError(message)
+        store.#warn(message)
       }
       // Watched before the first check: a connection lost from here on is checked again.
-      store.#stopWatching = watchReconnects(connection, () => {
-        store.#interruptions += 1
-      })
+      store.#stopWatching = watchReconnects(connection, () => store.#watchdog.interrupted())
       store.#stopTopology = keepTopologyFresh(connection)
       await store.checkDataLoss()
-      if (expired) throw new StoreUnavailable('Redis answered after the start-up deadline')
-      store.#startDataLossChecks()
+      if (expired()) throw new StoreUnavailable('Redis answered after the start-up deadline')
+      store.#watchdog.start()
       return store
     }
-    let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        expired = true
-        reject(
-          new StoreUnavailable(`Redis did not answer within ${startupTimeout} ms of connecting`, {
-            cause: lastError,
-          }),
-        )
-      }, startupTimeout)
+    return startWithin(redis, owned, startupDeadline(timeout), start, (store) => {
+      store.#stopWatching()
+      store.#stopTopology()
     })
-    const starting = start()
-    starting.catch(() => undefined) // past the deadline, its late failure is nobody's to handle
-    try {
-      return await Promise.race([starting, deadline])
-    } catch (error) {
-      void starting
-        .then((store) => {
-          store.#stopWatching()
-          store.#stopTopology()
-        })
-        .catch(() => undefined)
-      if (owned) {
-        const client = connection as { destroy?: () => void } & RedisConnection
-        // destroy() drops pending commands at once; close() would wait for a hung server.
-        if (expired && typeof client.destroy === 'function') client.destroy()
-        else await client.close().catch(() => undefined)
-      }
-      if (error instanceof RevocableError || error instanceof TypeError) throw error
-      throw new StoreUnavailable('could not connect to Redis', { cause: error })
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-
-  #startDataLossChecks(): void {
-    this.#checker = setInterval(() => {
-      this.checkDataLoss().catch(() => undefined) // an outage is reported by the calls that fail
-    }, this.#options.dataLossCheckInterval)
-    this.#checker.unref()
   }
 
   /**
    * Compares the generation marker and the change feed's revision with what this instance saw
    * before. Runs at start, after every reconnect (before any other command is trusted),
    * periodically, and before every replica snapshot; resolves to true when it found (and
-   * handled) a data loss. A marker that is gone or different means Redis lost its data; a feed
-   * whose newest entry is older than one this instance already saw means Redis was rolled back
-   * (restarted from an older snapshot, or failed over to a replica that missed writes): the
-   * revocations in between are gone just the same.
+   * handled) a data loss: a marker gone or different (Redis lost its data), or a feed older than
+   * one this instance already saw (Redis was rolled back).
    */
   checkDataLoss(): Promise<boolean> {
-    // One check at a time: concurrent callers (a reconnect, the timer, a replica) share it, so
-    // one loss is handled once.
-    this.#checking ??= this.#checkDataLoss().finally(() => {
-      this.#checking = undefined
-    })
-    return this.#checking
-  }
-
-  async #checkDataLoss(): Promise<boolean> {
-    const seen = this.#generation
-    const seenRevision = this.#revision
-    const [current, revision] = await Promise.all([
-      readOrWriteGeneration(
-        this.#redis,
-        this.#keys.generation,
-        randomBytes(16).toString('base64url'),
-      ),
-      readFeedRevision(this.#redis, this.#keys.feed),
-    ])
-    this.#generation = current
-    const emptied = seen !== undefined && seen !== current
-    const rolledBack =
-      !emptied &&
-      seenRevision !== undefined &&
-      (revision === null || (revision !== undefined && compareIds(revision, seenRevision) < 0))
-    if (!emptied && !rolledBack) {
-      this.#noteRevision(revision ?? undefined)
-      return false
-    }
-    // From here on the stream as it is now is the reference: the loss is handled once.
-    this.#revision = revision ?? undefined
-    const what = emptied
-      ? 'Redis lost its data (generation marker changed)'
-      : `Redis was rolled back (the change feed ends at ${revision ?? 'nothing'}, before ${seenRevision as string} seen earlier)`
-    const at = this.#clock()
-    if (this.#options.onDataLoss === 'fail-closed') {
-      this.#dataLost = true
-      this.#options.warn(`revocable: ${what}; failing closed until acknowledgeDataLoss()`)
-      this.#events.emit('data-loss', {
-        cause: emptied ? 'emptied' : 'rolled-back',
-        action: 'fail-closed',
-        at,
-      })
-    } else {
-      await this.#setEpoch(at)
-      this.#options.warn(
-        `revocable: ${what}; raised the global epoch: every token issued before now is rejected`,
-      )
-      this.#events.emit('data-loss', {
-        cause: emptied ? 'emptied' : 'rolled-back',
-        action: 'bump-epoch',
-        at,
-        epoch: at,
-      })
-    }
-    return true
+    return this.#watchdog.check()
   }
 
   /**
@@ -377,40 +293,12 @@ export class RedisStore implements Store {
    * store.onDataLoss((event) => log.error({ audit: 'data_loss', ...event }, 'Redis lost data'))
    */
   onDataLoss(listener: (event: DataLossEvent) => void): void {
-    this.#events.on('data-loss', listener)
+    this.#watchdog.onDataLoss(listener)
   }
 
-  /** Remembers the newest feed id seen (written here or read by a replica). */
-  #noteRevision(id: string | undefined): void {
-    if (id === undefined) return
-    if (this.#revision === undefined || compareIds(id, this.#revision) > 0) this.#revision = id
-  }
-
-  /**
-   * Gates every command: after a connection loss nothing Redis answers is trusted until the
-   * data-loss check has run on the new connection (Redis may have come back empty or older);
-   * concurrent callers share one check. Fails with ERR_STORE_UNAVAILABLE while it cannot run,
-   * and while a data loss waits for `acknowledgeDataLoss()` in `fail-closed` mode.
-   */
-  async #ready(): Promise<void> {
-    this.#assertData()
-    if (this.#interruptions !== this.#checkedInterruptions) {
-      this.#recheck ??= (async () => {
-        const covered = this.#interruptions
-        try {
-          await this.checkDataLoss()
-          this.#checkedInterruptions = covered
-        } catch (error) {
-          throw new StoreUnavailable('Redis reconnected but its data could not be checked yet', {
-            cause: error,
-          })
-        } finally {
-          this.#recheck = undefined
-        }
-      })()
-      await this.#recheck
-    }
-    this.#assertData()
+  /** The gate of every call: see DataLossWatchdog.ready. */
+  #ready(): Promise<void> {
+    return this.#watchdog.ready()
   }
 
   /**
@@ -436,89 +324,12 @@ export class RedisStore implements Store {
 
   /** After a data loss in `fail-closed` mode: resume serving (an operator's decision). */
   acknowledgeDataLoss(): void {
-    this.#dataLost = false
-  }
-
-  #ttl(expiresAt: number): number {
-    return Math.ceil(expiresAt - this.#clock())
-  }
-
-  #assertData(): void {
-    if (this.#dataLost)
-      throw new StoreUnavailable('Redis lost its data; waiting for acknowledgeDataLoss()')
-  }
-
-  /**
-   * Appends a change to the feed. Callers issue it in the same tick as, and before, the write it
-   * describes: on one connection the two go out in that order, and if the write is lost the
-   * replicas are merely stricter than the store, never laxer.
-   */
-  async #append(change: Change): Promise<string> {
-    const id = await this.#redis.xAdd(
-      this.#keys.feed,
-      '*',
-      { c: JSON.stringify(change) },
-      {
-        TRIM: {
-          strategy: 'MINID',
-          strategyModifier: '~',
-          threshold: this.#clock() - this.#feedRetention,
-        },
-      },
-    )
-    this.#noteRevision(id)
-    if (this.#appended === undefined || compareIds(id, this.#appended) > 0) this.#appended = id
-    return id
-  }
-
-  #appendActive(session: SessionRecord): Promise<string> {
-    const { sid, sub, createdAt, expiresAt } = session
-    return this.#append({ kind: 'session-active', sid, sub, createdAt, expiresAt })
-  }
-
-  #appendSessionEnds(sessions: SessionRecord[], expiresAt: number): Promise<unknown> {
-    return Promise.all(
-      sessions.map((session) => this.#append({ kind: 'session', sid: session.sid, expiresAt })),
-    )
-  }
-
-  async #owner(sid: string): Promise<string | null> {
-    return this.#redis.get(this.#keys.sessionOwner(sid))
-  }
-
-  async #epoch(): Promise<number | undefined> {
-    const value = await this.#redis.get(this.#keys.epoch)
-    return value === null ? undefined : Number(value)
-  }
-
-  async #cutoffs(sub: string): Promise<Cutoffs> {
-    const [user, epoch] = await Promise.all([
-      this.#redis.get(this.#keys.user(sub).cutoff),
-      this.#epoch(),
-    ])
-    return { user: user === null ? undefined : Number(user), epoch }
-  }
-
-  async #userSessions(sub: string): Promise<SessionRecord[]> {
-    const user = this.#keys.user(sub)
-    const sids = await this.#redis.zRange(user.sessions, 0, -1)
-    const records: string[] = []
-    for (let start = 0; start < sids.length; start += LIST_CHUNK) {
-      const chunk = sids.slice(start, start + LIST_CHUNK)
-      const found = await this.#redis.mGet(chunk.map((sid) => user.sessionPrefix + sid))
-      for (const record of found) if (record !== null) records.push(record)
-    }
-    return records.map((r) => JSON.parse(r) as SessionRecord)
+    this.#watchdog.acknowledge()
   }
 
   async revokeJti(jti: string, expiresAt: number): Promise<void> {
     await this.#ready()
-    const ttl = this.#ttl(expiresAt)
-    if (ttl <= 0) return
-    await Promise.all([
-      this.#append({ kind: 'jti', jti, expiresAt }),
-      SCRIPTS.setMarker.run(this.#redis, [this.#keys.jti(jti)], [ttl]),
-    ])
+    await revocations.revokeJti(this.#context, jti, expiresAt)
   }
 
   /**
@@ -531,11 +342,7 @@ export class RedisStore implements Store {
    */
   async recordIssued(jti: string, record: string, expiresAt: number): Promise<void> {
     await this.#ready()
-    const ttl = this.#ttl(expiresAt)
-    if (ttl <= 0) return
-    await this.#redis.set(this.#keys.issued(jti), record, {
-      expiration: { type: 'PX', value: ttl },
-    })
+    await revocations.recordIssued(this.#context, jti, record, expiresAt)
   }
 
   /**
@@ -546,7 +353,7 @@ export class RedisStore implements Store {
    */
   async readIssued(jti: string): Promise<string | null> {
     await this.#ready()
-    return this.#redis.get(this.#keys.issued(jti))
+    return revocations.readIssued(this.#context, jti)
   }
 
   /**
@@ -557,32 +364,12 @@ export class RedisStore implements Store {
    */
   async deleteIssued(jti: string): Promise<boolean> {
     await this.#ready()
-    return (await this.#redis.del(this.#keys.issued(jti))) === 1
+    return revocations.deleteIssued(this.#context, jti)
   }
 
   async revokeSession(sid: string, expiresAt: number): Promise<SessionRecord | undefined> {
     await this.#ready()
-    const ttl = Math.max(this.#ttl(expiresAt), 1)
-    // The bare marker first: from here on the session's tokens are rejected whatever follows.
-    const [, , owner] = await Promise.all([
-      this.#append({ kind: 'session', sid, expiresAt }),
-      SCRIPTS.setMarker.run(this.#redis, [this.#keys.revokedSession(sid)], [ttl]),
-      this.#owner(sid),
-    ])
-    if (owner === null) return undefined
-    const user = this.#keys.user(owner)
-    const record = (await SCRIPTS.endSession.run(
-      this.#redis,
-      [
-        user.sessionPrefix + sid,
-        user.sessions,
-        user.revokedSessionPrefix + sid,
-        user.sessionsByExpiry,
-        user.sessionsByCreation,
-      ],
-      [sid, ttl],
-    )) as string | null
-    return record === null ? undefined : (JSON.parse(record) as SessionRecord)
+    return sessions.revokeSession(this.#context, sid, expiresAt)
   }
 
   async revokeUser(
@@ -592,280 +379,109 @@ export class RedisStore implements Store {
     everySession = false,
   ): Promise<SessionRecord[]> {
     await this.#ready()
-    const user = this.#keys.user(sub)
-    const [, ended] = (await Promise.all([
-      this.#append({ kind: 'user', sub, cutoff, expiresAt }),
-      SCRIPTS.revokeUser.run(
-        this.#redis,
-        [user.cutoff, user.sessions, user.sessionsByExpiry, user.sessionsByCreation],
-        [
-          cutoff,
-          Math.max(this.#ttl(expiresAt), 1),
-          user.sessionPrefix,
-          user.revokedSessionPrefix,
-          everySession ? 1 : 0,
-          SESSION_SLICE,
-        ],
-      ),
-    ])) as [string, string[]]
-    const sessions = ended.map((record) => JSON.parse(record) as SessionRecord)
-    // Which sessions ended is known only now; their tokens issued after the cutoff need it.
-    await this.#appendSessionEnds(sessions, expiresAt)
-    return sessions
+    return revocations.revokeUser(this.#context, sub, cutoff, expiresAt, everySession)
   }
 
   async setEpoch(cutoff: number): Promise<void> {
     await this.#ready()
-    await this.#setEpoch(cutoff)
-  }
-
-  /** Without the gate: the data-loss check itself raises the epoch. */
-  async #setEpoch(cutoff: number): Promise<void> {
-    await Promise.all([
-      this.#append({ kind: 'epoch', cutoff }),
-      SCRIPTS.setCutoff.run(this.#redis, [this.#keys.epoch], [cutoff, 0]),
-    ])
+    await revocations.setEpoch(this.#context, cutoff)
   }
 
   async checkRevocation(query: RevocationQuery): Promise<RevocationStatus> {
     await this.#ready()
-    const keys = this.#keys
-    const user = keys.user(query.sub)
-    // Issued together, node-redis writes these in one pipeline: one round trip (per node).
-    const [jti, bareSession, userState, epoch, retired] = await Promise.all([
-      this.#redis.exists(keys.jti(query.jti)),
-      this.#redis.exists(keys.revokedSession(query.sid)),
-      this.#redis.mGet([
-        user.cutoff,
-        user.revokedSessionPrefix + query.sid,
-        user.sessionPrefix + query.sid,
-      ]),
-      this.#redis.get(keys.epoch),
-      this.#redis.sIsMember(keys.retiredKids, query.kid),
-    ])
-    const [cutoff = null, userSession = null, record = null] = userState
-    const epochValue = epoch === null ? undefined : Number(epoch)
-    const session = record === null ? undefined : (JSON.parse(record) as SessionRecord)
-    return {
-      jtiRevoked: jti > 0,
-      sessionRevoked: bareSession > 0 || userSession !== null,
-      userCutoff: cutoff === null ? undefined : Number(cutoff),
-      epoch: epochValue,
-      kidRetired: retired === true || retired === 1,
-      sessionActive:
-        session !== undefined &&
-        session.sub === query.sub &&
-        isSessionActive(session, query.now, {
-          user: cutoff === null ? undefined : Number(cutoff),
-          epoch: epochValue,
-        }),
-    }
+    return revocations.checkRevocation(this.#context, query)
+  }
+
+  // Issue #15's per-user state lives in user-state.ts; these delegate to it.
+  async getUserState(sub: string): Promise<UserStateRecord> {
+    await this.#ready()
+    return this.#userState.get(sub)
+  }
+
+  async suspendUser(sub: string, suspension: SuspensionRecord): Promise<void> {
+    await this.#ready()
+    await this.#userState.suspend(sub, suspension)
+  }
+
+  async reinstateUser(sub: string): Promise<SuspensionRecord | undefined> {
+    await this.#ready()
+    return this.#userState.reinstate(sub)
+  }
+
+  async setClaimsCutoff(sub: string, cutoff: number, expiresAt: number): Promise<void> {
+    await this.#ready()
+    await this.#userState.setClaimsCutoff(sub, cutoff, expiresAt)
+  }
+
+  async forgetUser(sub: string): Promise<void> {
+    await this.#ready()
+    await this.#userState.forget(sub)
+  }
+
+  async reauthenticateSession(
+    request: ReauthenticationRequest,
+  ): Promise<SessionRecord | undefined> {
+    await this.#ready()
+    return this.#userState.reauthenticate(request)
   }
 
   async listKeys(): Promise<StoredKey[]> {
     await this.#ready()
-    return (await this.#redis.hVals(this.#keys.signingKeys)).map((v) => JSON.parse(v) as StoredKey)
+    return signingKeys.listKeys(this.#context)
   }
 
   async addKey(key: StoredKey): Promise<void> {
     await this.#ready()
-    // Announced on the feed, so every instance's JWKS shows the key within maxStaleness.
-    await Promise.all([
-      this.#append({ kind: 'key', kid: key.kid }),
-      this.#redis.hSetNX(this.#keys.signingKeys, key.kid, JSON.stringify(key)),
-    ])
+    await signingKeys.addKey(this.#context, key)
   }
 
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
     await this.#ready()
-    const key = this.#keys.lease(name)
-    const taken = await this.#redis.set(key, owner, {
-      NX: true,
-      expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
-    })
-    if (taken === 'OK') return true
-    return (await this.#redis.get(key)) === owner
+    return signingKeys.acquireLease(this.#context, name, owner, ttlMs)
   }
 
   async replaceKey(key: StoredKey): Promise<void> {
     await this.#ready()
-    await this.#redis.hSet(this.#keys.signingKeys, key.kid, JSON.stringify(key))
+    await signingKeys.replaceKey(this.#context, key)
   }
 
   async retireKey(kid: string): Promise<void> {
     await this.#ready()
-    await Promise.all([
-      this.#append({ kind: 'retired', kid }),
-      this.#redis.sAdd(this.#keys.retiredKids, kid),
-    ])
+    await signingKeys.retireKey(this.#context, kid)
   }
 
   async listRetiredKids(): Promise<string[]> {
     await this.#ready()
-    return this.#redis.sMembers(this.#keys.retiredKids)
+    return signingKeys.listRetiredKids(this.#context)
   }
 
   async createSession(session: SessionRecord, limit: SessionLimit): Promise<CreateSessionResult> {
     await this.#ready()
-    const user = this.#keys.user(session.sub)
-    const ttl = this.#ttl(session.purgeAt)
-    // The owner pointer first, so no session exists that a bare sid cannot reach. It lives as
-    // long as the record can (the absolute expiry plus retention bounds every purgeAt).
-    const pointerTtl = Math.max(
-      ttl,
-      this.#ttl(session.absoluteExpiresAt + (session.purgeAt - session.expiresAt)),
-    )
-    await this.#redis.set(this.#keys.sessionOwner(session.sid), session.sub, {
-      expiration: { type: 'PX', value: pointerTtl },
-    })
-    // The epoch lives in another slot: checked here, just before the script. The user's cutoff
-    // is checked inside it, atomically with the write (the same rule: isCutOff).
-    const epoch = await this.#epoch()
-    if (isCutOff(session.createdAt, { user: undefined, epoch })) {
-      return { created: false, revoked: true, evicted: [] }
-    }
-    const reply = (await SCRIPTS.createSession.run(
-      this.#redis,
-      [
-        user.sessions,
-        user.sessionPrefix + session.sid,
-        user.cutoff,
-        user.sessionsByExpiry,
-        user.sessionsByCreation,
-      ],
-      [
-        session.sid,
-        JSON.stringify(session),
-        ttl,
-        session.lastUsedAt,
-        limit.max === Infinity ? 'inf' : limit.max,
-        limit.onLimit,
-        limit.now,
-        epoch ?? '',
-        Math.max(this.#ttl(limit.revocationExpiresAt), 1),
-        user.sessionPrefix,
-        user.revokedSessionPrefix,
-        session.createdAt,
-        session.expiresAt,
-        SESSION_SLICE,
-      ],
-    )) as [number, ...string[]]
-    const [created, ...evictedRecords] = reply
-    if (created === -1) return { created: false, revoked: true, evicted: [] }
-    const evicted = evictedRecords.map((record) => JSON.parse(record) as SessionRecord)
-    if (created === 1) {
-      await Promise.all([
-        this.#appendSessionEnds(evicted, limit.revocationExpiresAt),
-        this.#appendActive(session),
-      ])
-    }
-    return { created: created === 1, evicted }
+    return sessions.createSession(this.#context, session, limit)
   }
 
   async getSession(sid: string): Promise<SessionRecord | undefined> {
     await this.#ready()
-    const owner = await this.#owner(sid)
-    if (owner === null) return undefined
-    const user = this.#keys.user(owner)
-    const [record = null, cutoff = null] = await this.#redis.mGet([
-      user.sessionPrefix + sid,
-      user.cutoff,
-    ])
-    if (record === null) return undefined
-    const session = JSON.parse(record) as SessionRecord
-    // revokeUser ends a bounded slice at once and leaves the rest to its cutoff: ended all the same.
-    const cutoffs = { user: cutoff === null ? undefined : Number(cutoff), epoch: undefined }
-    return isCutOff(session.createdAt, cutoffs) ? undefined : session
+    return sessions.getSession(this.#context, sid)
   }
 
   async listSessions(sub: string, now: number): Promise<SessionRecord[]> {
     await this.#ready()
-    const [sessions, cutoffs] = await Promise.all([this.#userSessions(sub), this.#cutoffs(sub)])
-    return sessions
-      .filter((session) => isSessionActive(session, now, cutoffs))
-      .sort((a, b) => b.lastUsedAt - a.lastUsedAt)
+    return sessions.listSessions(this.#context, sub, now)
   }
 
   /**
-   * Rotation as compare-and-swap: read the record, apply the pure refresh rules, and write the
-   * outcome only if the record is still what was read; otherwise read again. Of any number of
-   * concurrent callers with one token, exactly one swaps in a rotation.
+   * Rotation as compare-and-swap (see sessions.ts): of any number of concurrent callers with
+   * one token, exactly one swaps in a rotation.
    */
   async rotateRefreshToken(request: RotationRequest): Promise<RotationResult> {
     await this.#ready()
-    const [owner, epoch] = await Promise.all([this.#owner(request.sid), this.#epoch()])
-    if (owner === null) return { outcome: 'unknown' }
-    const user = this.#keys.user(owner)
-    const recordKey = user.sessionPrefix + request.sid
-    const markerKey = user.revokedSessionPrefix + request.sid
-    for (let attempt = 0; attempt < MAX_SWAP_ATTEMPTS; attempt += 1) {
-      // The record and the user's cutoff in one read; the swap checks both are still as read.
-      const [raw = null, cutoff = null] = await this.#redis.mGet([recordKey, user.cutoff])
-      const session = raw === null ? undefined : (JSON.parse(raw) as SessionRecord)
-      const cutoffs = { user: cutoff === null ? undefined : Number(cutoff), epoch }
-      const decision = decideRotation(session, request, cutoffs)
-      if (session !== undefined && isCutOff(session.createdAt, { ...cutoffs, epoch: undefined })) {
-        // A session revokeUser left to its cutoff (past the slice it ended at once): ended now,
-        // and answered as the ones it ended were.
-        await this.revokeSession(request.sid, request.revocationExpiresAt)
-        return { outcome: 'unknown' }
-      }
-      if (raw === null || (decision.next === undefined && decision.outcome !== 'reused')) {
-        const keepsRecord = decision.outcome === 'expired'
-        return { outcome: decision.outcome, session: keepsRecord ? session : undefined }
-      }
-      const args =
-        decision.next !== undefined
-          ? [
-              raw,
-              'save',
-              request.sid,
-              JSON.stringify(decision.next),
-              this.#ttl(decision.next.purgeAt),
-              decision.next.lastUsedAt,
-              cutoff ?? '',
-              decision.next.expiresAt,
-              decision.next.createdAt,
-            ]
-          : [raw, 'end', request.sid, Math.max(this.#ttl(request.revocationExpiresAt), 1)]
-      const swapped = await SCRIPTS.swapSession.run(
-        this.#redis,
-        [
-          recordKey,
-          user.sessions,
-          markerKey,
-          user.cutoff,
-          user.sessionsByExpiry,
-          user.sessionsByCreation,
-        ],
-        args,
-      )
-      if (swapped === 1 && decision.next !== undefined) {
-        // The epoch lives in another slot, so the swap cannot check it: a revokeAll that landed
-        // since it was read is caught here, and the heir it just saved is ended at once.
-        const now = await this.#epoch()
-        if (isCutOff(decision.next.createdAt, { user: cutoffs.user, epoch: now })) {
-          await this.revokeSession(request.sid, request.revocationExpiresAt)
-          return { outcome: 'revoked' }
-        }
-      }
-      if (swapped === 1) {
-        if (decision.next !== undefined) await this.#appendActive(decision.next)
-        else
-          await this.#append({
-            kind: 'session',
-            sid: request.sid,
-            expiresAt: request.revocationExpiresAt,
-          })
-        return { outcome: decision.outcome, session: decision.next ?? session }
-      }
-    }
-    throw new StoreUnavailable('session record kept changing during refresh; try again')
+    return sessions.rotateRefreshToken(this.#context, request)
   }
 
   async readCutoffs(sub: string): Promise<Cutoffs> {
     await this.#ready()
-    return this.#cutoffs(sub)
+    return readCutoffs(this.#context, sub)
   }
 
   /** Redis `TIME` in ms, from the node of the global slot (one clock for every instance). */
@@ -882,7 +498,7 @@ export class RedisStore implements Store {
    * const position = store.feedPosition() // e.g. '1767225600000-0'
    */
   feedPosition(): string | undefined {
-    return this.#appended
+    return this.#feed.position
   }
 
   /**
@@ -893,11 +509,7 @@ export class RedisStore implements Store {
    */
   async acknowledgeFeed(replicaId: string, position: string, ttlMs: number): Promise<void> {
     await this.#ready()
-    await SCRIPTS.acknowledgeFeed.run(
-      this.#redis,
-      [this.#keys.replicaAckPrefix + replicaId, this.#keys.replicas],
-      [replicaId, position, Math.max(1, Math.ceil(ttlMs))],
-    )
+    await revocations.acknowledgeFeed(this.#context, replicaId, position, ttlMs)
   }
 
   /**
@@ -908,13 +520,7 @@ export class RedisStore implements Store {
    */
   async replicasBehind(position: string): Promise<number> {
     await this.#ready()
-    return Number(
-      await SCRIPTS.replicasBehind.run(
-        this.#redis,
-        [this.#keys.replicas],
-        [this.#keys.replicaAckPrefix, position],
-      ),
-    )
+    return revocations.replicasBehind(this.#context, position)
   }
 
   /** Opens the change feed on a connection of its own (its blocking reads need one). */
@@ -933,16 +539,16 @@ export class RedisStore implements Store {
       nodes: async () => (await this.#nodes()) as unknown as ScannableNode[],
       checkData: async () => {
         await this.checkDataLoss()
-        this.#assertData()
+        this.#watchdog.assertData()
       },
-      assertData: () => this.#assertData(),
-      seen: (id) => this.#noteRevision(id),
+      assertData: () => this.#watchdog.assertData(),
+      seen: (id) => this.#watchdog.noteRevision(id),
       onClose: stopTopology,
     })
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#checker)
+    this.#watchdog.stop()
     this.#stopWatching()
     this.#stopTopology()
     if (this.#owned) await this.#redis.close()

@@ -1,10 +1,21 @@
+import { createHash } from 'node:crypto'
 import type { Change } from '../change-feed.js'
 
 /**
- * Every Redis key this library uses is built here, and nowhere else. A user's keys share the
- * hash tag `{u:<sub>}` so the scripts that touch several of them (start a session under the cap,
- * rotate, revoke the user) stay in one Redis Cluster slot; the global epoch, retired kids and
- * keys share `{g}`. Keys looked up by a bare jti or sid stand alone (any slot).
+ * Every Redis key this package uses is built here, and nowhere else: the store's (`redisKeys`)
+ * and the service's data beside it under the same prefix (`serviceKeys`: users, rate-limit and
+ * failed-attempt counters), so that one file shows every name and that no two collide. A user's
+ * keys share the hash tag `{u:<sub>}` so the scripts that touch several of them (start a session
+ * under the cap, rotate, revoke the user) stay in one Redis Cluster slot; the global epoch,
+ * retired kids and keys share `{g}`. Keys looked up by a bare jti or sid stand alone (any slot).
+ *
+ * Lua scripts receive every key they touch in KEYS, with one documented exception
+ * (`SCRIPT_BUILT_KEYS`): scripts that walk a user's unbounded session set get the record and
+ * marker *prefixes* (and the replica-position prefix) as ARGV and append an id, because the ids
+ * are only known inside the script. Each such prefix carries the same hash tag as the script's
+ * KEYS, so every key built lives in the declared slot: test/stores/redis-keys.test.ts checks the
+ * scripts and the hash tags, test/stores/redis-cluster.test.ts asks a real cluster (CLUSTER
+ * KEYSLOT) and runs the scripts there for hostile subs (a cluster refuses a non-local key).
  */
 export interface UserKeys {
   /** The user's revocation cutoff (ms). */
@@ -15,10 +26,18 @@ export interface UserKeys {
   readonly sessionsByExpiry: string
   /** The same ids scored by `createdAt`: the sessions a cutoff covers are a range of it. */
   readonly sessionsByCreation: string
-  /** Prefix of the user's session records; the record of `sid` is `sessionPrefix + sid`. */
+  /** The record of the user's session `sid`. */
+  session(sid: string): string
+  /** The user's revoked-session marker for `sid`. */
+  revokedSession(sid: string): string
+  /** Prefix of the user's session records, for the scripts that walk the sessions (see above). */
   readonly sessionPrefix: string
-  /** Prefix of the user's revoked-session markers. */
+  /** Prefix of the user's revoked-session markers, for the same scripts. */
   readonly revokedSessionPrefix: string
+  /** The user's suspension (JSON of a SuspensionRecord). */
+  readonly suspension: string
+  /** The user's claims cutoff (ms). */
+  readonly claimsCutoff: string
 }
 
 export interface RedisKeys {
@@ -42,10 +61,15 @@ export interface RedisKeys {
   readonly feed: string
   /** Set of the ids of replicas that acknowledge their feed position. */
   readonly replicas: string
-  /** Prefix of a replica's acknowledged position (expiring); the key of `id` is prefix + id. */
+  /** A replica's acknowledged position (expiring). */
+  replicaAck(id: string): string
+  /** Prefix of the replicas' positions, for the script that reads them (see above). */
   readonly replicaAckPrefix: string
   /** SCAN patterns for a replica's snapshot, each with the parser of the keys it matches. */
-  readonly scan: Record<'jtis' | 'sessions' | 'userCutoffs' | 'userSessions', ScanPattern>
+  readonly scan: Record<
+    'jtis' | 'sessions' | 'userCutoffs' | 'userSessions' | 'suspensions' | 'claimsCutoffs',
+    ScanPattern
+  >
 }
 
 export interface ScanPattern {
@@ -80,8 +104,12 @@ export function redisKeys(prefix: string): RedisKeys {
         sessions: `${tag}:sessions`,
         sessionsByExpiry: `${tag}:sessions:exp`,
         sessionsByCreation: `${tag}:sessions:born`,
+        session: (sid) => `${tag}:s:${sid}`,
+        revokedSession: (sid) => `${tag}:rs:${sid}`,
         sessionPrefix: `${tag}:s:`,
         revokedSessionPrefix: `${tag}:rs:`,
+        suspension: `${tag}:susp`,
+        claimsCutoff: `${tag}:claims`,
       }
     },
     epoch: `${prefix}{g}:epoch`,
@@ -91,6 +119,7 @@ export function redisKeys(prefix: string): RedisKeys {
     generation: `${prefix}{g}:generation`,
     feed: `${prefix}{g}:feed`,
     replicas: `${prefix}{g}:replicas`,
+    replicaAck: (id) => `${prefix}{g}:ack:${id}`,
     replicaAckPrefix: `${prefix}{g}:ack:`,
     scan: {
       jtis: {
@@ -124,6 +153,31 @@ export function redisKeys(prefix: string): RedisKeys {
                 expiresAt,
               },
       },
+      suspensions: {
+        match: `${glob(prefix)}{u:*}:susp`,
+        kind: 'user',
+        parse: (key, value) => {
+          if (value === null) return undefined
+          const { until } = JSON.parse(value) as { until?: number }
+          const sub = key.slice(prefix.length + 3, -'}:susp'.length)
+          return until === undefined
+            ? { kind: 'suspension', sub }
+            : { kind: 'suspension', sub, until }
+        },
+      },
+      claimsCutoffs: {
+        match: `${glob(prefix)}{u:*}:claims`,
+        kind: 'user',
+        parse: (key, value, expiresAt) =>
+          value === null
+            ? undefined
+            : {
+                kind: 'claims',
+                sub: key.slice(prefix.length + 3, -'}:claims'.length),
+                cutoff: Number(value),
+                expiresAt,
+              },
+      },
       userSessions: {
         // Session ids never contain "}" (issue() refuses one), so the last "}:rs:" ends the sub.
         match: `${glob(prefix)}{u:*}:rs:*`,
@@ -134,6 +188,68 @@ export function redisKeys(prefix: string): RedisKeys {
           expiresAt,
         }),
       },
+    },
+  }
+}
+
+/**
+ * The scripts that build key names from an ARGV prefix (the hash-tag exception above): script
+ * name → the ARGV indexes (1-based) that hold a key prefix, each with what it is. Every prefix
+ * listed here carries the hash tag of the script's KEYS[1]; a key built from any other ARGV, or
+ * by any other script, fails test/stores/redis-keys.test.ts.
+ */
+export const SCRIPT_BUILT_KEYS: Readonly<Record<string, Readonly<Record<number, string>>>> = {
+  'create-session': {
+    10: "the user's session record prefix (UserKeys.sessionPrefix): evicted records",
+    11: "the user's revoked-session marker prefix (UserKeys.revokedSessionPrefix)",
+  },
+  'revoke-user': {
+    3: "the user's session record prefix (UserKeys.sessionPrefix): the records it ends",
+    4: "the user's revoked-session marker prefix (UserKeys.revokedSessionPrefix)",
+  },
+  'forget-sessions': {
+    1: "the user's session record prefix (UserKeys.sessionPrefix): the records it forgets",
+  },
+  'replicas-behind': {
+    1: 'the replica-position prefix (RedisKeys.replicaAckPrefix), in the slot {g} of KEYS[1]',
+  },
+}
+
+/** The service's data beside the store's, under the same prefix. */
+export interface ServiceKeys {
+  /** The user directory: one hash, field = username, value = JSON record. */
+  readonly users: string
+  /** sub -> username: finds a user by subject id. */
+  readonly usersBySub: string
+  /** sub -> JSON: the claims an admin set for a user. */
+  readonly userClaims: string
+  /** Set once every user made before the by-sub index existed has been indexed. */
+  readonly usersIndexed: string
+  /** The rate-limit counters' prefix; a route adds `<METHOD><url>:`, then the client's key. */
+  readonly rateLimitPrefix: string
+  /**
+   * The failed-attempt counters of one bucket: a hash named by a digest of the bucket in its own
+   * hash tag, so no username or address ever becomes part of a key name.
+   */
+  guesses(bucket: string): string
+}
+
+/**
+ * The service's Redis keys (users, rate limits, failed attempts), under the store's prefix.
+ *
+ * @example
+ * serviceKeys('rvk:').users // 'rvk:users'
+ */
+export function serviceKeys(prefix: string): ServiceKeys {
+  return {
+    users: `${prefix}users`,
+    usersBySub: `${prefix}users:by-sub`,
+    userClaims: `${prefix}users:claims`,
+    usersIndexed: `${prefix}users:by-sub:complete`,
+    rateLimitPrefix: `${prefix}rl:`,
+    guesses: (bucket) => {
+      const digest = createHash('sha256').update(bucket).digest('hex').slice(0, 32)
+      return `${prefix}guess:{${digest}}`
     },
   }
 }

@@ -33,6 +33,7 @@ export const SCRIPTS = {
   revokeUser: new LuaScript('revoke-user'),
   createSession: new LuaScript('create-session'),
   swapSession: new LuaScript('swap-session'),
+  forgetSessions: new LuaScript('forget-sessions'),
   time: new LuaScript('time'),
   acknowledgeFeed: new LuaScript('acknowledge-feed'),
   replicasBehind: new LuaScript('replicas-behind'),

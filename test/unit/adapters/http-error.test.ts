@@ -12,11 +12,14 @@ import {
   missingTokenResponse,
 } from '../../../src/adapters/http-error.js'
 import {
+  ClaimsChanged,
   ERROR_TABLE,
+  InsufficientUserAuthentication,
   RefreshTokenReused,
   StoreUnavailable,
   TokenExpired,
   TokenRevoked,
+  UserSuspended,
 } from '../../../src/errors.js'
 
 describe('bearerErrorResponse', () => {
@@ -154,4 +157,27 @@ describe('readBearerHeader', () => {
     }
     assert.deepEqual(readBearerHeader(['Bearer a', 'Bearer b']), { kind: 'malformed' })
   })
+})
+
+test('a stale authentication answers RFC 9470: insufficient_user_authentication with max_age', () => {
+  const answer = bearerErrorResponse(new InsufficientUserAuthentication(300), 'api')
+  assert.equal(answer.status, 401)
+  assert.equal(
+    answer.headers['www-authenticate'],
+    'Bearer realm="api", error="insufficient_user_authentication", ' +
+      'error_description="a more recent authentication is required", max_age="300"',
+  )
+  assert.deepEqual(answer.body, {
+    error: 'insufficient_user_authentication',
+    error_description: 'a more recent authentication is required',
+  })
+  assert.deepEqual(sendable(answer), answer)
+})
+
+test('a claims change answers invalid_token telling the client to refresh; a suspension 403s', () => {
+  const answer = bearerErrorResponse(new ClaimsChanged())
+  assert.equal(answer.status, 401)
+  assert.match(answer.headers['www-authenticate'] ?? '', /error="invalid_token"/)
+  assert.match(answer.body.error_description, /refresh the access token/)
+  assert.deepEqual(new UserSuspended().http, { status: 403, oauthError: 'access_denied' })
 })

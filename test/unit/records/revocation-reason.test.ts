@@ -9,6 +9,8 @@ const clean: RevocationStatus = {
   epoch: undefined,
   kidRetired: false,
   sessionActive: true,
+  userSuspended: false,
+  claimsCutoff: undefined,
 }
 
 test('a token with nothing against it is not revoked', () => {

@@ -8,7 +8,7 @@
 -- ARGV[5] max (or 'inf'), ARGV[6] 'evict' | 'refuse', ARGV[7] now, ARGV[8] epoch ('' = none),
 -- ARGV[9] evicted marker ttl (ms), ARGV[10] session record prefix, ARGV[11] revoked marker prefix,
 -- ARGV[12] the new session's createdAt, ARGV[13] its expiresAt, ARGV[14] slice size
--- Replies { -1 } when the user's cutoff covers the session (isCutOff in sessions/cutoff.ts: a
+-- Replies { -1 } when the user's cutoff covers the session (isCutOff in records/cutoff.ts: a
 -- revokeUser landed after the login began), { 0 } when refused by the cap, else { 1, evicted... }.
 local now = tonumber(ARGV[7])
 local epoch = tonumber(ARGV[8])

@@ -1,6 +1,6 @@
 -- Revokes a user in one atomic step whose cost does not grow with the user's sessions: raises the
 -- cutoff (keeping the later cutoff and expiry) and ends at most a slice of the sessions created
--- at or before it (the rule of sessions/cutoff.ts). The cutoff alone already kills the rest: the
+-- at or before it (the rule of records/cutoff.ts). The cutoff alone already kills the rest: the
 -- create script ends them a slice per login, and while any are left the cutoff key lives at least
 -- as long as the user's session indexes (hence every record they list), so the rule holds.
 -- KEYS[1] cutoff, KEYS[2] user's sessions by last use, KEYS[3] by expiresAt, KEYS[4] by createdAt

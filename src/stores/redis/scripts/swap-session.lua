@@ -1,12 +1,12 @@
 -- Compare-and-swap of one session record: applies the change only when the record is still
 -- exactly what the caller read. The refresh rules themselves run in JavaScript
--- (sessions/rotation.ts); this script makes their outcome atomic.
+-- (records/rotation.ts); this script makes their outcome atomic.
 -- KEYS[1] record, KEYS[2] user's session index, KEYS[3] user's revoked marker for the sid,
 -- KEYS[4] user's cutoff, KEYS[5] user's sessions by expiresAt, KEYS[6] by createdAt
 -- ARGV[1] expected record JSON, ARGV[2] 'save' | 'end', ARGV[3] sid,
 -- save: ARGV[4] new record JSON, ARGV[5] record ttl (ms), ARGV[6] lastUsedAt,
 --       ARGV[7] the user's cutoff as read ('' = none): a rotation decided under an older cutoff
---       must not save an heir (sessions/cutoff.ts), ARGV[8] expiresAt, ARGV[9] createdAt
+--       must not save an heir (records/cutoff.ts), ARGV[8] expiresAt, ARGV[9] createdAt
 -- end:  ARGV[4] marker ttl (ms)
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 if ARGV[2] == 'save' then
