@@ -5,7 +5,8 @@
 // (threshold 0, so every command is logged). The machine may be shared: figures are indicative.
 import { performance } from 'node:perf_hooks'
 import { createClient } from 'redis'
-import { createRevocable, type SessionRecord } from '../src/index.js'
+import { createRevocable } from '../src/index.js'
+import type { SessionRecord } from '../src/store.js'
 import { RedisStore } from '../src/stores/redis/index.js'
 import { SCRIPTS } from '../src/stores/redis/scripts.js'
 import { AUDIENCE, HMAC_SECRET, ISSUER } from '../test/support/auth.js'

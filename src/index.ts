@@ -1,16 +1,14 @@
-export { createRevocable, Revocable } from './revocable.js'
+export { createRevocable } from './create-revocable.js'
+export { Revocable } from './revocable.js'
 export type {
   IssueInput,
   ListSessionsOptions,
   RevokeOptions,
   RevokeUserOptions,
+  RevocableStats,
   VerifyOptions,
 } from './revocable.js'
 export type { ReauthenticateOptions, SuspendUserOptions, UserState } from './sessions/lifecycle.js'
-export { decideReauthentication } from './records/reauthentication.js'
-export type { ReauthenticationRequest } from './records/reauthentication.js'
-export { isSuspended } from './records/user-state.js'
-export type { SuspensionRecord, UserStateRecord } from './records/user-state.js'
 export { DEFAULTS } from './options.js'
 export type {
   ClaimsContext,
@@ -44,27 +42,9 @@ export type {
   TokenSet,
 } from './sessions/sessions.js'
 export type { RefreshTokenInfo } from './sessions/inspect-refresh-token.js'
-export { REFRESH_TOKEN_PREFIX } from './sessions/refresh-token.js'
-export { decideRotation, SPENT_HISTORY } from './records/rotation.js'
-export { isSessionActive, sessionExpiry } from './records/session.js'
-export type {
-  RotationDecision,
-  RotationOutcome,
-  RotationRequest,
-  RotationResult,
-} from './records/rotation.js'
 export { MemoryStore } from './stores/memory.js'
 export type { MemoryStoreOptions } from './stores/memory.js'
-export type {
-  CreateSessionResult,
-  DeviceInfo,
-  RevocationQuery,
-  RevocationStatus,
-  SessionLimit,
-  SessionRecord,
-  Store,
-  StoredKey,
-} from './stores/store.js'
+export type { DeviceInfo } from './records/session.js'
 export type { AccessTokenClaims } from './tokens/claims.js'
 export type { TokenInput } from './tokens/token-input.js'
 export { ALGORITHMS } from './keys/algorithms.js'

@@ -96,6 +96,8 @@ function runScript(
 const RUN_BY_THIS_FILE = [
   "import { createRevocable } from 'revocable'\n\nconst auth = await createRevocable({ issuer: 'https://auth.example.com', audience: 'api' })\nconst token",
   "import { createRevocable } from 'revocable'\n\nconst auth = await createRevocable({ issuer: 'https://auth.example.com', audience: 'api' })\n\n// Log in",
+  // The user-lifecycle example: its own test above checks its output.
+  "import { createRevocable } from 'revocable'\n\nconst roles",
   'BASE=http://localhost:3000',
   "import { SqliteStore } from 'revocable/sqlite'",
   "import { RedisStore } from 'revocable/redis'",

@@ -1,3 +1,6 @@
+// Over 300 lines on purpose: the ring is one state machine (configured and stored keys, which
+// signs when, retirements, sealing under the KEK) whose invariants are easier to check in one
+// file. Its verbs live in key-manager.ts; generation, import, sealing and JWKS in their own files.
 import { exportJWK, type JWK } from 'jose'
 import type { Clock } from '../clock.js'
 import { NoSigningKey } from '../errors.js'
@@ -242,7 +245,8 @@ export class KeyRing implements KeyLookup {
    * the last stored key that can sign generates a replacement, so issuing never stops; the last
    * configured key that can sign cannot be retired (remove it from the configuration instead).
    */
-  async retire(kid: string): Promise<void> {
+  /** Throws the TypeError `retire` would, before any store call (misuse is not an outage). */
+  assertRetirable(kid: string): void {
     if (!this.#active.has(kid) && !this.#retired.has(kid)) {
       throw new TypeError(`no key with kid "${kid}" in the ring`)
     }
@@ -254,6 +258,10 @@ export class KeyRing implements KeyLookup {
         `key "${kid}" is the only configured key that signs: configure its successor first`,
       )
     }
+  }
+
+  async retire(kid: string): Promise<void> {
+    this.assertRetirable(kid)
     await this.#options.store.retireKey(kid)
     this.#retired.add(kid)
     await this.reload()

@@ -1,18 +1,11 @@
-import { RevocableError, StoreUnavailable } from '../errors.js'
 import type { ResolvedOptions } from '../options.js'
 import { instantAfter } from '../records/cutoff.js'
+import { callStore } from '../stores/call-store.js'
 import type { Change } from '../stores/change-feed.js'
 import type { RevocationQuery, RevocationStatus, SessionRecord, Store } from '../stores/store.js'
 
-/** Runs a store call, turning any failure that is not already ours into ERR_STORE_UNAVAILABLE. */
-export async function callStore<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call()
-  } catch (error) {
-    if (error instanceof RevocableError) throw error
-    throw new StoreUnavailable(`store failed to ${what}`, { cause: error })
-  }
-}
+// Kept importable from here for existing callers; it lives in stores/call-store.ts.
+export { callStore }
 
 type RevokerOptions = Pick<
   ResolvedOptions,

@@ -4,7 +4,8 @@
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { createRevocable, type Revocable } from '../revocable.js'
+import { createRevocable } from '../create-revocable.js'
+import type { Revocable } from '../revocable.js'
 import { MemoryStore } from '../stores/memory.js'
 import { connectRedis } from '../stores/redis/connect.js'
 import { withDeadline, type RedisConnection } from '../stores/redis/connection.js'

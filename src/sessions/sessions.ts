@@ -1,3 +1,5 @@
+// Just over 300 lines: the session verbs (start, refresh, list, end) share one record builder and
+// one create step, and the lifecycle hooks sit inside them; the types are in session-info.ts.
 import {
   ClientMismatch,
   RefreshTokenInvalid,
@@ -8,46 +10,27 @@ import {
 } from '../errors.js'
 import type { AuditContext, RevocableEvents } from '../events.js'
 import type { ResolvedOptions } from '../options.js'
-import { callStore, type Revoker } from '../revocation/revoker.js'
+import type { Revoker } from '../revocation/revoker.js'
+import { callStore } from '../stores/call-store.js'
 import { instantAfterNearby } from '../records/cutoff.js'
-import { hashesEqual } from '../records/hash.js'
 import type { RotationRequest } from '../records/rotation.js'
-import { sessionExpiry, type DeviceInfo, type SessionRecord } from '../records/session.js'
+import { sessionExpiry, type SessionRecord } from '../records/session.js'
 import type { Store } from '../stores/store.js'
 import { randomId } from '../tokens/ids.js'
-import { checkTokenInput, type TokenInput } from '../tokens/token-input.js'
+import { checkTokenInput } from '../tokens/token-input.js'
 import { createRefreshToken, openHeir, parseRefreshToken, sealHeir } from './refresh-token.js'
 import type { UserLifecycle } from './lifecycle.js'
+import {
+  checkDevice,
+  findSessionOfRefreshToken,
+  toSessionInfo,
+  type SessionInfo,
+  type StartSessionInput,
+  type TokenSet,
+} from './session-info.js'
 
-export interface StartSessionInput extends TokenInput {
-  /** Where the login came from; shown in session lists. */
-  device?: DeviceInfo
-}
-
-/** A session as `listSessions` and the token verbs show it (no token material). */
-export interface SessionInfo {
-  id: string
-  sub: string
-  clientId: string | undefined
-  scope: string | undefined
-  device: DeviceInfo | undefined
-  createdAt: Date
-  lastUsedAt: Date
-  /** When the session expires if not used again (the earlier of idle and absolute expiry). */
-  expiresAt: Date
-  /** True for the session the caller asked about (`listSessions(sub, { currentSid })`). */
-  current: boolean
-}
-
-/** What `startSession` and `refresh` return (RFC 6749 §5.1 in camelCase). */
-export interface TokenSet {
-  accessToken: string
-  refreshToken: string
-  tokenType: 'Bearer'
-  /** Seconds until the access token expires. */
-  expiresIn: number
-  session: SessionInfo
-}
+export { findSessionOfRefreshToken, toSessionInfo }
+export type { SessionInfo, StartSessionInput, TokenSet }
 
 export interface RefreshOptions {
   /** The client presenting the token; must equal the session's `clientId`. */
@@ -72,58 +55,10 @@ export interface SessionsDeps {
 // A session that expired is remembered this long, so a late refresh hears ERR_SESSION_EXPIRED.
 const EXPIRED_SESSION_RETENTION_MS = 86_400_000
 
-function checkDevice(device: unknown): DeviceInfo | undefined {
-  if (device === undefined) return undefined
-  if (device === null || typeof device !== 'object')
-    throw new TypeError('"device" must be an object')
-  const { userAgent, ip, label } = device as Record<string, unknown>
-  for (const [name, value] of Object.entries({ userAgent, ip, label })) {
-    if (value !== undefined && typeof value !== 'string') {
-      throw new TypeError(`"device.${name}" must be a string`)
-    }
-  }
-  return {
-    ...(userAgent !== undefined && { userAgent: userAgent as string }),
-    ...(ip !== undefined && { ip: ip as string }),
-    ...(label !== undefined && { label: label as string }),
-  }
-}
-
-export function toSessionInfo(session: SessionRecord, currentSid?: string): SessionInfo {
-  return {
-    id: session.sid,
-    sub: session.sub,
-    clientId: session.clientId,
-    scope: session.scope,
-    device: session.device,
-    createdAt: new Date(session.createdAt),
-    lastUsedAt: new Date(session.lastUsedAt),
-    expiresAt: new Date(session.expiresAt),
-    current: session.sid === currentSid,
-  }
-}
-
-/**
- * The session a refresh token of ours belongs to: its current token, or with `spent` also one
- * it has rotated away from. A token that merely names a real session (a forgery) finds nothing.
- */
-export async function findSessionOfRefreshToken(
-  store: Store,
-  token: unknown,
-  { spent }: { spent: boolean },
-): Promise<SessionRecord | undefined> {
-  const parsed = parseRefreshToken(token)
-  if (parsed === undefined) return undefined
-  const session = await callStore('read a session', () => store.getSession(parsed.sid))
-  if (session === undefined) return undefined
-  const current = session.refreshHash !== undefined && hashesEqual(session.refreshHash, parsed.hash)
-  const known = current || (spent && session.spentHashes.some((h) => hashesEqual(h, parsed.hash)))
-  return known ? session : undefined
-}
-
 /**
  * Sessions and their refresh-token families: start, rotate with reuse detection, list, end.
- * The rules live in rotation.ts (pure); this file sequences them with the store and events.
+ * The rules live in records/ (rotation, session, session cap: pure); this file sequences them
+ * with the store and the events.
  */
 export class Sessions {
   readonly #deps: SessionsDeps
@@ -151,7 +86,7 @@ export class Sessions {
   async start(input: StartSessionInput): Promise<TokenSet> {
     const { sub, clientId, scope, claims } = checkTokenInput(input, 'startSession')
     const device = checkDevice(input.device)
-    const { store, options, revoker, emit } = this.#deps
+    const { store, options, revoker } = this.#deps
     // The login begins here, before any I/O: a revokeUser that resolves after this instant
     // covers the session, whatever order the store steps run in (records/cutoff.ts).
     let now = revoker.issueInstant(sub)
@@ -163,27 +98,67 @@ export class Sessions {
     }
     const sid = randomId()
     const refresh = createRefreshToken(sid)
-    const absoluteExpiresAt = now + options.sessionMaxAge * 1000
-    const session: SessionRecord = {
-      sid,
-      sub,
-      clientId,
-      scope,
-      claims,
-      device,
+    const session = this.#newRecord(
+      { sid, sub, clientId, scope, claims, device, refreshHash: refresh.hash },
+      now,
+      options.sessionIdleTtl * 1000,
+      EXPIRED_SESSION_RETENTION_MS,
+    )
+    await this.#create(session)
+    return this.#tokenSet(
+      session,
+      refresh.token,
+      this.#deps.lifecycle.mintInstant(now, state),
+      'start',
+    )
+  }
+
+  /**
+   * Allowlist mode: a token issued outside `startSession` (`issue()` without a sid) still needs
+   * an active session. It is recorded here exactly as `start` records one (the same cap, the same
+   * errors, the same events), without a refresh token: nothing refreshes it, so it lives as long
+   * as the access tokens it allows.
+   */
+  async recordBare(
+    session: Pick<SessionRecord, 'sid' | 'sub' | 'clientId' | 'scope' | 'claims'>,
+    now: number,
+  ): Promise<void> {
+    const { options } = this.#deps
+    const record = this.#newRecord(
+      { ...session, device: undefined, refreshHash: undefined },
+      now,
+      options.maxAccessTokenTtl * 1000,
+      0,
+    )
+    await this.#create(record)
+  }
+
+  /** The one place a session record is made. */
+  #newRecord(
+    fields: Pick<
+      SessionRecord,
+      'sid' | 'sub' | 'clientId' | 'scope' | 'claims' | 'device' | 'refreshHash'
+    >,
+    now: number,
+    idleTtlMs: number,
+    retentionMs: number,
+  ): SessionRecord {
+    const absoluteExpiresAt = now + this.#deps.options.sessionMaxAge * 1000
+    return {
+      ...fields,
       createdAt: now,
       lastUsedAt: now,
       absoluteExpiresAt,
-      ...sessionExpiry(
-        now,
-        absoluteExpiresAt,
-        options.sessionIdleTtl * 1000,
-        EXPIRED_SESSION_RETENTION_MS,
-      ),
-      refreshHash: refresh.hash,
+      ...sessionExpiry(now, absoluteExpiresAt, idleTtlMs, retentionMs),
       rotatedAt: now,
       spentHashes: [],
     }
+  }
+
+  /** Stores a new session under the cutoff rule and the per-user cap, and tells everyone. */
+  async #create(session: SessionRecord): Promise<void> {
+    const { store, options, revoker, emit } = this.#deps
+    const { sid, sub, clientId, device, createdAt: now } = session
     const result = await callStore('start a session', () =>
       store.createSession(session, {
         max: options.maxSessionsPerUser,
@@ -206,12 +181,6 @@ export class Sessions {
       emit('session.ended', { sid: old.sid, sub: old.sub, cause: 'evicted', at: now })
     }
     emit('session.started', { sid, sub, clientId, device, ip: device?.ip, at: now })
-    return this.#tokenSet(
-      session,
-      refresh.token,
-      this.#deps.lifecycle.mintInstant(now, state),
-      'start',
-    )
   }
 
   /**
@@ -305,6 +274,23 @@ export class Sessions {
     const now = this.#deps.options.clock()
     const sessions = await callStore('list sessions', () => this.#deps.store.listSessions(sub, now))
     return sessions.map((session) => toSessionInfo(session, currentSid))
+  }
+
+  /**
+   * Ends the session a refresh token (current or spent) belongs to (`Revocable.revokeRefreshToken`):
+   * resolves to whether this call ended it. An unknown or forged token changes nothing.
+   */
+  async revokeByRefreshToken(refreshToken: string, audit: AuditContext): Promise<boolean> {
+    const { store, options, revoker, emit } = this.#deps
+    const session = await findSessionOfRefreshToken(store, refreshToken, { spent: true })
+    if (session === undefined) return false
+    const ended = await revoker.revokeSession(session.sid)
+    const at = options.clock()
+    const { sid, sub } = session
+    emit('token.revoked', { kind: 'session', sid, sub, at, ...audit })
+    if (ended === undefined) return false
+    emit('session.ended', { sid, sub, cause: 'revoked', at, ...audit })
+    return true
   }
 
   /** Ends every session of `sub` except `keepSid`; resolves to how many were ended. */

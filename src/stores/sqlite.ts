@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one store's whole contract, each method one transaction over the
+// same schema; the rules it applies (rotation, cutoff, session cap) are in records/.
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { createClient } from 'redis'
 import JWTR from '../../src/adapters/jwt-redis/index.js'
-import { createRevocable } from '../../src/revocable.js'
+import { createRevocable } from '../../src/create-revocable.js'
 import { REDIS_URL, deletePrefix } from '../support/redis.js'
 
 let client: ReturnType<typeof createClient>

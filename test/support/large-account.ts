@@ -1,5 +1,5 @@
 import type { createClient } from 'redis'
-import type { SessionRecord } from '../../src/index.js'
+import type { SessionRecord } from '../../src/store.js'
 import { redisKeys } from '../../src/stores/redis/keys.js'
 
 type Client = ReturnType<typeof createClient>

@@ -24,8 +24,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'records/': [...LIBRARY_BASE],
   // The store contract and the stores; they apply the records' rules, never the verbs above.
   'stores/': [...LIBRARY_BASE, 'peer.ts', 'records/'],
-  // The key ring reads and writes keys through a store.
-  'keys/': [...LIBRARY_BASE, 'records/', 'stores/'],
+  // The key ring reads and writes keys through a store; the key verbs emit key events.
+  'keys/': [...LIBRARY_BASE, 'records/', 'stores/', 'events.ts'],
   // Pure token code: signing and verifying with keys of the ring.
   'tokens/': [...LIBRARY_BASE, 'records/', 'keys/'],
   'options.ts': [...LIBRARY_BASE, 'records/', 'stores/', 'keys/'],
@@ -61,6 +61,21 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'revocation/',
     'sessions/',
   ],
+  // The factory: builds the pieces, then the façade.
+  'create-revocable.ts': [
+    ...LIBRARY_BASE,
+    'records/',
+    'stores/',
+    'keys/',
+    'tokens/',
+    'options.ts',
+    'events.ts',
+    'revocation/',
+    'sessions/',
+    'revocable.ts',
+  ],
+  // The store authors' entry (revocable/store): the contract, records and rules.
+  'store.ts': [...LIBRARY_BASE, 'records/', 'stores/', 'sessions/'],
   'index.ts': [
     ...LIBRARY_BASE,
     'records/',
@@ -72,6 +87,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'revocation/',
     'sessions/',
     'revocable.ts',
+    'create-revocable.ts',
   ],
   // Above the library: they call it; nothing in the library calls them.
   'adapters/': [
@@ -86,6 +102,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'revocation/',
     'sessions/',
     'revocable.ts',
+    'create-revocable.ts',
     'index.ts',
   ],
   // The service layer (config, runtime, users) shared by the HTTP server and the CLI.
@@ -101,6 +118,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'revocation/',
     'sessions/',
     'revocable.ts',
+    'create-revocable.ts',
     'index.ts',
   ],
   'server/': [
@@ -115,6 +133,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'revocation/',
     'sessions/',
     'revocable.ts',
+    'create-revocable.ts',
     'index.ts',
     'adapters/',
     'service/',
@@ -127,6 +146,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'tokens/',
     'options.ts',
     'revocable.ts',
+    'create-revocable.ts',
     'index.ts',
     'service/',
     // Only `revocable serve`, which loads the HTTP server on demand to run it; config and
