@@ -311,17 +311,22 @@ export async function benchServiceFigures(options: {
   const connections = 16
   const rounds = quick ? 2 : 5
   const requests = quick ? 1000 : 5000
-  const warmUpPasses = quick ? 1 : 2
+  const warmUpPasses = 2
   // A token per request, none sent twice: the token cache never hits (round robin over a few
   // more tokens than it holds would: once nothing hits, it admits one token in 64 and keeps the
-  // rest, so most of a repeating list stays cached). The warm-up passes and the rounds; the
-  // Redis child answers three routes per pass, the SQLite child one.
+  // rest, so most of a repeating list stays cached). The Redis child answers three routes per
+  // pass; the SQLite child one per round, but as many requests as the Redis child in warm-up
+  // (the verify path of each must be as warm: a cold one costs double for thousands of calls).
   const passes = warmUpPasses + rounds
   // Both start at once (minting their tokens takes each a core for a moment); if one fails, the
   // other is stopped.
   const [redisStart, sqliteStart] = await Promise.allSettled([
     startChild(options.redisUrl, options.prefix, passes * 3 * requests),
-    startChild(`sqlite:${options.sqlitePath}`, options.prefix, passes * requests),
+    startChild(
+      `sqlite:${options.sqlitePath}`,
+      options.prefix,
+      (3 * warmUpPasses + rounds) * requests,
+    ),
   ])
   if (redisStart.status === 'rejected' || sqliteStart.status === 'rejected') {
     for (const started of [redisStart, sqliteStart]) {
@@ -340,7 +345,7 @@ export async function benchServiceFigures(options: {
       for (const port of [ready.service, ready.library, ready.bare]) {
         await measure(redis, port, connections, requests)
       }
-      await measure(sqlite, sqlite.ready.service, connections, requests)
+      await measure(sqlite, sqlite.ready.service, connections, 3 * requests)
     }
 
     const service: number[] = []
