@@ -1,17 +1,20 @@
 // `npm run bench` (add `-- --quick` for a reduced run under a minute; `-- --service` for the
-// service section alone, bench/service.ts, written to bench/results/service.json). Every
+// service section alone, bench/service.ts, written to bench/results/service.json; it takes
+// `--quick` too). Every
 // comparison runs in this one process, back to back, on the same keys and claims; results are printed as a table
 // and as ratios against anchors of the same run, and written to bench/results/latest.json.
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { deletePrefix, REDIS_URL } from '../test/support/redis.js'
 import { SLICE_MS, type CaseResult } from './harness.js'
 import { benchAwaitReplicas } from './await-replicas.js'
 import { benchMemory } from './memory.js'
 import { benchPropagation } from './propagation.js'
-import { benchService } from './service.js'
+import { benchReplicaStart } from './replica-start.js'
+import { benchServiceFigures, type ServiceFigures } from './service.js'
 import { benchSessions } from './sessions.js'
 import { benchVerify } from './verify.js'
 
@@ -66,34 +69,64 @@ if (values['large-account'] === true) {
 const seconds = quick ? 0.25 : 2
 const prefix = `rvk-bench:${randomBytes(4).toString('hex')}:`
 
-if (values.service === true) {
-  // The service's GET /auth/me (Redis, ES256, many distinct tokens) against a bare Fastify route
-  // verifying the same tokens statelessly; target >= 0.8 at 16 connections (issue 20).
-  try {
-    const result = await benchService({
-      store: REDIS_URL,
-      prefix: `${prefix}svc:`,
-      seconds: quick ? 1 : 3,
-      rounds: quick ? 3 : 5,
-      connections: 16,
-      // More than the token cache holds, so it never hits.
-      tokens: 12_000,
-    })
-    console.log('service GET /auth/me vs a stateless Fastify route (interleaved rounds):')
-    console.log(result)
-    const ratio = {
-      value: result.service_vs_stateless,
-      target: 0.8,
-      met: result.service_vs_stateless >= 0.8,
-    }
+const round = (value: number) => Number(value.toFixed(3))
+const ratio = (value: number, target: number, higherIsBetter = true) => ({
+  value: round(value),
+  target,
+  met: higherIsBetter ? value >= target : value <= target,
+})
+type Ratio = ReturnType<typeof ratio>
+function printRatios(ratios: Record<string, Ratio>): void {
+  for (const [name, r] of Object.entries(ratios)) {
     console.log(
-      `  service_vs_stateless_16_connections ${ratio.value}   target ${ratio.met ? 'met' : 'MISSED'} (0.8)`,
+      `  ${name.padEnd(36)} ${String(r.value).padStart(9)}   target ${r.met ? 'met' : 'MISSED'} (${r.target})`,
     )
+  }
+}
+
+/** The service figures (bench/service.ts), on Redis and on a SQLite file of its own. */
+async function measureService() {
+  const sqliteDir = mkdtempSync(join(tmpdir(), 'revocable-bench-'))
+  try {
+    return await benchServiceFigures({
+      redisUrl: REDIS_URL,
+      prefix: `${prefix}f:`,
+      quick,
+      sqlitePath: join(sqliteDir, 'service.db'),
+    })
+  } finally {
+    rmSync(sqliteDir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * The service against the same library in a bare Fastify app (CPU per request), against a
+ * stateless route (req/s), SQLite against Redis, Argon2id against scrypt, and the p99 of
+ * GET /auth/me while a login flood runs (the hash queue as shipped).
+ */
+function serviceRatios(service: ServiceFigures): Record<string, Ratio> {
+  return {
+    service_cpu_per_request_vs_library: ratio(service.service_cpu_vs_library, 1.15, false),
+    service_vs_stateless_16_connections: ratio(service.service_vs_stateless, 0.8),
+    service_sqlite_vs_redis: ratio(service.sqlite_vs_redis, 0.9),
+    logins_per_s_argon2id_vs_scrypt: ratio(service.argon2id_vs_scrypt, 1),
+    me_p99_ms_during_login_flood: ratio(service.login_flood.queued_p99_ms, 50, false),
+  }
+}
+
+if (values.service === true) {
+  // The service section alone, to bench/results/service.json.
+  try {
+    const service = await measureService()
+    console.log('service (GET /auth/me at 16 connections, logins, a login flood):', service)
+    const ratios = serviceRatios(service)
+    console.log('\nratios (same run):')
+    printRatios(ratios)
     mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
     const out = new URL('./results/service.json', import.meta.url)
     writeFileSync(
       out,
-      `${JSON.stringify({ quick, node: process.version, result, ratio }, null, 2)}\n`,
+      `${JSON.stringify({ quick, node: process.version, service, ratios }, null, 2)}\n`,
     )
     console.log(`\nwrote ${out.pathname}`)
   } finally {
@@ -133,16 +166,20 @@ try {
   console.log('logout latency, without and with awaitReplicas (2 replicas):', awaitReplicas)
   const memory = await benchMemory(1_000_000)
   console.log('replica memory at 1,000,000 revoked jtis:', memory)
+  const service = await measureService()
+  console.log('\nservice (GET /auth/me at 16 connections, logins, a login flood):', service)
+  // 1,000,000 takes minutes to write through the store: the full run only.
+  const replicaStart = await benchReplicaStart({
+    redisUrl: REDIS_URL,
+    prefix: `${prefix}r:`,
+    counts: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000],
+  })
+  console.log('replica start-up (a new process loading the replica):', replicaStart)
+  const largest = replicaStart[replicaStart.length - 1] as (typeof replicaStart)[number]
 
   const ops = (name: string, alg: string, concurrency = 1) =>
     cases.find((c) => c.name === name && c.alg === alg && c.concurrency === concurrency)
       ?.ops_per_s ?? NaN
-  const round = (value: number) => Number(value.toFixed(3))
-  const ratio = (value: number, target: number, higherIsBetter = true) => ({
-    value: round(value),
-    target,
-    met: higherIsBetter ? value >= target : value <= target,
-  })
   const ratios = {
     hs256_replica_vs_fast_jwt: ratio(
       ops('revocable replica', 'HS256') / ops('fast-jwt', 'HS256'),
@@ -169,6 +206,15 @@ try {
     // maxStaleness; expected: about one feed round trip).
     await_replicas_added_p99_ms: ratio(awaitReplicas.added_p99_ms, 50, false),
     replica_bytes_per_jti: ratio(memory.replica_bytes_per_entry as number, 24, false),
+    ...serviceRatios(service),
+    ...Object.fromEntries(
+      replicaStart.map((r) => [
+        `replica_start_${r.revocations >= 1e6 ? `${r.revocations / 1e6}m` : `${r.revocations / 1e3}k`}_s`,
+        ratio(r.seconds, 2, false),
+      ]),
+    ),
+    // What loading costs in memory beyond the process before it (steady state: ~18 MB at 1M).
+    replica_start_peak_rss_added_mb: ratio(largest.peak_rss_mb - largest.rss_before_mb, 64, false),
   }
   // Ceilings: what the bare primitive (no revocation check at all) reaches against the same
   // peers. A verify cannot beat its floor, so where a ceiling is under a target, the target is
@@ -180,11 +226,7 @@ try {
     ),
   }
   console.log('\nratios (same run):')
-  for (const [name, r] of Object.entries(ratios)) {
-    console.log(
-      `  ${name.padEnd(36)} ${String(r.value).padStart(9)}   target ${r.met ? 'met' : 'MISSED'} (${r.target})`,
-    )
-  }
+  printRatios(ratios)
   console.log('ceilings (the HS256 floor against the same peers):')
   for (const [name, value] of Object.entries(ceilings)) {
     console.log(`  ${name.padEnd(36)} ${String(value).padStart(9)}`)
@@ -193,7 +235,7 @@ try {
   const out = new URL('./results/latest.json', import.meta.url)
   writeFileSync(
     out,
-    `${JSON.stringify({ quick, node: process.version, cases, propagation, awaitReplicas, memory, ratios, ceilings }, null, 2)}\n`,
+    `${JSON.stringify({ quick, node: process.version, cases, propagation, awaitReplicas, memory, service, replicaStart, ratios, ceilings }, null, 2)}\n`,
   )
   console.log(`\nwrote ${out.pathname}`)
 } finally {

@@ -5,6 +5,9 @@
  *
  * `ERROR_TABLE` is the one place that maps a code to what HTTP and OAuth callers should see;
  * adapters and the server read it, nothing else decides a status code.
+ *
+ * Over 300 lines on purpose: one small class per stable code and the table beside them, so that
+ * docs/errors.md and this file can be compared as a whole (test/unit/errors.test.ts does).
  */
 
 export type OAuthErrorCode =

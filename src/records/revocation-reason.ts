@@ -13,6 +13,11 @@ export interface RevocationQuery {
   readonly sid: string
   readonly sub: string
   readonly kid: string
+  /**
+   * Whether the caller reads `sessionActive` (allowlist mode does). Default true. When false
+   * (denylist mode), a store may leave the session unread and report `sessionActive: false`.
+   */
+  readonly needsSession?: boolean
 }
 
 export interface RevocationStatus {

@@ -7,7 +7,10 @@ import type { RevocationQuery, RevocationStatus, SessionRecord, Store } from '..
 // Kept importable from here for existing callers; it lives in stores/call-store.ts.
 export { callStore }
 
-type RevokerOptions = Pick<ResolvedOptions, 'clock' | 'clockTolerance' | 'maxAccessTokenTtl'>
+type RevokerOptions = Pick<
+  ResolvedOptions,
+  'clock' | 'clockTolerance' | 'maxAccessTokenTtl' | 'mode'
+>
 
 /**
  * The write side of revocation: turns "revoke X" into store entries whose lifetime is exactly as
@@ -141,7 +144,12 @@ export class Revoker {
     return cutoff
   }
 
+  /**
+   * What the store holds about one token. Only allowlist mode reads `sessionActive`: in denylist
+   * mode the store is told it may skip the session (on SQLite, a smaller query).
+   */
   status(query: RevocationQuery): Promise<RevocationStatus> {
-    return callStore('check revocation', () => this.#store.checkRevocation(query))
+    const asked = this.#options.mode === 'allowlist' ? query : { ...query, needsSession: false }
+    return callStore('check revocation', () => this.#store.checkRevocation(asked))
   }
 }

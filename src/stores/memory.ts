@@ -1,3 +1,6 @@
+// The in-memory store: the whole Store contract in one class over Maps. Over 300 lines on purpose:
+// each contract method is a few lines calling the shared rules in records/, and splitting the
+// class would only scatter the Maps they share.
 import { systemClock, type Clock } from '../clock.js'
 import { isCutOff, type Cutoffs } from '../records/cutoff.js'
 import { decideRotation, type RotationRequest, type RotationResult } from '../records/rotation.js'

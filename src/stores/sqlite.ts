@@ -87,9 +87,53 @@ function keyMeta(key: StoredKey): string {
   return JSON.stringify({ sealed, activatesAt, origin })
 }
 
+/**
+ * Everything `checkRevocation` needs, as one indexed query (a primary-key probe per table), read
+ * as a raw row (an array: no object per row). Positional parameters, cheaper to bind than named
+ * ones (`checkParameters`); `now` is the store's clock, which decides when an entry may be
+ * forgotten. A suspension without an expiry (NULL) lasts until lifted.
+ */
+const CHECK_REVOCATION = `SELECT
+  EXISTS (SELECT 1 FROM revoked_jtis WHERE jti = ? AND expires_at > ?),
+  EXISTS (SELECT 1 FROM revoked_sessions WHERE sid = ? AND expires_at > ?),
+  (SELECT cutoff FROM user_cutoffs WHERE sub = ? AND expires_at > ?),
+  (SELECT value FROM globals WHERE name = 'epoch'),
+  EXISTS (SELECT 1 FROM retired_kids WHERE kid = ?),
+  (SELECT record FROM user_suspensions WHERE sub = ? AND (expires_at IS NULL OR expires_at > ?)),
+  (SELECT cutoff FROM claims_cutoffs WHERE sub = ? AND expires_at > ?)`
+
+/** CHECK_REVOCATION's parameters, in their order. */
+function checkParameters(query: RevocationQuery, now: number) {
+  const { jti, sid, sub, kid } = query
+  return [jti, now, sid, now, sub, now, kid, sub, now, sub, now] as const
+}
+
+/**
+ * The same, plus the two fields of the session record that allowlist mode decides on; three
+ * more parameters: sid, sub, now.
+ */
+const CHECK_REVOCATION_WITH_SESSION = `${CHECK_REVOCATION},
+  json_extract(s.record, '$.createdAt'), json_extract(s.record, '$.expiresAt')
+  FROM (SELECT 1) LEFT JOIN sessions AS s ON s.sid = ? AND s.sub = ? AND s.purge_at > ?`
+
+/** The row of CHECK_REVOCATION(_WITH_SESSION), in its column order. */
+type RevocationRow = [
+  jtiRevoked: 0 | 1,
+  sessionRevoked: 0 | 1,
+  userCutoff: number | null,
+  epoch: number | null,
+  kidRetired: 0 | 1,
+  suspension: string | null,
+  claimsCutoff: number | null,
+  sessionCreatedAt?: number | null,
+  sessionExpiresAt?: number | null,
+]
+
 function prepareStatements(db: Database.Database) {
   const prepare = (sql: string) => db.prepare(sql)
   return {
+    check: prepare(CHECK_REVOCATION).raw(),
+    checkWithSession: prepare(CHECK_REVOCATION_WITH_SESSION).raw(),
     getJti: prepare('SELECT expires_at FROM revoked_jtis WHERE jti = ? AND expires_at > ?'),
     putJti: prepare(`INSERT INTO revoked_jtis (jti, expires_at) VALUES (?, ?)
       ON CONFLICT (jti) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)`),
@@ -289,27 +333,35 @@ export class SqliteStore implements Store {
   }
 
   async checkRevocation(query: RevocationQuery): Promise<RevocationStatus> {
-    return this.#db
-      .transaction((): RevocationStatus => {
-        const now = this.#clock()
-        const session = this.#session(query.sid)
-        const cutoffs = this.#cutoffs(query.sub)
-        const state = this.#userState(query.sub)
-        return {
-          jtiRevoked: this.#sql.getJti.get(query.jti, now) !== undefined,
-          sessionRevoked: this.#sql.getRevokedSession.get(query.sid, now) !== undefined,
-          userCutoff: cutoffs.user,
-          epoch: cutoffs.epoch,
-          kidRetired: this.#sql.isRetired.get(query.kid) !== undefined,
-          sessionActive:
-            session !== undefined &&
-            session.sub === query.sub &&
-            isSessionActive(session, query.now, cutoffs),
-          userSuspended: isSuspended(state.suspension, query.now),
-          claimsCutoff: state.claimsCutoff,
-        }
-      })
-      .deferred()
+    // One statement: its own read transaction, so every answer comes from one snapshot.
+    const { sid, sub } = query
+    const now = this.#clock()
+    const withSession = query.needsSession !== false
+    const row = (
+      withSession
+        ? this.#sql.checkWithSession.get(...checkParameters(query, now), sid, sub, now)
+        : this.#sql.check.get(...checkParameters(query, now))
+    ) as RevocationRow
+    const [jtiRevoked, sessionRevoked, userCutoff, epoch, kidRetired, suspension, claimsCutoff] =
+      row
+    const createdAt = row[7]
+    const expiresAt = row[8]
+    const cutoffs = { user: userCutoff ?? undefined, epoch: epoch ?? undefined }
+    return {
+      jtiRevoked: jtiRevoked === 1,
+      sessionRevoked: sessionRevoked === 1,
+      userCutoff: cutoffs.user,
+      epoch: cutoffs.epoch,
+      kidRetired: kidRetired === 1,
+      sessionActive:
+        withSession &&
+        typeof createdAt === 'number' &&
+        typeof expiresAt === 'number' &&
+        isSessionActive({ createdAt, expiresAt }, query.now, cutoffs),
+      userSuspended:
+        suspension !== null && isSuspended(JSON.parse(suspension) as SuspensionRecord, query.now),
+      claimsCutoff: claimsCutoff ?? undefined,
+    }
   }
 
   async getUserState(sub: string): Promise<UserStateRecord> {

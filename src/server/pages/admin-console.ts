@@ -5,7 +5,8 @@
  * reinstate, edit claims and delete (through the admin API's own routes, when the service has
  * them), rotate and retire signing keys, and a summary read from the /metrics registry. Each action is a POST
  * form checked for Origin and the console's CSRF field, answered by a redirect (303) back to the
- * console with a fixed message.
+ * console with a fixed message. Over 300 lines because each console action is its own short
+ * named step list (check, call the admin API, redirect); they share the guard and the renderer.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { safeEqual } from '../client-auth.js'

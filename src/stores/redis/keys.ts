@@ -38,6 +38,8 @@ export interface UserKeys {
   readonly suspension: string
   /** The user's claims cutoff (ms). */
   readonly claimsCutoff: string
+  /** Set of every sid whose owner pointer names the user (forgetUser deletes them all). */
+  readonly ownedSids: string
 }
 
 export interface RedisKeys {
@@ -174,6 +176,7 @@ export function redisKeys(prefix: string): RedisKeys {
         revokedSessionPrefix: `${tag}:rs:`,
         suspension: `${tag}:susp`,
         claimsCutoff: `${tag}:claims`,
+        ownedSids: `${tag}:owned`,
       }
     },
     epoch: `${prefix}{g}:epoch`,

@@ -34,6 +34,8 @@ export const SCRIPTS = {
   createSession: new LuaScript('create-session'),
   swapSession: new LuaScript('swap-session'),
   forgetSessions: new LuaScript('forget-sessions'),
+  takeKey: new LuaScript('take-key'),
+  noteOwned: new LuaScript('note-owned'),
   time: new LuaScript('time'),
   acknowledgeFeed: new LuaScript('acknowledge-feed'),
   replicasBehind: new LuaScript('replicas-behind'),

@@ -15,6 +15,7 @@ import type { CreateSessionResult, SessionLimit, SessionRecord } from '../store.
 import { readCutoffs, readEpoch, readOwner, ttl, type StoreContext } from './context.js'
 import { SESSION_SLICE } from './revocations.js'
 import { SCRIPTS } from './scripts.js'
+import { noteOwnedSession } from './user-state.js'
 
 // How many times a refresh re-reads a session whose record changed under it. Each retry means
 // another caller won; after the first winner and one reuse, the record is gone, so 3 suffices
@@ -64,9 +65,13 @@ export async function createSession(
     recordTtl,
     ttl(context, session.absoluteExpiresAt + (session.purgeAt - session.expiresAt)),
   )
-  await context.redis.set(context.keys.sessionOwner(session.sid), session.sub, {
-    expiration: { type: 'PX', value: pointerTtl },
-  })
+  await Promise.all([
+    context.redis.set(context.keys.sessionOwner(session.sid), session.sub, {
+      expiration: { type: 'PX', value: pointerTtl },
+    }),
+    // Issue #15: so that forgetUser (user-state.ts) finds every pointer that names the user.
+    noteOwnedSession(context.redis, context.keys, session.sub, session.sid, pointerTtl),
+  ])
   // The epoch lives in another slot: checked here, just before the script. The user's cutoff
   // is checked inside it, atomically with the write (the same rule: isCutOff).
   const epoch = await readEpoch(context)

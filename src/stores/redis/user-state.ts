@@ -35,8 +35,24 @@ export interface RedisUserStateDeps {
 const SUSPENSION_SLACK_MS = 86_400_000
 // Session records one forgetUser script call deletes (see forget-sessions.lua).
 const FORGET_SLICE = 200
+// Keys deleted at once by forgetUser (one DEL each, issued together as a pipeline).
+const DELETE_BATCH = 50
 // Compare-and-swap attempts of a re-authentication before giving up (as rotation does).
 const MAX_SWAP_ATTEMPTS = 10
+
+/**
+ * Records that the owner pointer of `sid` names `sub` (createSession calls it beside the pointer
+ * write), so that forgetUser finds every pointer of the user.
+ */
+export async function noteOwnedSession(
+  redis: RedisConnection,
+  keys: RedisKeys,
+  sub: string,
+  sid: string,
+  ttlMs: number,
+): Promise<void> {
+  await SCRIPTS.noteOwned.run(redis, [keys.user(sub).ownedSids], [sid, ttlMs])
+}
 
 export class RedisUserState {
   readonly #deps: RedisUserStateDeps
@@ -86,8 +102,10 @@ export class RedisUserState {
   async reinstate(sub: string): Promise<SuspensionRecord | undefined> {
     const { redis, keys, append } = this.#deps
     const key = keys.user(sub).suspension
-    const [, previous] = await Promise.all([append({ kind: 'reinstated', sub }), redis.get(key)])
-    await redis.del(key)
+    const [, previous] = (await Promise.all([
+      append({ kind: 'reinstated', sub }),
+      SCRIPTS.takeKey.run(redis, [key], []),
+    ])) as [string, string | null]
     return previous === null ? undefined : (JSON.parse(previous) as SuspensionRecord)
   }
 
@@ -107,6 +125,7 @@ export class RedisUserState {
     const { redis, keys, append } = this.#deps
     const user = keys.user(sub)
     await append({ kind: 'reinstated', sub })
+    const forgotten = new Set<string>()
     for (;;) {
       const sids = (await SCRIPTS.forgetSessions.run(
         redis,
@@ -114,9 +133,26 @@ export class RedisUserState {
         [user.sessionPrefix, FORGET_SLICE],
       )) as string[]
       if (sids.length === 0) break
-      await Promise.all(sids.map((sid) => redis.del(keys.sessionOwner(sid))))
+      for (const sid of sids) forgotten.add(sid)
+      await this.#deleteEach(sids.map((sid) => keys.sessionOwner(sid)))
     }
-    await Promise.all([redis.del(user.suspension), redis.del(user.claimsCutoff)])
+    // Sessions ended before (revoked, suspended, the slice revokeUser ended) left their records
+    // gone but their owner pointers, which name the user: every one of them goes too. (Pointers
+    // written before the owned set existed are not in it; they expire with their sessions.)
+    const owned = (await redis.sMembers(user.ownedSids)).filter((sid) => !forgotten.has(sid))
+    await this.#deleteEach(owned.flatMap((sid) => [keys.sessionOwner(sid), user.session(sid)]))
+    await this.#deleteEach([user.suspension, user.claimsCutoff, user.ownedSids])
+  }
+
+  /**
+   * Deletes keys of any slots, a bounded batch at a time: one DEL per key (a batch spans
+   * slots), never a burst of thousands that would queue behind each other past the deadline.
+   */
+  async #deleteEach(names: readonly string[]): Promise<void> {
+    const { redis } = this.#deps
+    for (let start = 0; start < names.length; start += DELETE_BATCH) {
+      await Promise.all(names.slice(start, start + DELETE_BATCH).map((name) => redis.del(name)))
+    }
   }
 
   /** Compare-and-swap of the session record, as rotation does (swap-session.lua). */
