@@ -17,6 +17,11 @@ export default tseslint.config(
     },
   },
   {
+    // The service's pages run in the browser.
+    files: ['src/server/pages/public/**'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     files: ['scripts/**', 'bench/**', 'examples/**', 'test/**/fixtures/**'],
     rules: { 'no-console': 'off' },
   },

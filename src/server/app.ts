@@ -33,6 +33,7 @@ import { metricsRoutes } from './routes/metrics.js'
 import { revokeRoutes } from './routes/revoke.js'
 import { tokenRoutes } from './routes/token.js'
 import { registerCors } from './cors.js'
+import { pageRoutes } from './pages/index.js'
 import { openRuntime, type Runtime } from '../service/runtime.js'
 import type { HashQueue } from '../service/users/hash-queue.js'
 import { loadArgon2, PasswordHasher } from '../service/users/password.js'
@@ -235,6 +236,8 @@ export async function buildApp(
     adminUserRoutes,
     healthRoutes,
     metricsRoutes,
+    // Last: the pages show the controls of the routes registered before them.
+    pageRoutes,
   ]) {
     // Each in its own encapsulated scope: the body parsers of one never reach another.
     await app.register(async (scope) => routes(scope, context))

@@ -16,6 +16,13 @@ import type { ServerConfig } from '../service/config.js'
 export const REFRESH_COOKIE = '__Host-rvk_refresh'
 export const CSRF_COOKIE = '__Host-rvk_csrf'
 export const CSRF_HEADER = 'x-csrf-token'
+/**
+ * The service's own pages (src/server/pages/) ask for cookie delivery with this header, so they
+ * work on the defaults (COOKIE_MODE off). It is not in the CORS allow-list: only a page of the
+ * service's own origin can send it from a browser, and every use of the cookie still passes the
+ * same Origin and CSRF checks as cookie mode.
+ */
+export const COOKIE_DELIVERY_HEADER = 'x-revocable-cookies'
 
 const BASE = { path: '/', secure: true, sameSite: 'strict' } as const
 
@@ -28,6 +35,11 @@ const BASE = { path: '/', secure: true, sameSite: 'strict' } as const
  */
 export function csrfTokenFor(refreshToken: string): string {
   return createHmac('sha256', refreshToken).update('revocable csrf v1').digest('base64url')
+}
+
+/** The refresh token travels in the cookie for this request: cookie mode, or a page that asks. */
+export function usesCookies(request: FastifyRequest, config: ServerConfig): boolean {
+  return config.cookieMode || request.headers[COOKIE_DELIVERY_HEADER] === '1'
 }
 
 /** Sets the refresh and CSRF cookies; returns the CSRF token for the response body. */

@@ -38,6 +38,8 @@ export async function serve(
     throw error
   }
   app.log.info(startupSummary(config, address))
+  // The issuer is the public address; with PORT=0 it names port 0, so the real one is shown.
+  app.log.info(`pages: open ${config.port === 0 ? address : config.issuer}/ in a browser`)
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return

@@ -11,6 +11,12 @@ export const SERVICE_PACKAGES = [
   'fastify',
   '@fastify/cookie',
   '@fastify/rate-limit',
+  // The pages (src/server/pages/).
+  '@fastify/helmet',
+  '@fastify/static',
+  '@fastify/view',
+  'eta',
+  'ua-parser-js',
   'pino',
   'prom-client',
 ] as const

@@ -28,6 +28,9 @@ const USER_ROUTES = [
   { method: 'DELETE', path: '/auth/sessions/no-such-session', ok: 404 },
   { method: 'POST', path: '/auth/logout', ok: 204 },
   { method: 'POST', path: '/auth/logout-all', ok: 204 },
+  // The devices page's own calls (src/server/pages/account.ts).
+  { method: 'GET', path: '/account/sessions', ok: 200 },
+  { method: 'POST', path: '/account/sessions/end-others', ok: 200 },
   // The account routes (issue 15) check the token before the body: no body is a 400 only for a
   // good token.
   { method: 'POST', path: '/auth/reauthenticate', ok: 400 },

@@ -39,6 +39,28 @@ const ROUTES: ReadonlyArray<{ path: string; url: string; methods: string[] }> = 
   { path: '/healthz', methods: ['GET', 'HEAD'] },
   { path: '/readyz', methods: ['GET', 'HEAD'] },
   { path: '/metrics', methods: ['GET', 'HEAD'] },
+  // The pages (issue 17) and their assets.
+  { path: '/', methods: ['GET', 'HEAD'] },
+  { path: '/register', methods: ['GET', 'HEAD'] },
+  { path: '/account', methods: ['GET', 'HEAD'] },
+  { path: '/account/sessions', methods: ['GET', 'HEAD'] },
+  { path: '/account/sessions/end-others', methods: ['POST'] },
+  { path: '/admin', methods: ['GET', 'HEAD'] },
+  { path: '/admin/console/sign-in', methods: ['POST'] },
+  { path: '/admin/console/sign-out', methods: ['POST'] },
+  { path: '/admin/console/end-session', methods: ['POST'] },
+  { path: '/admin/console/end-all', methods: ['POST'] },
+  { path: '/admin/console/rotate-key', methods: ['POST'] },
+  { path: '/admin/console/retire-key', methods: ['POST'] },
+  { path: '/admin/console/suspend', methods: ['POST'] },
+  { path: '/admin/console/reinstate', methods: ['POST'] },
+  { path: '/admin/console/claims', methods: ['POST'] },
+  { path: '/admin/console/delete-user', methods: ['POST'] },
+  { path: '/admin/console/summary', methods: ['GET', 'HEAD'] },
+  ...['account.js', 'admin.js', 'api.js', 'app.css', 'favicon.svg', 'sign-in.js'].map((file) => ({
+    path: `/assets/${file}`,
+    methods: ['GET', 'HEAD'],
+  })),
 ].map((route) => ({ url: route.path, ...route }))
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']

@@ -11,7 +11,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { readBearerHeader } from '../../adapters/bearer.js'
 import { claimsOf, requireBearer, verifyCounted, type ServiceContext } from '../context.js'
-import { clearSessionCookies, originAllowed } from '../cookies.js'
+import { clearSessionCookies, originAllowed, usesCookies } from '../cookies.js'
 import { acceptJsonOnly } from '../form.js'
 import { sendTooManyAttempts } from '../guessing/guard.js'
 import { SerialByKey } from '../guessing/serial.js'
@@ -56,7 +56,7 @@ export async function accountRoutes(app: FastifyInstance, context: ServiceContex
   // Cookie mode: these answers set the session cookies, so a page of another origin may not
   // call them (the access token already proves the caller; this is the login route's rule).
   const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (config.cookieMode && request.headers.origin !== undefined) {
+    if (usesCookies(request, config) && request.headers.origin !== undefined) {
       if (!originAllowed(request, config)) {
         return sendError(reply, 403, 'access_denied', 'the Origin is not allowed')
       }
@@ -177,7 +177,7 @@ export async function accountRoutes(app: FastifyInstance, context: ServiceContex
       if (user === undefined) return reply
       if (!(await confirmed(reply, user, request.body.password, request.ip))) return reply
       await deleteAccount(context, user, { actor: sub, reason: 'account deleted by its user' })
-      if (config.cookieMode) clearSessionCookies(reply)
+      if (usesCookies(request, config)) clearSessionCookies(reply)
       return reply.code(204).send()
     },
   )

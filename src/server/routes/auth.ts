@@ -12,6 +12,7 @@ import {
   originAllowed,
   readRefreshCookie,
   setSessionCookies,
+  usesCookies,
 } from '../cookies.js'
 import { acceptJsonOnly } from '../form.js'
 import { sendTooManyAttempts } from '../guessing/guard.js'
@@ -91,7 +92,7 @@ export function sendTokenSet(
     expires_in: tokens.expiresIn,
     ...(tokens.session.scope !== undefined && { scope: tokens.session.scope }),
   }
-  if (context.config.cookieMode) {
+  if (usesCookies(reply.request, context.config)) {
     const csrf = setSessionCookies(reply, tokens.refreshToken, context.config)
     return reply.send({ ...body, csrf_token: csrf })
   }
@@ -168,7 +169,7 @@ export async function authRoutes(app: FastifyInstance, context: ServiceContext):
     { schema: loginSchema, config: { rateLimit } },
     async (request, reply) => {
       if (
-        config.cookieMode &&
+        usesCookies(request, config) &&
         request.headers.origin !== undefined &&
         !originAllowed(request, config)
       ) {
@@ -214,7 +215,7 @@ export async function authRoutes(app: FastifyInstance, context: ServiceContext):
       } catch (error) {
         return sendGrantError(reply, error)
       }
-      if (config.cookieMode) await endBrowserSession(request, context)
+      if (usesCookies(request, config)) await endBrowserSession(request, context)
       return sendTokenSet(reply, tokens, context)
     },
   )
@@ -235,7 +236,7 @@ export async function authRoutes(app: FastifyInstance, context: ServiceContext):
     async (request, reply) => {
       const endByRefreshToken = async (token: string) => {
         await auth.revokeRefreshToken(token, { reason: 'logout' })
-        if (config.cookieMode) clearSessionCookies(reply)
+        if (usesCookies(request, config)) clearSessionCookies(reply)
         return reply.code(204).send()
       }
       const bodyToken = request.body?.refresh_token
@@ -245,10 +246,10 @@ export async function authRoutes(app: FastifyInstance, context: ServiceContext):
       if (bearer.kind === 'authenticated') {
         const { sid, sub } = bearer.claims
         await auth.revokeSession(sid, { actor: sub, reason: 'logout' })
-        if (config.cookieMode) clearSessionCookies(reply)
+        if (usesCookies(request, config)) clearSessionCookies(reply)
         return reply.code(204).send()
       }
-      const cookie = config.cookieMode ? readRefreshCookie(request) : undefined
+      const cookie = usesCookies(request, config) ? readRefreshCookie(request) : undefined
       if (cookie !== undefined) {
         const failure = csrfFailure(request, config)
         if (failure !== undefined) return sendError(reply, 403, 'access_denied', failure)
@@ -262,7 +263,7 @@ export async function authRoutes(app: FastifyInstance, context: ServiceContext):
   app.post('/auth/logout-all', { preHandler: guard }, async (request, reply) => {
     const { sub } = claimsOf(request)
     await auth.revokeUser(sub, { actor: sub, reason: 'logout everywhere' })
-    if (config.cookieMode) clearSessionCookies(reply)
+    if (usesCookies(request, config)) clearSessionCookies(reply)
     return reply.code(204).send()
   })
 

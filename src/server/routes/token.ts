@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { RevocableError } from '../../errors.js'
 import { scopesNotAllowed, type ClientRecord, type GrantType } from '../../service/clients.js'
 import type { ServiceContext } from '../context.js'
-import { clearSessionCookies, csrfFailure, readRefreshCookie } from '../cookies.js'
+import { clearSessionCookies, csrfFailure, readRefreshCookie, usesCookies } from '../cookies.js'
 import { acceptFormsOnly } from '../form.js'
 import { sendTooManyAttempts } from '../guessing/guard.js'
 import { isStoreUnavailable, sendError, sendGrantError } from '../http.js'
@@ -49,7 +49,7 @@ async function refreshGrant(
 ): Promise<FastifyReply> {
   const { config, auth } = context
   let token = request.body.refresh_token
-  if (token === undefined && config.cookieMode) {
+  if (token === undefined && usesCookies(request, config)) {
     token = readRefreshCookie(request)
     const failure = token === undefined ? undefined : csrfFailure(request, config)
     if (failure !== undefined) return sendError(reply, 403, 'access_denied', failure)
@@ -68,7 +68,7 @@ async function refreshGrant(
       await context.guard.credentialFailed('refresh', request.ip)
     }
     // A dead session loses its cookies; an outage must not log the browser out.
-    if (config.cookieMode && !isStoreUnavailable(error)) clearSessionCookies(reply)
+    if (usesCookies(request, config) && !isStoreUnavailable(error)) clearSessionCookies(reply)
     return sendGrantError(reply, error)
   }
 }

@@ -1,0 +1,174 @@
+/**
+ * What the pages' browser tests share: the built service started as `npm start` runs it (its
+ * defaults: SQLite, cookie mode off), headless Debian Chromium through playwright-core, axe-core
+ * run in the page, console watching for CSP reports, and screenshots into .tmp/screenshots/.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { ROOT, assertBuilt } from '../examples/process.js'
+import { freePort } from '../server/support.js'
+
+export const CHROMIUM = '/usr/bin/chromium'
+// Locally without Chromium the suite is skipped; CI installs it (.ci/run), so there it must run.
+export const skip =
+  !existsSync(CHROMIUM) && process.env.CI !== 'true'
+    ? 'chromium is not installed (apt-get install chromium)'
+    : false
+
+export const ADMIN_TOKEN = 'pages-admin-token-0123456789abcdefghij'
+export const PASSWORD = 'correct horse battery staple'
+export const SCREENSHOTS = join(ROOT, '.tmp/screenshots')
+
+export interface RunningService {
+  readonly port: number
+  readonly localhost: string
+  readonly loopback: string
+  stop(): Promise<void>
+}
+
+const children = new Set<ChildProcess>()
+const folders: string[] = []
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true })
+})
+
+/**
+ * `node dist/cli/index.js serve` (what npm start runs) on its defaults: an SQLite file, no
+ * ISSUER, no ALLOWED_ORIGINS, no COOKIE_MODE; only the port, a data folder and ADMIN_TOKEN.
+ */
+export async function startService(env: Record<string, string> = {}): Promise<RunningService> {
+  assertBuilt()
+  const port = await freePort()
+  const data = mkdtempSync(join(tmpdir(), 'revocable-pages-'))
+  folders.push(data)
+  const child = spawn(process.execPath, ['dist/cli/index.js', 'serve'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      ISSUER: '',
+      ALLOWED_ORIGINS: '',
+      COOKIE_MODE: '',
+      PORT: String(port),
+      STORE: `sqlite:${join(data, 'revocable.db')}`,
+      ADMIN_TOKEN,
+      LOG_LEVEL: 'warn',
+      // Cheap hashes: the tests log in many times (the scheme is not what they test).
+      SCRYPT_LOG_N: '10',
+      PASSWORD_HASH: 'scrypt',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  children.add(child)
+  let stderr = ''
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`service exited: ${stderr}`)
+    const up = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    )
+    if (up) break
+    if (Date.now() > deadline) throw new Error(`service never answered: ${stderr}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return {
+    port,
+    localhost: `http://localhost:${port}`,
+    loopback: `http://127.0.0.1:${port}`,
+    async stop() {
+      // Chromium keeps idle connections open; SIGTERM first (SQLite closes cleanly), then kill.
+      process.kill(child.pid as number, 'SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+      await exited
+      clearTimeout(timer)
+      children.delete(child)
+    },
+  }
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}
+
+/** Console messages and page errors that a CSP violation (or any script error) produces. */
+export function watchConsole(page: Page): string[] {
+  const problems: string[] = []
+  page.on('console', (message) => {
+    const text = message.text()
+    if (message.type() === 'error' || /Content Security Policy/i.test(text)) {
+      problems.push(`${message.type()}: ${text}`)
+    }
+  })
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`))
+  return problems
+}
+
+const AXE_SOURCE = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+)
+
+export interface AxeViolation {
+  id: string
+  impact: string | null
+  help: string
+  nodes: number
+}
+
+/**
+ * axe-core's serious and critical violations on the page as it is now. The script is evaluated
+ * through the DevTools protocol, which the page's CSP does not govern (it blocks inline scripts).
+ */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(AXE_SOURCE)
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as {
+        axe: {
+          run(): Promise<{
+            violations: Array<{ id: string; impact: string | null; help: string; nodes: unknown[] }>
+          }>
+        }
+      }
+    ).axe
+    const result = await axe.run()
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.length,
+    }))
+  })
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+}
+
+/** Screenshots of the page at 375 px and 1280 px wide (full page) into .tmp/screenshots/. */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  const original = page.viewportSize() ?? { width: 1280, height: 800 }
+  for (const width of [375, 1280]) {
+    await page.setViewportSize({ width, height: 800 })
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true })
+  }
+  await page.setViewportSize(original)
+}
