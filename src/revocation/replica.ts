@@ -101,10 +101,11 @@ export class Replica {
   }
 
   check(query: RevocationQuery): ReplicaAnswer {
-    const user = this.#users.get(query.sub)
-    const session = this.#active.get(query.sid)
+    // An empty map is not asked: a lookup hashes the key, and most replicas hold few or none.
+    const user = this.#users.size === 0 ? undefined : this.#users.get(query.sub)
+    const session = this.#active.size === 0 ? undefined : this.#active.get(query.sid)
     const userCutoff = user !== undefined && user.expiresAt > query.now ? user.cutoff : undefined
-    const state = this.#states.get(query.sub)
+    const state = this.#states.size === 0 ? undefined : this.#states.get(query.sub)
     return {
       status: {
         jtiRevoked: this.#jtis.has(query.jti, query.now),

@@ -46,6 +46,11 @@ export class TokenCache {
   }
 
   get(token: string): CachedToken | undefined {
+    if (this.#max === 0) {
+      // Disabled: nothing to look up (and no key to slice and hash).
+      this.misses += 1
+      return undefined
+    }
     const key = keyOf(token)
     const entry = this.#entries.get(key)
     if (entry === undefined || entry.token !== token) {

@@ -22,7 +22,7 @@ import {
   type ClaimRules,
 } from '../tokens/claims.js'
 import { HeaderCache } from '../tokens/header-cache.js'
-import { verifyAccessToken } from '../tokens/verify.js'
+import { verifyAccessToken, type VerifyContext } from '../tokens/verify.js'
 import type { FeedFollower, FollowerStats } from './feed.js'
 import type { Replica } from './replica.js'
 import { TokenCache, type CachedToken } from './token-cache.js'
@@ -108,6 +108,8 @@ export class Verifier {
   readonly #rules: ClaimRules
   readonly #cache: TokenCache
   readonly #headers = new HeaderCache()
+  /** One context for every verify (its `now` set per call): no object built per token. */
+  readonly #context: { -readonly [K in keyof VerifyContext]: VerifyContext[K] }
   readonly #maxStalenessMs: number
   readonly #counters = { revocationChecksSkipped: 0, directLookups: 0, replicaLookups: 0 }
   #lastKeyReload: number
@@ -124,6 +126,13 @@ export class Verifier {
       maxTokenAge: options.maxAccessTokenTtl,
     })
     this.#lastKeyReload = options.clock()
+    this.#context = {
+      keys: deps.keys,
+      rules: this.#rules,
+      maxTokenSize: options.maxTokenSize,
+      now: 0,
+      headers: this.#headers,
+    }
   }
 
   /** Verifies a token completely (see `Revocable.verify`), then the authentication's age. */
@@ -227,13 +236,9 @@ export class Verifier {
   }
 
   #verifySignatureAndClaims(token: string, now = this.#deps.options.clock()): CachedToken {
-    const { claims, key } = verifyAccessToken(token, {
-      keys: this.#deps.keys,
-      rules: this.#rules,
-      maxTokenSize: this.#deps.options.maxTokenSize,
-      now,
-      headers: this.#headers,
-    })
+    const context = this.#context
+    context.now = now // verifyAccessToken is synchronous: no other verify sees this value
+    const { claims, key } = verifyAccessToken(token, context)
     return { claims: Object.freeze(claims), kid: key.kid }
   }
 

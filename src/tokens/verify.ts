@@ -35,12 +35,16 @@ export interface VerifiedAccessToken {
 const KEY_POINTER_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const
 
 function parseJsonObject(bytes: Buffer, what: string): Record<string, unknown> {
-  // JSON texts are UTF-8 (RFC 8259 §8.1). Node's decoder would quietly turn invalid bytes into
-  // U+FFFD, accepting bytes jose (a fatal TextDecoder) refuses; check them first.
-  if (!isUtf8(bytes)) throw new TokenMalformed(`${what} is not valid UTF-8`)
+  // JSON texts are UTF-8 (RFC 8259 §8.1). Node's decoder quietly turns every invalid sequence
+  // into U+FFFD, accepting bytes jose (a fatal TextDecoder) refuses. A text without U+FFFD came
+  // from valid UTF-8; one with it (invalid bytes, or an honest U+FFFD) has its bytes checked.
+  const text = bytes.toString('utf8')
+  if (text.includes('\uFFFD') && !isUtf8(bytes)) {
+    throw new TokenMalformed(`${what} is not valid UTF-8`)
+  }
   let value: unknown
   try {
-    value = JSON.parse(bytes.toString('utf8'))
+    value = JSON.parse(text)
   } catch (cause) {
     throw new TokenMalformed(`${what} is not valid JSON`, { cause })
   }

@@ -685,6 +685,40 @@ export const TOKEN_CASES: readonly TokenCase[] = [
       return signSegments(b64(headerFor(ctx.signers.ES256)), b64url(bytes), ctx.signers.ES256)
     },
   },
+  // The verifier decodes first and checks the bytes only when the text holds U+FFFD, the
+  // character Node's decoder puts in place of every invalid sequence: these pin that down.
+  {
+    name: 'a payload carrying an encoded U+FFFD is accepted',
+    expect: 'accepted',
+    build: (ctx) =>
+      rawToken(
+        ctx,
+        JSON.stringify(headerFor(ctx.signers.ES256)),
+        JSON.stringify(claimsFor(ctx, { name: 'a\ufffdb' })),
+      ),
+  },
+  ...(
+    [
+      ['an encoded U+FFFD beside an invalid byte', [0xef, 0xbf, 0xbd, 0xff]],
+      ['an overlong encoding', [0xc0, 0xaf]],
+      ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+      ['a truncated sequence', [0xe2, 0x82]],
+      ['a code point past U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
+    ] as const
+  ).map(([what, invalid]): TokenCase => ({
+    name: `a payload with ${what} is rejected as not UTF-8`,
+    expect: 'ERR_TOKEN_MALFORMED',
+    build: (ctx) => {
+      const text = JSON.stringify(claimsFor(ctx, { name: 'a#b' }))
+      const at = text.indexOf('a#b') + 1
+      const bytes = Buffer.concat([
+        Buffer.from(text.slice(0, at)),
+        Buffer.from(invalid),
+        Buffer.from(text.slice(at + 1)),
+      ])
+      return signSegments(b64(headerFor(ctx.signers.ES256)), b64url(bytes), ctx.signers.ES256)
+    },
+  })),
   {
     name: 'a payload that starts with a byte order mark is rejected',
     expect: 'ERR_TOKEN_MALFORMED',
