@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { after, before, describe, test, type TestContext } from 'node:test'
 import { createClient } from 'redis'
 import { createRevocable, type Revocable, type RevocableOptions } from '../../src/index.js'
-import { redisKeys } from '../../src/stores/redis/keys.js'
+import { indexMember, redisKeys } from '../../src/stores/redis/keys.js'
 import {
   MAX_PENDING_COMMANDS,
   RedisStore,
@@ -274,11 +274,16 @@ describe('a Redis outage under fail-closed (the default)', () => {
       const { auth } = await open(redis, prefix, { clock }, {}, opened)
       const token = await auth.issue({ sub: 'alice' })
       assert.equal(await verifyVerdict(auth, token), 'valid')
-      // Revoked in Redis by a write the feed never carried: this replica cannot know of it.
+      // Revoked in Redis by a write the feed never carried (the marker and its entry in the
+      // revocation index that snapshots read, no feed entry): this replica cannot know of it.
       const jti = parts(token).payload.jti as string
-      await withAdmin(redis, (client) =>
-        client.set(redisKeys(prefix).jti(jti), '1', { expiration: { type: 'PX', value: 600_000 } }),
-      )
+      const expiresAt = Date.now() + 600_000
+      const member = indexMember({ kind: 'jti', jti, expiresAt }) as string
+      const keys = redisKeys(prefix)
+      await withAdmin(redis, async (client) => {
+        await client.set(keys.jti(jti), '1', { expiration: { type: 'PX', value: 600_000 } })
+        await client.zAdd(keys.revokedIndexFor(member), { score: expiresAt, value: member })
+      })
 
       await redis.stop()
       clock.advance(2000)
@@ -607,10 +612,11 @@ describe('a replica that cannot load', () => {
   let redis: RedisProcess
 
   before(async () => {
-    // A Redis without SCAN: the replica's snapshot fails.
+    // A Redis without ZCARD (the snapshot sizes each bucket of the revocation index with it) nor
+    // SCAN (the one-time migration of a data set from before the index): the snapshot fails.
     redis = await RedisProcess.start({
-      name: 'revocable-no-scan',
-      args: [...DURABLE_ARGS, '--rename-command', 'SCAN', ''],
+      name: 'revocable-no-snapshot',
+      args: [...DURABLE_ARGS, '--rename-command', 'ZCARD', '', '--rename-command', 'SCAN', ''],
     })
   })
   after(async () => {
