@@ -4,73 +4,27 @@
  * 127.0.0.1; and an SPA on another origin works through CORS when ALLOWED_ORIGINS lists it.
  */
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
-import { ROOT, assertBuilt } from '../examples/process.js'
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  skip,
+  startService as startPagesService,
+  type RunningService,
+} from './pages-support.js'
 import { freePort } from '../server/support.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-// Locally without Chromium the suite is skipped; CI installs it (.ci/run), so there it must run.
-const skip =
-  !existsSync(CHROMIUM) && process.env.CI !== 'true'
-    ? 'chromium is not installed (apt-get install chromium)'
-    : false
-
-const children = new Set<ChildProcess>()
 const profiles: string[] = []
 let context: BrowserContext | undefined
 
-/** Starts `node dist/cli/index.js serve` (what npm start runs) and waits for /healthz. */
-async function startService(
-  env: Record<string, string>,
-): Promise<{ port: number; stop(): Promise<void> }> {
-  assertBuilt()
-  const port = await freePort()
-  const child = spawn(process.execPath, ['dist/cli/index.js', 'serve'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ISSUER: '',
-      ALLOWED_ORIGINS: '',
-      PORT: String(port),
-      STORE: 'memory',
-      COOKIE_MODE: 'true',
-      LOG_LEVEL: 'warn',
-      SCRYPT_LOG_N: '10',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
-  children.add(child)
-  let stderr = ''
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`service exited: ${stderr}`)
-    const up = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-      (response) => response.ok,
-      () => false,
-    )
-    if (up) break
-    if (Date.now() > deadline) throw new Error(`service never answered: ${stderr}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  return {
-    port,
-    async stop() {
-      // Chromium keeps idle connections open, and a graceful stop would wait them out: this
-      // memory-store service has nothing to flush.
-      process.kill(child.pid as number, 'SIGKILL')
-      await exited
-      children.delete(child)
-    },
-  }
+/** The built service as `npm start` runs it, on the memory store with cookie mode on. */
+function startService(env: Record<string, string>): Promise<RunningService> {
+  return startPagesService({ STORE: 'memory', COOKIE_MODE: 'true', ...env })
 }
 
 /** A static page server for the SPA's origin. */
@@ -92,20 +46,11 @@ before(async () => {
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_ARGS],
   })
 })
 after(async () => {
   await context?.close()
-  for (const child of children) child.kill('SIGKILL')
   for (const profile of profiles) rmSync(profile, { recursive: true, force: true })
 })
 
