@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { main } from '../../src/cli/main.js'
+import { runCli, type CliResult } from '../support/cli.js'
 import { loadConfig } from '../../src/service/config.js'
 import { openRuntime, type Runtime } from '../../src/service/runtime.js'
 
@@ -15,22 +15,11 @@ const env = {
   ISSUER: 'http://cli.test',
 }
 
-interface Result {
-  code: number | 'running'
-  stdout: string
-  stderr: string
-}
+type Result = CliResult
 
 /** Runs the CLI's main in this process (fast); the executable itself is tested below. */
 async function cli(...args: string[]): Promise<Result> {
-  let stdout = ''
-  let stderr = ''
-  const code = await main(args, {
-    out: (text) => void (stdout += `${text}\n`),
-    err: (text) => void (stderr += `${text}\n`),
-    env: { ...process.env, ...env },
-  })
-  return { code, stdout, stderr }
+  return runCli({ ...process.env, ...env }, args)
 }
 
 /** Spawns the real executable. */

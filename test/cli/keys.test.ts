@@ -7,21 +7,14 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
-import { main } from '../../src/cli/main.js'
+import { runCli } from '../support/cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'revocable-cli-keys-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
 const env = { STORE: `sqlite:${join(dir, 'revocable.db')}`, ISSUER: 'http://cli.test' }
 
 async function cli(...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const code = await main(args, {
-    out: (text) => void (stdout += `${text}\n`),
-    err: (text) => void (stderr += `${text}\n`),
-    env: { ...env },
-  })
-  return { code, stdout, stderr }
+  return runCli({ ...env }, args)
 }
 
 const PRIVATE = /"(d|k|p|q|dp|dq|qi)":|PRIVATE KEY/

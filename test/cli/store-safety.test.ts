@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { main } from '../../src/cli/main.js'
+import { runCli, type CliResult } from '../support/cli.js'
 import { loadConfig } from '../../src/service/config.js'
 import { openRuntime, type Runtime } from '../../src/service/runtime.js'
 import { deletePrefix, REDIS_URL } from '../support/redis.js'
@@ -19,11 +19,7 @@ const database = join(dir, 'revocable.db')
 // The service ran with PORT=8080 and no ISSUER: its tokens carry iss http://localhost:8080.
 const serviceEnv = { STORE: `sqlite:${database}`, PORT: '8080' }
 
-interface Result {
-  code: number | 'running'
-  stdout: string
-  stderr: string
-}
+type Result = CliResult
 
 /** The environment without the configuration a test sets itself. */
 function withoutConfig(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
@@ -33,15 +29,7 @@ function withoutConfig(env: NodeJS.ProcessEnv): Record<string, string | undefine
 }
 
 async function cli(env: Record<string, string>, ...args: string[]): Promise<Result> {
-  let stdout = ''
-  let stderr = ''
-  const rest = withoutConfig(process.env)
-  const code = await main(args, {
-    out: (text) => void (stdout += `${text}\n`),
-    err: (text) => void (stderr += `${text}\n`),
-    env: { ...rest, ...env },
-  })
-  return { code, stdout, stderr }
+  return runCli({ ...withoutConfig(process.env), ...env }, args)
 }
 
 let runtime: Runtime

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { main } from '../../src/cli/main.js'
+import { runCli } from '../support/cli.js'
 import { loadConfig } from '../../src/service/config.js'
 import { openRuntime, type Runtime } from '../../src/service/runtime.js'
 
@@ -16,14 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'revocable-cli-users-'))
 const env = { STORE: `sqlite:${join(dir, 'revocable.db')}`, ISSUER: 'http://cli.test' }
 
 async function cli(...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const code = await main(args, {
-    out: (text) => void (stdout += `${text}\n`),
-    err: (text) => void (stderr += `${text}\n`),
-    env: { ...process.env, ...env },
-  })
-  return { code, stdout, stderr }
+  return runCli({ ...process.env, ...env }, args)
 }
 
 let runtime: Runtime
