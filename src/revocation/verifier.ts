@@ -112,7 +112,10 @@ export class Verifier {
   readonly #context: { -readonly [K in keyof VerifyContext]: VerifyContext[K] }
   readonly #maxStalenessMs: number
   readonly #counters = { revocationChecksSkipped: 0, directLookups: 0, replicaLookups: 0 }
-  #lastKeyReload: number
+  // -Infinity: the first unknown kid reloads at once. A sibling that started on the same empty
+  // store at the same moment signs with the key it made, written after this ring loaded; later
+  // unknown kids reload at most once per keyReloadInterval.
+  #lastKeyReload = Number.NEGATIVE_INFINITY
 
   constructor(deps: VerifierDeps) {
     const { options } = deps
@@ -125,7 +128,6 @@ export class Verifier {
       clockTolerance: options.clockTolerance,
       maxTokenAge: options.maxAccessTokenTtl,
     })
-    this.#lastKeyReload = options.clock()
     this.#context = {
       keys: deps.keys,
       rules: this.#rules,
