@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { rawCommand, RedisProcess, waitFor } from './redis-server.js'
+import { clusterNodePort, rawCommand, RedisProcess, waitFor } from './redis-server.js'
 
 const run = promisify(execFile)
 
@@ -36,7 +36,11 @@ export class RedisCluster {
   static async start(size = 3, replicas = 0): Promise<RedisCluster> {
     const started = await Promise.allSettled(
       Array.from({ length: size * (1 + replicas) }, () =>
-        RedisProcess.start({ args: CLUSTER_ARGS, name: 'revocable-cluster' }),
+        RedisProcess.start({
+          args: CLUSTER_ARGS,
+          name: 'revocable-cluster',
+          pickPort: clusterNodePort,
+        }),
       ),
     )
     const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))

@@ -27,7 +27,19 @@ export interface RedisProcessOptions {
   startTimeout?: number
   /** Prefix of the temp dir's name. */
   name?: string
+  /**
+   * Where to look for a port (default `freePort`; `clusterNodePort` for a cluster node, whose
+   * bus listens 10 000 above). A port taken between the pick and the server's bind is picked again.
+   */
+  pickPort?: () => Promise<number>
 }
+
+/** How many ports a start tries before it gives up on a port that others keep taking. */
+const PORT_ATTEMPTS = 5
+
+/** What redis-server prints when it cannot listen on the port it was given (or its bus port). */
+const PORT_REFUSED =
+  /Address already in use|port number too high|Could not create (server TCP listening|Cluster bus)/i
 
 /** PIDs of every server still running, killed on exit so no test leaves one behind. */
 const running = new Set<number>()
@@ -42,12 +54,12 @@ process.once('exit', () => {
 })
 
 /** A loopback port nobody listens on right now (the kernel picks it; we let it go at once). */
-export function freePort(): Promise<number> {
+export function freePort(port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.unref()
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address()
       server.close(() => {
         if (address === null || typeof address === 'string') reject(new Error('no port'))
@@ -55,6 +67,28 @@ export function freePort(): Promise<number> {
       })
     })
   })
+}
+
+/** Redis refuses a cluster node whose bus port (its port + 10 000) would pass 65 535. */
+export const CLUSTER_BUS_OFFSET = 10_000
+const HIGHEST_CLUSTER_PORT = 65_535 - CLUSTER_BUS_OFFSET
+
+/**
+ * A free port for a cluster node: at most 55 535, with its bus port free too. The kernel may hand
+ * out any port of its ephemeral range (up to 60 999 on Linux), so a plain free port fails a
+ * cluster node about one start in five where the range is used evenly.
+ */
+export async function clusterNodePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = await freePort()
+    if (port > HIGHEST_CLUSTER_PORT) continue
+    const busFree = await freePort(port + CLUSTER_BUS_OFFSET).then(
+      () => true,
+      () => false,
+    )
+    if (busFree) return port
+  }
+  throw new Error('no free port with a free cluster bus port above it')
 }
 
 /**
@@ -129,7 +163,7 @@ export async function eventually(
 
 /** One `redis-server` child process with its own port and data dir. */
 export class RedisProcess {
-  readonly port: number
+  #port: number
   readonly dir: string
   readonly #args: readonly string[]
   readonly #startTimeout: number
@@ -139,23 +173,41 @@ export class RedisProcess {
   #paused = false
 
   private constructor(port: number, dir: string, options: RedisProcessOptions) {
-    this.port = port
+    this.#port = port
     this.dir = dir
     this.#args = options.args ?? DURABLE_ARGS
     this.#startTimeout = options.startTimeout ?? 10_000
   }
 
-  /** Starts a server on a free port in a new temp dir and waits until it answers PING. */
+  /**
+   * Starts a server on a free port in a new temp dir and waits until it answers PING. The port is
+   * free when picked but another process may bind it before redis-server does (CI runs many
+   * servers and clients at once): then the start moves to another port, up to 5 times.
+   */
   static async start(options: RedisProcessOptions = {}): Promise<RedisProcess> {
+    const pickPort = options.pickPort ?? (() => freePort())
     const dir = await mkdtemp(join(tmpdir(), `${options.name ?? 'revocable-redis'}-`))
-    const server = new RedisProcess(await freePort(), dir, options)
-    try {
-      await server.#spawn()
-    } catch (error) {
-      await server.destroy()
-      throw error
+    const server = new RedisProcess(await pickPort(), dir, options)
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await server.#spawn()
+        return server
+      } catch (error) {
+        await server.stop()
+        if (attempt < PORT_ATTEMPTS && PORT_REFUSED.test(server.#log)) {
+          server.#port = await pickPort()
+          server.#log = ''
+          continue
+        }
+        await server.destroy()
+        throw error
+      }
     }
-    return server
+  }
+
+  /** The port it listens on (fixed once started: a restart comes back on the same one). */
+  get port(): number {
+    return this.#port
   }
 
   get url(): string {
