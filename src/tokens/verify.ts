@@ -122,9 +122,17 @@ export function verifyAccessToken(token: unknown, context: VerifyContext): Verif
     key = selectKey(parseJsonObject(decodeSegment(headerSegment, 'header'), 'header'), context.keys)
     context.headers?.set(headerSegment, key)
   }
-  const signature = decodeSegment(signatureSegment, 'signature')
-  if (!ALGORITHM_IMPLS[key.alg].verify(token.slice(0, secondDot), signature, key.verifyKey)) {
-    throw new SignatureInvalid()
+  const impl = ALGORITHM_IMPLS[key.alg]
+  const signingInput = token.slice(0, secondDot)
+  if (impl.verifyEncoded !== undefined) {
+    if (!impl.verifyEncoded(signingInput, signatureSegment, key.verifyKey)) {
+      // A non-canonical spelling is malformed (as below), whatever bytes it decodes to.
+      decodeSegment(signatureSegment, 'signature')
+      throw new SignatureInvalid()
+    }
+  } else {
+    const signature = decodeSegment(signatureSegment, 'signature')
+    if (!impl.verify(signingInput, signature, key.verifyKey)) throw new SignatureInvalid()
   }
 
   const payload = parseJsonObject(Buffer.from(payloadSegment, 'base64url'), 'payload')
