@@ -1,3 +1,6 @@
+// Over 300 lines on purpose: this is the whole hot path of `verify` (token cache, signature and
+// claims, replica or store, the revocation rules, step-up age), kept in one file so that what a
+// request pays for can be read top to bottom. The rules themselves live in records/ and tokens/.
 import {
   ClaimsChanged,
   InsufficientUserAuthentication,
