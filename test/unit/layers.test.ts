@@ -11,6 +11,20 @@ import { fileURLToPath } from 'node:url'
 const src = fileURLToPath(new URL('../../src', import.meta.url))
 
 const LIBRARY_BASE = ['errors.ts', 'clock.ts']
+// Each layer of the library may import every layer below it; the lists grow bottom to top.
+const BELOW_REVOCATION = [
+  ...LIBRARY_BASE,
+  'records/',
+  'stores/',
+  'keys/',
+  'tokens/',
+  'options.ts',
+  'events.ts',
+]
+const BELOW_FACADE = [...BELOW_REVOCATION, 'revocation/', 'sessions/']
+const LIBRARY = [...BELOW_FACADE, 'revocable.ts', 'create-revocable.ts']
+// What calls the library from above: the whole of it, the public entry and peer detection too.
+const ABOVE_LIBRARY = [...LIBRARY, 'peer.ts', 'index.ts']
 
 /**
  * Folder (or top-level file) → what it may import, bottom to top. A new folder must be added
@@ -30,114 +44,19 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'tokens/': [...LIBRARY_BASE, 'records/', 'keys/'],
   'options.ts': [...LIBRARY_BASE, 'records/', 'stores/', 'keys/'],
   'events.ts': [...LIBRARY_BASE, 'records/'],
-  'revocation/': [
-    ...LIBRARY_BASE,
-    'records/',
-    'stores/',
-    'keys/',
-    'tokens/',
-    'options.ts',
-    'events.ts',
-  ],
-  'sessions/': [
-    ...LIBRARY_BASE,
-    'records/',
-    'stores/',
-    'keys/',
-    'tokens/',
-    'options.ts',
-    'events.ts',
-    'revocation/',
-  ],
-  'revocable.ts': [
-    ...LIBRARY_BASE,
-    'peer.ts',
-    'records/',
-    'stores/',
-    'keys/',
-    'tokens/',
-    'options.ts',
-    'events.ts',
-    'revocation/',
-    'sessions/',
-  ],
+  'revocation/': BELOW_REVOCATION,
+  'sessions/': [...BELOW_REVOCATION, 'revocation/'],
+  'revocable.ts': [...BELOW_FACADE, 'peer.ts'],
   // The factory: builds the pieces, then the façade.
-  'create-revocable.ts': [
-    ...LIBRARY_BASE,
-    'records/',
-    'stores/',
-    'keys/',
-    'tokens/',
-    'options.ts',
-    'events.ts',
-    'revocation/',
-    'sessions/',
-    'revocable.ts',
-  ],
+  'create-revocable.ts': [...BELOW_FACADE, 'revocable.ts'],
   // The store authors' entry (revocable/store): the contract, records and rules.
   'store.ts': [...LIBRARY_BASE, 'records/', 'stores/', 'sessions/'],
-  'index.ts': [
-    ...LIBRARY_BASE,
-    'records/',
-    'stores/',
-    'keys/',
-    'tokens/',
-    'options.ts',
-    'events.ts',
-    'revocation/',
-    'sessions/',
-    'revocable.ts',
-    'create-revocable.ts',
-  ],
+  'index.ts': LIBRARY,
   // Above the library: they call it; nothing in the library calls them.
-  'adapters/': [
-    ...LIBRARY_BASE,
-    'peer.ts',
-    'records/',
-    'stores/',
-    'keys/',
-    'tokens/',
-    'options.ts',
-    'events.ts',
-    'revocation/',
-    'sessions/',
-    'revocable.ts',
-    'create-revocable.ts',
-    'index.ts',
-  ],
+  'adapters/': ABOVE_LIBRARY,
   // The service layer (config, runtime, users) shared by the HTTP server and the CLI.
-  'service/': [
-    ...LIBRARY_BASE,
-    'peer.ts',
-    'records/',
-    'stores/',
-    'keys/',
-    'tokens/',
-    'options.ts',
-    'events.ts',
-    'revocation/',
-    'sessions/',
-    'revocable.ts',
-    'create-revocable.ts',
-    'index.ts',
-  ],
-  'server/': [
-    ...LIBRARY_BASE,
-    'peer.ts',
-    'records/',
-    'stores/',
-    'keys/',
-    'tokens/',
-    'options.ts',
-    'events.ts',
-    'revocation/',
-    'sessions/',
-    'revocable.ts',
-    'create-revocable.ts',
-    'index.ts',
-    'adapters/',
-    'service/',
-  ],
+  'service/': ABOVE_LIBRARY,
+  'server/': [...ABOVE_LIBRARY, 'adapters/', 'service/'],
   'cli/': [
     ...LIBRARY_BASE,
     'records/',
