@@ -6,6 +6,7 @@ import type { RevocationMode } from '../../src/records/revocation-reason.js'
 import { SqliteStore } from '../../src/stores/sqlite.js'
 import { AUDIENCE, HMAC_SECRET, ISSUER } from '../support/auth.js'
 import { manualClock } from '../support/clock.js'
+import { sessionRecord } from '../support/records.js'
 
 /**
  * A verify against SQLite with every statement the database runs recorded (better-sqlite3's
@@ -69,22 +70,14 @@ test('a SQLite revocation check told the session is not needed reports it inacti
   const store = new SqliteStore({ path: ':memory:', clock })
   try {
     const now = clock()
-    const session = {
-      sid: 's1',
-      sub: 'alice',
-      clientId: undefined,
-      scope: undefined,
-      claims: undefined,
-      device: undefined,
+    const session = sessionRecord({
       createdAt: now,
       lastUsedAt: now,
       expiresAt: now + 60_000,
       absoluteExpiresAt: now + 60_000,
       purgeAt: now + 120_000,
-      refreshHash: undefined,
       rotatedAt: now,
-      spentHashes: [],
-    }
+    })
     const limit = { max: 10, onLimit: 'evict' as const, now, revocationExpiresAt: now + 60_000 }
     assert.equal((await store.createSession(session, limit)).created, true)
     await store.revokeJti('j1', now + 60_000)

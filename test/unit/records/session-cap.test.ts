@@ -2,24 +2,18 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { decideSessionCap } from '../../../src/records/session-cap.js'
 import type { SessionRecord } from '../../../src/records/session.js'
+import { sessionRecord } from '../../support/records.js'
 
 function session(sid: string): SessionRecord {
-  return {
+  return sessionRecord({
     sid,
-    sub: 'alice',
-    clientId: undefined,
-    scope: undefined,
-    claims: undefined,
-    device: undefined,
     createdAt: 0,
     lastUsedAt: 0,
     expiresAt: 10_000,
     absoluteExpiresAt: 10_000,
     purgeAt: 20_000,
-    refreshHash: undefined,
     rotatedAt: 0,
-    spentHashes: [],
-  }
+  })
 }
 
 // Most recently used first, as Store.listSessions orders them.

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { decideReauthentication } from '../../../src/records/reauthentication.js'
 import type { SessionRecord } from '../../../src/records/session.js'
+import { sessionRecord } from '../../support/records.js'
 import {
   claimsChangedSince,
   instantAfterClaimsChange,
@@ -26,13 +27,7 @@ test('a token issued at or before the claims change carries stale claims; one af
   assert.equal(instantAfterClaimsChange(1000, undefined), 1000)
 })
 
-const session: SessionRecord = {
-  sid: 's1',
-  sub: 'alice',
-  clientId: undefined,
-  scope: undefined,
-  claims: undefined,
-  device: undefined,
+const session: SessionRecord = sessionRecord({
   createdAt: 1000,
   lastUsedAt: 1000,
   expiresAt: 10_000,
@@ -42,7 +37,7 @@ const session: SessionRecord = {
   rotatedAt: 1000,
   spentHashes: ['h-old'],
   sealedHeir: 'sealed',
-}
+})
 const request = {
   sid: 's1',
   newHash: 'h-new',

@@ -9,22 +9,12 @@ import { Verifier } from '../../../src/revocation/verifier.js'
 import { signAccessToken } from '../../../src/tokens/issue.js'
 import { AUDIENCE, HMAC_SECRET, ISSUER } from '../../support/auth.js'
 import { manualClock } from '../../support/clock.js'
+import { NOT_REVOKED } from '../../support/records.js'
 
 // The Verifier holds no store: it is built here from a key, options and a lookup function.
 
-const CLEAN: RevocationStatus = {
-  jtiRevoked: false,
-  sessionRevoked: false,
-  userCutoff: undefined,
-  epoch: undefined,
-  kidRetired: false,
-  sessionActive: true,
-  userSuspended: false,
-  claimsCutoff: undefined,
-}
-
 async function setup(
-  status: (query: RevocationQuery) => RevocationStatus = () => CLEAN,
+  status: (query: RevocationQuery) => RevocationStatus = () => NOT_REVOKED,
   options: Partial<RevocableOptions> = {},
 ) {
   const clock = manualClock()
@@ -68,12 +58,12 @@ test('a Verifier built without a store accepts a good token, asking the lookup o
 })
 
 test('a Verifier rejects a token its lookup reports revoked, with the reason', async () => {
-  const { verifier, token } = await setup(() => ({ ...CLEAN, sessionRevoked: true }))
+  const { verifier, token } = await setup(() => ({ ...NOT_REVOKED, sessionRevoked: true }))
   await assert.rejects(verifier.verify(token), { code: 'ERR_TOKEN_REVOKED' })
 })
 
 test('a Verifier rejects a token whose key the lookup reports retired', async () => {
-  const { verifier, token } = await setup(() => ({ ...CLEAN, kidRetired: true }))
+  const { verifier, token } = await setup(() => ({ ...NOT_REVOKED, kidRetired: true }))
   await assert.rejects(verifier.verify(token), { code: 'ERR_KEY_RETIRED' })
 })
 
@@ -104,10 +94,10 @@ test('with fail-closed, a lookup outage rejects with ERR_STORE_UNAVAILABLE', asy
 })
 
 test('a Verifier rejects the token of a suspended user, and one minted before a claims change', async () => {
-  const suspended = await setup(() => ({ ...CLEAN, userSuspended: true }))
+  const suspended = await setup(() => ({ ...NOT_REVOKED, userSuspended: true }))
   await assert.rejects(suspended.verifier.verify(suspended.token), {
     code: 'ERR_TOKEN_REVOKED',
   })
-  const changed = await setup((query) => ({ ...CLEAN, claimsCutoff: query.now }))
+  const changed = await setup((query) => ({ ...NOT_REVOKED, claimsCutoff: query.now }))
   await assert.rejects(changed.verifier.verify(changed.token), { code: 'ERR_CLAIMS_CHANGED' })
 })
