@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { execFile, execFileSync, spawn } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { freePort, RedisProcess } from './support/redis-server.js'
+import { spawnService } from './support/service-process.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -219,23 +220,13 @@ test('the README curl session runs against `revocable serve`', async () => {
   assert.ok(existsSync(`${root}dist/cli/index.js`), 'run `npm run build` first (npm test does)')
   const block = runBlock('BASE=http://localhost:3000')
   const port = await freePort()
-  const child = spawn(process.execPath, [`${root}dist/cli/index.js`, 'serve'], {
-    env: { ...process.env, STORE: 'memory', PORT: String(port), LOG_LEVEL: 'silent' },
-    stdio: 'ignore',
+  const service = await spawnService({
+    entry: 'built',
+    port,
+    env: { STORE: 'memory', LOG_LEVEL: 'silent' },
   })
-  const exited = new Promise((resolve) => child.once('exit', resolve))
   try {
-    const base = `http://127.0.0.1:${port}`
-    const deadline = Date.now() + 30_000
-    for (;;) {
-      const ok = await fetch(`${base}/healthz`).then(
-        (response) => response.ok,
-        () => false,
-      )
-      if (ok) break
-      assert.ok(Date.now() < deadline, 'the service answered /healthz within 30 s')
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
+    const base = service.url
     const script = block.replace('BASE=http://localhost:3000', `BASE=${base}`)
     const output = await new Promise<string>((resolve, reject) => {
       execFile('bash', ['-c', script], { timeout: 30_000 }, (error, stdout) =>
@@ -250,7 +241,6 @@ test('the README curl session runs against `revocable serve`', async () => {
     assert.equal(lines[2], '204')
     assert.deepEqual(lines.slice(3), documented)
   } finally {
-    child.kill('SIGTERM')
-    await exited
+    await service.stop()
   }
 })

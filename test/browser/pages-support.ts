@@ -3,7 +3,6 @@
  * defaults: SQLite, cookie mode off), headless Debian Chromium through playwright-core, axe-core
  * run in the page, console watching for CSP reports, and screenshots into .tmp/screenshots/.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -11,6 +10,7 @@ import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { ROOT, assertBuilt } from '../examples/process.js'
 import { freePort } from '../server/support.js'
+import { spawnService } from '../support/service-process.js'
 
 export const CHROMIUM = '/usr/bin/chromium'
 // Locally without Chromium the suite is skipped; CI installs it (.ci/run), so there it must run.
@@ -30,10 +30,8 @@ export interface RunningService {
   stop(): Promise<void>
 }
 
-const children = new Set<ChildProcess>()
 const folders: string[] = []
 process.once('exit', () => {
-  for (const child of children) child.kill('SIGKILL')
   for (const folder of folders) rmSync(folder, { recursive: true, force: true })
 })
 
@@ -46,14 +44,14 @@ export async function startService(env: Record<string, string> = {}): Promise<Ru
   const port = await freePort()
   const data = mkdtempSync(join(tmpdir(), 'revocable-pages-'))
   folders.push(data)
-  const child = spawn(process.execPath, ['dist/cli/index.js', 'serve'], {
+  const service = await spawnService({
+    entry: 'built',
+    port,
     cwd: ROOT,
     env: {
-      ...process.env,
       ISSUER: '',
       ALLOWED_ORIGINS: '',
       COOKIE_MODE: '',
-      PORT: String(port),
       STORE: `sqlite:${join(data, 'revocable.db')}`,
       ADMIN_TOKEN,
       LOG_LEVEL: 'warn',
@@ -62,34 +60,14 @@ export async function startService(env: Record<string, string> = {}): Promise<Ru
       PASSWORD_HASH: 'scrypt',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
   })
-  children.add(child)
-  let stderr = ''
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`service exited: ${stderr}`)
-    const up = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-      (response) => response.ok,
-      () => false,
-    )
-    if (up) break
-    if (Date.now() > deadline) throw new Error(`service never answered: ${stderr}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
   return {
     port,
     localhost: `http://localhost:${port}`,
-    loopback: `http://127.0.0.1:${port}`,
+    loopback: service.url,
     async stop() {
       // Chromium keeps idle connections open; SIGTERM first (SQLite closes cleanly), then kill.
-      process.kill(child.pid as number, 'SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
-      await exited
-      clearTimeout(timer)
-      children.delete(child)
+      await service.stop()
     },
   }
 }

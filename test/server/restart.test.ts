@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
+import { spawnService, type ServiceProcess } from '../support/service-process.js'
 import { bearer, freePort, logIn, me, postForm, signUp } from './support.js'
 
 const CLI = join(import.meta.dirname, '../../src/cli/index.ts')
@@ -15,17 +16,11 @@ after(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-interface Running {
-  url: string
-  child: ChildProcess
-  stderr: () => string
-}
-
-async function startServer(port: number, extraEnv: Record<string, string> = {}): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
+function startServer(port: number, extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
+  return spawnService({
+    entry: 'source',
+    port,
     env: {
-      ...process.env,
-      PORT: String(port),
       HOST: '127.0.0.1',
       ISSUER: 'http://restart.test',
       STORE: `sqlite:${join(dir, 'revocable.db')}`,
@@ -33,28 +28,6 @@ async function startServer(port: number, extraEnv: Record<string, string> = {}):
       SCRYPT_LOG_N: '10',
       ...extraEnv,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
-  children.add(child)
-  let stderr = ''
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const url = `http://127.0.0.1:${port}`
-  for (let i = 0; i < 200; i += 1) {
-    if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`)
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (ok) return { url, child, stderr: () => stderr }
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`server never answered: ${stderr}`)
-}
-
-function stop(running: Running): Promise<number | null> {
-  return new Promise((resolve) => {
-    running.child.once('exit', (code) => resolve(code))
-    running.child.kill('SIGTERM')
   })
 }
 
@@ -69,7 +42,7 @@ test('a restart keeps users, sessions, keys and every revocation', async () => {
   })
   assert.equal(logout.status, 204)
   const jwksBefore = await (await fetch(`${first.url}/.well-known/jwks.json`)).json()
-  assert.equal(await stop(first), 0, first.stderr())
+  assert.equal(await first.stop(), 0, first.stderr())
 
   const second = await startServer(port)
   try {
@@ -89,7 +62,7 @@ test('a restart keeps users, sessions, keys and every revocation', async () => {
     const again = await logIn(second, username)
     assert.equal((await me(second, again.access_token)).status, 200)
   } finally {
-    assert.equal(await stop(second), 0, second.stderr())
+    assert.equal(await second.stop(), 0, second.stderr())
   }
 })
 
@@ -102,7 +75,7 @@ test('SIGTERM lets a request in flight finish, then exits 0', async () => {
     body: JSON.stringify({ username: 'in-flight', password: 'correct horse battery' }),
   })
   await new Promise((resolve) => setTimeout(resolve, 100))
-  const exited = stop(running)
+  const exited = running.stop()
   const response = await pending
   assert.equal(response.status, 201)
   assert.equal(await exited, 0, running.stderr())
