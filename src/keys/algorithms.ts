@@ -1,4 +1,5 @@
 import { createHmac, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto'
+import { equalConstantTime } from '../code-units.js'
 
 /**
  * The signing algorithms this library accepts: an explicit allowlist. The algorithm of a token is
@@ -27,17 +28,6 @@ export interface AlgorithmImpl {
   verifyEncoded?(input: string, signature: string, key: KeyObject): boolean
 }
 
-/**
- * Compares two ASCII strings in time that depends only on their lengths (a MAC's length is no
- * secret): no early exit, so the position of the first differing character cannot be timed.
- */
-function asciiEqualConstantTime(a: string, b: string): boolean {
-  if (a.length !== b.length) return false
-  let difference = 0
-  for (let i = 0; i < a.length; i += 1) difference |= a.charCodeAt(i) ^ b.charCodeAt(i)
-  return difference === 0
-}
-
 const hs256: AlgorithmImpl = {
   sign: (input, key) => createHmac('sha256', key).update(input).digest(),
   verify(input, signature, key) {
@@ -45,7 +35,7 @@ const hs256: AlgorithmImpl = {
     return timingSafeEqual(createHmac('sha256', key).update(input, 'latin1').digest(), signature)
   },
   verifyEncoded: (input, signature, key) =>
-    asciiEqualConstantTime(
+    equalConstantTime(
       createHmac('sha256', key).update(input, 'latin1').digest('base64url'),
       signature,
     ),

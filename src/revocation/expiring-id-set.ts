@@ -1,3 +1,5 @@
+import { codeUnitsOf } from '../code-units.js'
+
 /**
  * A set of string ids with expiry, small enough to hold a million revoked jtis in a verifier:
  * each id is kept as a 64-bit hash plus a 32-bit expiry (seconds), three words side by side in
@@ -125,8 +127,9 @@ let HASH_LOW = 0
 function hashId(id: string): void {
   let a = 0x811c9dc5
   let b = 0x9747b28c
+  const units = codeUnitsOf(id)
   for (let i = 0; i < id.length; i += 1) {
-    const c = id.charCodeAt(i)
+    const c = units[i] as number
     a = Math.imul(a ^ c, 0x01000193)
     b = Math.imul(b ^ c, 0x5bd1e995)
     b ^= b >>> 13
