@@ -1,7 +1,6 @@
 /**
  * Starts the service on a real socket (port 0) for a test and talks to it over HTTP with fetch.
  */
-import { createServer } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { buildApp, type AppDeps } from '../../src/server/app.js'
@@ -72,18 +71,7 @@ export async function startService(
 }
 
 /** A free TCP port (for a server whose issuer URL must name its own port). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() =>
-        resolve(typeof address === 'object' && address !== null ? address.port : 0),
-      )
-    })
-  })
-}
+export { freePort } from '../support/redis-server.js'
 
 export function postJson(
   service: { url: string },
